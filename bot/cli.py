@@ -1,0 +1,175 @@
+"""The ``tally`` command line (interfaces.md).
+
+Exit status: 0 on success, 1 on a user error (one line on stderr), 2 on bad usage.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from bot.app import App
+from bot.settings import Settings
+from storage.catalog.definitions import load_definitions
+from storage.errors import TallyError
+from storage.importer import discover, import_directory
+from storage.schema import TABLE_MAP
+
+F = TypeVar("F", bound=Callable[..., Any])
+console = Console()
+err_console = Console(stderr=True)
+
+
+def user_errors(func: F) -> F:
+    """Turns a TallyError into one line on stderr and exit status 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except TallyError as exc:
+            err_console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def make_app() -> App:
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return App(settings)
+
+
+@click.group()
+@click.version_option(package_name="tally")
+def main() -> None:
+    """Tally: exact answers about your business, in the chat you already use."""
+
+
+# --- workspaces --------------------------------------------------------------------------
+@main.group()
+def workspace() -> None:
+    """Create, list and inspect workspaces."""
+
+
+@workspace.command("create")
+@click.argument("name")
+@click.option("--currency", default="USD", show_default=True, help="Reporting currency (ISO 4217).")
+@click.option("--timezone", default="UTC", show_default=True, help="IANA timezone of the calendar.")
+@user_errors
+def workspace_create(name: str, currency: str, timezone: str) -> None:
+    """Create a workspace."""
+    app = make_app()
+    ws = app.workspaces.create(name, currency, timezone)
+    console.print(f"Created workspace [bold]{ws.name}[/bold] ({ws.currency}, {ws.timezone}).")
+
+
+@workspace.command("list")
+@user_errors
+def workspace_list() -> None:
+    """List workspaces."""
+    app = make_app()
+    table = Table("name", "currency", "timezone")
+    for ws in app.workspaces.list():
+        table.add_row(ws.name, ws.currency, ws.timezone)
+    console.print(table)
+
+
+@workspace.command("show")
+@click.argument("name")
+@user_errors
+def workspace_show(name: str) -> None:
+    """Show a workspace's settings, tables and last loads."""
+    app = make_app()
+    ws = app.workspaces.get(name)
+    warehouse = app.workspaces.warehouse(name)
+    console.print(f"[bold]{ws.name}[/bold]: currency {ws.currency}, timezone {ws.timezone}")
+    loads = {r.table: r for r in warehouse.last_loads()}
+    table = Table("table", "rows", "last load (UTC)", "from")
+    for name_, rows in warehouse.row_counts().items():
+        if rows or name_ in loads:
+            load = loads.get(name_)
+            table.add_row(name_, f"{rows:,}", f"{load.loaded_at:%Y-%m-%d %H:%M}" if load else "",
+                          load.origin if load else "")
+    console.print(table)
+
+
+# --- import ------------------------------------------------------------------------------
+@main.command("import")
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--workspace", "-w", "workspace_name", required=True, help="Target workspace.")
+@click.option("--create", is_flag=True, help="Create the workspace if it does not exist.")
+@click.option("--currency", default=None, help="Reporting currency for a new workspace.")
+@click.option("--timezone", default=None, help="IANA timezone for a new workspace.")
+@user_errors
+def import_command(directory: Path, workspace_name: str, create: bool, currency: str | None,
+                   timezone: str | None) -> None:
+    """Load the normalized tables from DIRECTORY (<table>.csv / <table>.parquet)."""
+    app = make_app()
+    files = discover(directory)
+    if create:
+        existing = {w.name for w in app.workspaces.list()}
+        if workspace_name not in existing:
+            app.workspaces.create(workspace_name, currency or app.settings.default_currency,
+                                  timezone or app.settings.default_timezone)
+    app.workspaces.get(workspace_name)
+    warehouse = app.workspaces.warehouse(workspace_name)
+    result = run_import_with_progress(warehouse, directory, len(files))
+    console.print(f"Imported {result.total:,} rows into [bold]{workspace_name}[/bold]: " + ", ".join(
+        f"{t} {n:,}" for t, n in result.rows.items()))
+    for table, cols in result.ignored_columns.items():
+        console.print(f"[yellow]note:[/yellow] {table}: ignored unknown columns {', '.join(cols)}")
+
+
+def run_import_with_progress(warehouse: Any, directory: Path, files: int) -> Any:
+    """Imports with a rich progress bar: one step per file staged, one per file written."""
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
+                  "{task.total}"), TimeElapsedColumn(), console=err_console,
+                  transient=True) as progress:
+        task = progress.add_task("validating", total=files * 2)
+
+        def step(stage: str, name: str) -> None:
+            label = "validated" if stage == "staged" else "wrote"
+            progress.update(task, advance=1, description=f"{label} {name}")
+
+        return import_directory(warehouse, directory, step)
+
+
+# --- catalog -----------------------------------------------------------------------------
+@main.command("metrics")
+@click.option("--vertical", type=click.Choice(["shop", "saas", "marketing", "ops", "betting"]),
+              default=None, help="Only the metrics of one vertical.")
+def metrics_command(vertical: str | None) -> None:
+    """List every metric you can ask for, with its definition and breakdowns."""
+    defs = load_definitions()
+    table = Table("metric", "what it is", "by", title="Tally's metric catalog")
+    for name, metric in defs.metrics.items():
+        sources = defs.sources_of(name)
+        verticals = {_vertical_of(s.from_sql or s.relation or "") for s in sources}
+        if vertical and vertical not in verticals:
+            continue
+        table.add_row(f"[bold]{name}[/bold]\n{metric.label}", metric.description,
+                      ", ".join(defs.dimensions_of(name)))
+    console.print(table)
+
+
+def _vertical_of(from_sql: str) -> str:
+    first = from_sql.split()[0] if from_sql else ""
+    mapping = {"mrr_movements": "saas", "stock": "ops", "sell_through": "ops", "streaks": "betting"}
+    if first in mapping:
+        return mapping[first]
+    return TABLE_MAP[first].vertical if first in TABLE_MAP else ""
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,66 @@
+"""Display rules of metrics.md: compute in full precision, round only for display.
+
+Money to 2 decimals with the currency symbol or code, rates and percentages to
+1 decimal, units to 2 decimals.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from storage.catalog.model import Value
+
+SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "BRL": "R$", "JPY": "¥", "INR": "₹",
+           "CAD": "CA$", "AUD": "A$", "MXN": "MX$"}
+
+
+def money(value: Decimal | float | int, currency: str) -> str:
+    """``$1,234.50``; ``-$12.00``; codes without a symbol read ``CHF 10.00``."""
+    amount = float(value)
+    sign = "-" if amount < 0 else ""
+    symbol = SYMBOLS.get(currency)
+    text = f"{abs(amount):,.2f}"
+    return f"{sign}{symbol}{text}" if symbol else f"{sign}{currency} {text}"
+
+
+def format_value(value: Value, fmt: str, currency: str) -> str:
+    """A metric value as a person reads it, by the metric's format."""
+    if value is None:
+        return "no recent sales" if fmt == "days" else "n/a"
+    if isinstance(value, bool) or fmt == "bool":
+        return "yes" if value else "no"
+    if isinstance(value, str) or fmt == "text":
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    number = float(value)
+    if fmt == "money":
+        return money(value, currency)
+    if fmt == "rate":
+        return f"{number * 100:.1f}%"
+    if fmt == "ratio":
+        return f"{number:.2f}x"
+    if fmt == "count":
+        return f"{number:,.0f}"
+    if fmt == "days":
+        return f"{number:,.1f} days"
+    if fmt == "odds":
+        return f"{number:.2f}"
+    if fmt == "units":
+        return f"{number:,.2f}"
+    return f"{number:,.2f}"
+
+
+def format_change(change: Value, rate: float | None, fmt: str, currency: str) -> str:
+    """``+$1,200.00 (+12.5%)``; a change from 0 reads ``new``, never infinity."""
+    if change is None:
+        return "n/a"
+    number = float(change)  # type: ignore[arg-type]
+    sign = "+" if number > 0 else ""
+    if fmt == "rate":
+        absolute = f"{sign}{number * 100:.1f} pts"
+    else:
+        absolute = sign + format_value(change, fmt, currency)
+    relative = "new" if rate is None else f"{'+' if rate > 0 else ''}{rate * 100:.1f}%"
+    return f"{absolute} ({relative})"

@@ -1,0 +1,317 @@
+"""The one entry point to every number: :meth:`Engine.run` answers a :class:`Query`.
+
+It checks the query against the catalog, applies the period rules of
+``metrics.md`` (defaults, stocks at an instant, comparisons), compiles SQL,
+runs it on the workspace's warehouse and returns a typed :class:`Result`.
+Currency conversion and the workspace timezone are handled here, not by callers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from storage.catalog.compiler import MetricFilter, Plan, compile_plan
+from storage.catalog.definitions import CatalogDefs, load_definitions
+from storage.catalog.model import Comparison, Filter, Query, Result, Value
+from storage.catalog.periods import AsOf, Period, add_months, default_flow_period
+from storage.catalog.relations import RelationContext
+from storage.errors import (
+    MissingFxRateError,
+    QueryError,
+    UnknownMetricError,
+    UnsupportedDimensionError,
+)
+from storage.warehouse import Warehouse
+from storage.workspaces import Workspace
+
+EPOCH = datetime(1970, 1, 1)
+CURRENCY_TABLES = ("orders", "subscription_mrr", "ad_performance_daily")
+_METRIC_FILTER = re.compile(r"(?P<metric>[a-z_]+)_(?P<op>below|above|at_most|at_least)")
+_OPS = {"below": "<", "above": ">", "at_most": "<=", "at_least": ">="}
+
+
+class Engine:
+    """Answers catalog queries for one workspace.
+
+    Args:
+        workspace: the workspace (its currency and timezone apply to every number).
+        warehouse: its DuckDB warehouse.
+        defs: the catalog definitions (default: ``definitions.yaml``).
+    """
+
+    def __init__(self, workspace: Workspace, warehouse: Warehouse,
+                 defs: CatalogDefs | None = None) -> None:
+        self.workspace = workspace
+        self.warehouse = warehouse
+        self.defs = defs or load_definitions()
+        self._foreign: tuple[int, frozenset[str]] | None = None
+
+    # --- public ------------------------------------------------------------------------
+    def run(self, query: Query, as_of: AsOf) -> Result:
+        """Computes the query's metrics (totals, rows, comparison).
+
+        Raises:
+            QueryError: unknown metric, unsupported breakdown or filter, missing fx rate.
+        """
+        self._validate(query)
+        period = self._period(query, as_of)
+        values, rows, sql = self._evaluate(query, period, as_of)
+        comparison = None
+        if query.compare:
+            comparison = self._compare(query, period, as_of, values, rows)
+            sql = sql + comparison_sql_marker(comparison)
+        shown_period = period if self._has_flow(query) or query.period else None
+        return Result(query, shown_period, as_of, values, rows, comparison, sql)
+
+    def dimension_values(self, dimension: str, limit: int = 5000) -> list[str]:
+        """Distinct stored values of a dimension across the sources that have it."""
+        found: dict[str, None] = {}
+        for source in self.defs.sources.values():
+            expr = source.dimensions.get(dimension)
+            if not expr or source.relation or not source.from_sql or "{" in source.from_sql:
+                continue
+            sql = (f"SELECT DISTINCT CAST({expr} AS VARCHAR) FROM {source.from_sql} "
+                   f"WHERE {expr} IS NOT NULL LIMIT {limit}")
+            found.update((row[0], None) for row in self.warehouse.fetch(sql) if row[0] != "")
+        return sorted(found)
+
+    def foreign_tables(self) -> frozenset[str]:
+        """Tables with rows in another currency than the workspace's (cached per data version)."""
+        version = self.warehouse.data_version
+        if self._foreign is None or self._foreign[0] != version:
+            union = " UNION ALL ".join(
+                f"SELECT '{t}' FROM (SELECT 1 FROM {t} WHERE currency <> ? LIMIT 1)"
+                for t in CURRENCY_TABLES)
+            rows = self.warehouse.fetch(union, [self.workspace.currency] * len(CURRENCY_TABLES))
+            self._foreign = (version, frozenset(r[0] for r in rows))
+        return self._foreign[1]
+
+    # --- checks ------------------------------------------------------------------------
+    def _validate(self, query: Query) -> None:
+        if not query.metrics:
+            raise QueryError("the query names no metric")
+        for metric in query.metrics:
+            if metric not in self.defs.metrics:
+                raise UnknownMetricError(
+                    f"{metric!r} is not a metric; `tally metrics` lists the ones you can ask for")
+        for dim in query.dimensions:
+            for metric in query.metrics:
+                if dim not in self.defs.dimensions_of(metric):
+                    raise UnsupportedDimensionError(
+                        f"{self.defs.metrics[metric].label} can't be broken down by {dim}; "
+                        f"it can by {', '.join(self.defs.dimensions_of(metric))}")
+        for flt in query.filters:
+            if _METRIC_FILTER.fullmatch(flt.dimension) or flt.dimension in self.defs.metrics:
+                continue
+            supported = any(flt.dimension in s.dimensions or (flt.dimension == "location"
+                            and s.relation == "stock")
+                            for m in query.metrics for s in self.defs.sources_of(m))
+            if not supported:
+                raise UnsupportedDimensionError(
+                    f"can't filter {', '.join(query.metrics)} by {flt.dimension}")
+
+    def _has_flow(self, query: Query) -> bool:
+        return any(self.defs.metrics[m].kind == "flow" for m in query.metrics)
+
+    def _period(self, query: Query, as_of: AsOf) -> Period:
+        if query.period is not None:
+            return query.period
+        if self._has_flow(query):
+            return default_flow_period(as_of)
+        return Period(as_of.day, as_of.day + timedelta(days=1), "instant", "now")
+
+    # --- evaluation --------------------------------------------------------------------
+    def _context(self, query: Query, period: Period, as_of: AsOf) -> RelationContext:
+        tz = self.workspace.tz
+        start, end = period.utc_bounds(tz)
+        as_of_instant = as_of.instant.replace(tzinfo=None)
+        t = min(end, as_of_instant)
+        if period.kind == "instant":
+            start, end = EPOCH, t
+        filters: dict[str, list[tuple[tuple[str, ...], bool]]] = {}
+        for flt in query.filters:
+            if not (_METRIC_FILTER.fullmatch(flt.dimension) or flt.dimension in self.defs.metrics):
+                filters.setdefault(flt.dimension, []).append((flt.values, flt.exclude))
+        as_of_day = min(as_of.day, period.end - timedelta(days=1)) if query.period else as_of.day
+        return RelationContext(
+            start=start, end=end, t=t, as_of_day=as_of_day,
+            period_start_day=period.start, period_end_day=period.end,
+            timezone=self.workspace.timezone, currency=self.workspace.currency,
+            foreign=self.foreign_tables(), filters=filters,
+            by_bettor="bettor" in query.dimensions,
+        )
+
+    def _metric_filters(self, query: Query) -> tuple[MetricFilter, ...]:
+        found: list[MetricFilter] = []
+        for flt in query.filters:
+            if m := _METRIC_FILTER.fullmatch(flt.dimension):
+                if m["metric"] not in self.defs.metrics:
+                    raise UnknownMetricError(f"can't filter on unknown metric {m['metric']!r}")
+                try:
+                    value = float(flt.values[0])
+                except (ValueError, IndexError):
+                    raise QueryError(f"{flt.dimension} needs a number, got {flt.values}") from None
+                found.append(MetricFilter(m["metric"], _OPS[m["op"]], value))
+            elif flt.dimension in self.defs.metrics:
+                truthy = flt.values[:1] != ("false",)
+                found.append(MetricFilter(flt.dimension, ">" if truthy else "<=", 0.0))
+        return tuple(found)
+
+    def _evaluate(self, query: Query, period: Period, as_of: AsOf
+                  ) -> tuple[dict[str, Value], list[dict[str, Any]], tuple[str, ...]]:
+        totals_query = replace(query, dimensions=(), order=None, limit=None)
+        values, sql = self._totals(totals_query, period, as_of)
+        rows: list[dict[str, Any]] = []
+        if query.dimensions:
+            rows, row_sql = self._rows(query, period, as_of)
+            sql = sql + row_sql
+        return values, rows, sql
+
+    def _totals(self, query: Query, period: Period, as_of: AsOf
+                ) -> tuple[dict[str, Value], tuple[str, ...]]:
+        plan = self._plan(query, period, as_of)
+        rows, sql = self._execute(plan)
+        values = {m: rows[0].get(m) if rows else None for m in query.metrics}
+        return values, (sql,)
+
+    def _plan(self, query: Query, period: Period, as_of: AsOf) -> Plan:
+        order = None
+        if query.dimensions:
+            time_dims = [d for d in query.dimensions if self.defs.dimensions[d].grain]
+            if query.order:
+                order = (query.order.by, query.order.descending)
+            elif time_dims:
+                order = (time_dims[0], False)
+            else:
+                order = (query.metrics[0], True)
+        context = self._context(query, period, as_of)
+        return Plan(
+            metrics=query.metrics, dimensions=query.dimensions, filters=context.filters,
+            metric_filters=self._metric_filters(query) if query.dimensions else (),
+            order=order, limit=query.limit,
+            min_count=query.min_count if query.dimensions else None,
+            context=context,
+        )
+
+    def _rows(self, query: Query, period: Period, as_of: AsOf
+              ) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
+        grains = [d for d in query.dimensions if self.defs.dimensions[d].grain]
+        needs_buckets = grains and any(
+            s.kind != "flow" for m in query.metrics for s in self.defs.sources_of(m))
+        if not needs_buckets:
+            rows, sql = self._execute(self._plan(query, period, as_of))
+            return rows, (sql,)
+        return self._bucketed_rows(query, period, as_of, grains[0])
+
+    def _bucketed_rows(self, query: Query, period: Period, as_of: AsOf, grain: str
+                       ) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
+        """Stocks and movements by day/week/month: one evaluation per bucket."""
+        inner = replace(query, dimensions=tuple(d for d in query.dimensions if d != grain),
+                        order=None, limit=None)
+        rows: list[dict[str, Any]] = []
+        sql: list[str] = []
+        for bucket in buckets(period, grain, as_of):
+            if inner.dimensions:
+                part, part_sql = self._execute(self._plan(inner, bucket, as_of))
+            else:
+                values, (part_sql,) = self._totals(inner, bucket, as_of)
+                part = [dict(values)]
+            rows.extend({grain: bucket.start, **row} for row in part)
+            sql.append(part_sql)
+        if query.limit:
+            rows = rows[: query.limit]
+        return rows, tuple(sql[:1])
+
+    def _execute(self, plan: Plan) -> tuple[list[dict[str, Any]], str]:
+        sql = compile_plan(self.defs, plan)
+        names, raw = self.warehouse.fetch_with_columns(sql)
+        rows = [dict(zip(names, row, strict=True)) for row in raw]
+        for row in rows:
+            missing = row.pop("_fx_missing", None)
+            if missing:
+                currency, _, day = str(missing).partition(" on ")
+                raise MissingFxRateError(
+                    f"no exchange rate for {currency} on or before {day}: add a row for "
+                    f"{currency} to fx_rates (units of {self.workspace.currency} per 1 {currency})")
+        return rows, sql
+
+    # --- comparison ----------------------------------------------------------------------
+    def _compare(self, query: Query, period: Period, as_of: AsOf, values: dict[str, Value],
+                 rows: list[dict[str, Any]]) -> Comparison:
+        other = comparison_period(period, query.compare or "previous")
+        other_as_of = as_of
+        if period.kind == "instant":
+            # A stock "now" compares with the same instant a month (or a year) earlier.
+            months = 12 if query.compare == "year" else 1
+            day = add_months(as_of.day, -months)
+            other_as_of = AsOf.for_day(day, self.workspace.tz)
+            other = Period(day, day + timedelta(days=1), "instant", "")
+        other_query = replace(query, period=other if period.kind != "instant" else None)
+        other_values, other_rows, _ = self._evaluate(other_query, other, other_as_of)
+        change = {m: _difference(values.get(m), other_values.get(m)) for m in query.metrics}
+        rate = {m: _rate(values.get(m), other_values.get(m)) for m in query.metrics}
+        return Comparison(other, other_values, change, rate, other_rows)
+
+
+def comparison_sql_marker(comparison: Comparison) -> tuple[str, ...]:
+    """Comparison queries are the same SQL over another period; say which."""
+    return (f"-- compared with {comparison.period.start} .. {comparison.period.end} (same SQL)",)
+
+
+def comparison_period(period: Period, compare: str) -> Period:
+    """The period a comparison runs over (metrics.md: previous of the same kind, or a year ago)."""
+    return period.year_ago() if compare == "year" else period.previous()
+
+
+def buckets(period: Period, grain: str, as_of: AsOf) -> list[Period]:
+    """The day/week/month sub-periods of a period (clipped to it and to as_of)."""
+    last = min(period.end, as_of.day + timedelta(days=1))
+    found: list[Period] = []
+    cursor = _bucket_start(period.start, grain)
+    while cursor < last:
+        nxt = (cursor + timedelta(days=1) if grain == "day" else cursor + timedelta(days=7)
+               if grain == "week" else add_months(cursor, 1))
+        found.append(Period(max(cursor, period.start), min(nxt, period.end), grain))
+        cursor = nxt
+    return found
+
+
+def _bucket_start(day: date, grain: str) -> date:
+    if grain == "week":
+        return day - timedelta(days=day.weekday())
+    if grain == "month":
+        return day.replace(day=1)
+    return day
+
+
+def _difference(current: Value, previous: Value) -> Value:
+    if not isinstance(current, int | float | Decimal) or isinstance(current, bool):
+        return None
+    if not isinstance(previous, int | float | Decimal) or isinstance(previous, bool):
+        return None
+    if isinstance(current, Decimal) != isinstance(previous, Decimal):
+        return float(current) - float(previous)
+    return current - previous  # type: ignore[operator]
+
+
+def _rate(current: Value, previous: Value) -> float | None:
+    """Relative change; None when the previous value is 0 or missing (reported as "new")."""
+    diff = _difference(current, previous)
+    if diff is None or previous in (0, None) or isinstance(previous, str | bool):
+        return None
+    return float(diff) / abs(float(previous))  # type: ignore[arg-type]
+
+
+def filter_values(query: Query, dimension: str) -> tuple[str, ...]:
+    """The values a query filters a dimension to (empty when it doesn't)."""
+    for flt in query.filters:
+        if flt.dimension == dimension and not flt.exclude:
+            return flt.values
+    return ()
+
+
+__all__ = ["Engine", "Filter", "Query", "Result", "buckets", "comparison_period"]

@@ -1,0 +1,239 @@
+"""Relations the catalog cannot express as one aggregate over rows.
+
+Each builder returns SQL for a derived table (with the alias its source's
+measures use) given a :class:`RelationContext`: the period's instants, the
+``as_of`` day, and the SQL helpers for local time and currency conversion.
+The definitions of ``metrics.md`` they implement are quoted in each docstring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from storage.catalog.periods import local_midnight
+
+COUNTED = "('paid', 'refunded', 'partially_refunded')"
+
+
+def ts_literal(value: datetime) -> str:
+    """A naive-UTC timestamp literal."""
+    return f"TIMESTAMP '{value:%Y-%m-%d %H:%M:%S}'"
+
+
+def date_literal(value: date) -> str:
+    return f"DATE '{value:%Y-%m-%d}'"
+
+
+def sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class RelationContext:
+    """What a relation builder needs to know about the question.
+
+    Attributes:
+        start, end: the period's bounds as naive UTC instants (end exclusive).
+        t: the instant stocks are measured at.
+        as_of_day: the local date of ``as_of``.
+        period_start_day, period_end_day: the period's local dates (end exclusive).
+        timezone: the workspace's IANA timezone; currency: its reporting currency.
+        foreign: tables holding rows in another currency (they need conversion).
+        filters: SQL predicates by dimension, for relations that filter inside.
+        by_bettor: whether the question breaks down by bettor.
+    """
+
+    start: datetime
+    end: datetime
+    t: datetime
+    as_of_day: date
+    period_start_day: date
+    period_end_day: date
+    timezone: str
+    currency: str
+    foreign: frozenset[str]
+    filters: dict[str, list[tuple[tuple[str, ...], bool]]] = field(default_factory=dict)
+    by_bettor: bool = False
+
+    def local(self, ts: str) -> str:
+        """SQL for the local wall-clock time of a stored (UTC) timestamp."""
+        if self.timezone == "UTC":
+            return ts
+        return f"timezone({sql_string(self.timezone)}, timezone('UTC', {ts}))"
+
+    def local_date(self, ts: str, time_type: str = "timestamp") -> str:
+        """SQL for the local calendar date of a stored timestamp (or a date column)."""
+        return ts if time_type == "date" else f"CAST({self.local(ts)} AS DATE)"
+
+    def fx(self, table: str, currency: str, ts: str, time_type: str = "timestamp"
+           ) -> tuple[str, str, str | None]:
+        """(join clause, rate expression, missing-rate expression) for a money column.
+
+        The rate is the latest ``fx_rates`` row on or before the row's local date;
+        rows already in the workspace currency use 1. With no foreign rows in
+        ``table`` there is nothing to join.
+        """
+        if table not in self.foreign:
+            return "", "1", None
+        ws = sql_string(self.currency)
+        day = self.local_date(ts, time_type)
+        join = f" ASOF LEFT JOIN fx_rates AS fx ON fx.currency = {currency} AND {day} >= fx.date"
+        rate = f"(CASE WHEN {currency} = {ws} THEN 1 ELSE fx.rate END)"
+        missing = (f"CASE WHEN {currency} <> {ws} AND fx.rate IS NULL "
+                   f"THEN {currency} || ' on ' || CAST({day} AS VARCHAR) END")
+        return join, rate, missing
+
+    def predicate(self, dimension: str, column: str) -> str:
+        """The filters on ``dimension`` as SQL over ``column`` (TRUE when none)."""
+        parts = []
+        for values, exclude in self.filters.get(dimension, []):
+            listed = ", ".join(sql_string(v) for v in values)
+            parts.append(f"{column} {'NOT IN' if exclude else 'IN'} ({listed})")
+        return " AND ".join(parts) or "TRUE"
+
+
+def mrr_movements(ctx: RelationContext) -> str:
+    """Per customer, MRR at the period's start ``s`` and end ``e``.
+
+    metrics.md: new (0 at s, > 0 at e, never had MRR before s), reactivation (0 at s,
+    > 0 at e, had MRR before s), expansion, contraction, churned (> 0 at s, 0 at e).
+    Each span is converted at the rate of its own start date, so exchange-rate moves
+    never show up as expansion or contraction.
+    """
+    join, rate, missing = ctx.fx("subscription_mrr", "s.currency", "s.valid_from")
+    s, e = ts_literal(ctx.start), ts_literal(ctx.t)
+
+    def at(instant: str) -> str:
+        return (f"sum(CASE WHEN s.valid_from <= {instant} AND (s.valid_to IS NULL OR "
+                f"s.valid_to > {instant}) THEN s.mrr * {rate} ELSE 0 END)")
+
+    return f"""(SELECT s.customer_id, coalesce(any_value(sc.company), s.customer_id) AS customer,
+  any_value(sc.segment) AS segment, any_value(sc.country) AS country,
+  {at(s)} AS mrr_s, {at(e)} AS mrr_e,
+  coalesce(bool_or(s.valid_from < {s} AND s.mrr > 0), FALSE) AS had_before,
+  max({missing or 'NULL'}) AS _fx_missing
+FROM subscription_mrr AS s{join}
+LEFT JOIN saas_customers AS sc ON sc.customer_id = s.customer_id
+WHERE s.valid_from <= {e}
+GROUP BY s.customer_id) AS m"""
+
+
+def _units_by_product_day(ctx: RelationContext, start: datetime, end: datetime) -> str:
+    day = ctx.local_date("o.created_at")
+    return (f"SELECT i.product_id, {day} AS day, sum(i.quantity) AS units "
+            f"FROM order_items AS i JOIN orders AS o ON o.order_id = i.order_id "
+            f"WHERE o.status IN {COUNTED} AND o.created_at >= {ts_literal(start)} "
+            f"AND o.created_at < {ts_literal(end)} GROUP BY ALL")
+
+
+def stock(ctx: RelationContext) -> str:
+    """Per product: stock, demand, lead time, safety stock, reorder point, open POs.
+
+    metrics.md: daily demand = units sold per day over the 28 full days that end
+    yesterday (no sales = 0); current stock = on_hand on the latest inventory date,
+    summed over locations unless one is named; safety stock = 1.65 × standard
+    deviation of daily demand × √lead time (sample standard deviation);
+    reorder point = mean demand × lead time + safety stock.
+    """
+    tz = ZoneInfo(ctx.timezone)
+    first = ctx.as_of_day - timedelta(days=28)
+    start = local_midnight(first, tz).replace(tzinfo=None)
+    end = local_midnight(ctx.as_of_day, tz).replace(tzinfo=None)
+    t = ts_literal(ctx.t)
+    location = ("lv.location_id IN (SELECT location_id FROM locations WHERE "
+                f"{ctx.predicate('location', 'name')} OR {ctx.predicate('location', 'location_id')})"
+                if "location" in ctx.filters else "TRUE")
+    return f"""(WITH latest AS (
+  SELECT max(date) AS d FROM inventory_levels WHERE date <= {date_literal(ctx.as_of_day)}),
+onhand AS (
+  SELECT lv.product_id, sum(lv.on_hand) AS on_hand FROM inventory_levels AS lv, latest
+  WHERE lv.date = latest.d AND ({location}) GROUP BY lv.product_id),
+days AS (
+  SELECT CAST(range AS DATE) AS day
+  FROM range({date_literal(first)}, {date_literal(ctx.as_of_day)}, INTERVAL 1 DAY)),
+sold AS ({_units_by_product_day(ctx, start, end)}),
+demand AS (
+  SELECT oh.product_id, avg(coalesce(sold.units, 0)) AS avg_daily_units,
+    coalesce(stddev_samp(coalesce(sold.units, 0)), 0) AS sd
+  FROM onhand AS oh CROSS JOIN days
+  LEFT JOIN sold ON sold.product_id = oh.product_id AND sold.day = days.day
+  GROUP BY oh.product_id),
+lead AS (
+  SELECT ps.product_id, min(su.lead_time_days) AS lead_time_days,
+    arg_min(su.name, su.lead_time_days) AS supplier
+  FROM product_suppliers AS ps JOIN suppliers AS su ON su.supplier_id = ps.supplier_id
+  GROUP BY ps.product_id),
+po AS (
+  SELECT product_id, sum(quantity) AS open_po_units FROM purchase_orders
+  WHERE ordered_at < {t} AND (received_at IS NULL OR received_at >= {t}) GROUP BY product_id)
+SELECT oh.product_id, coalesce(p.title, oh.product_id) AS product, p.sku, p.category,
+  lead.supplier, oh.on_hand, demand.avg_daily_units, lead.lead_time_days,
+  1.65 * demand.sd * sqrt(lead.lead_time_days) AS safety_stock,
+  demand.avg_daily_units * lead.lead_time_days
+    + 1.65 * demand.sd * sqrt(lead.lead_time_days) AS reorder_point,
+  coalesce(po.open_po_units, 0) AS open_po_units
+FROM onhand AS oh LEFT JOIN products AS p ON p.product_id = oh.product_id
+LEFT JOIN demand ON demand.product_id = oh.product_id
+LEFT JOIN lead ON lead.product_id = oh.product_id
+LEFT JOIN po ON po.product_id = oh.product_id) AS k"""
+
+
+def sell_through(ctx: RelationContext) -> str:
+    """Per product: units sold in the period and stock on hand at its end.
+
+    metrics.md: sell_through = units sold in the period / (units sold + on_hand at its end).
+    """
+    last_day = ctx.period_end_day - timedelta(days=1)
+    units = (f"SELECT i.product_id, sum(i.quantity) AS units FROM order_items AS i "
+             f"JOIN orders AS o ON o.order_id = i.order_id WHERE o.status IN {COUNTED} "
+             f"AND o.created_at >= {ts_literal(ctx.start)} AND o.created_at < {ts_literal(ctx.end)} "
+             f"GROUP BY i.product_id")
+    on_hand = (f"SELECT product_id, sum(on_hand) AS on_hand FROM inventory_levels WHERE date = "
+               f"(SELECT max(date) FROM inventory_levels WHERE date <= {date_literal(last_day)}) "
+               f"GROUP BY product_id")
+    return f"""(SELECT p.product_id, coalesce(p.title, p.product_id) AS product, p.sku, p.category,
+  coalesce(u.units, 0) AS units, coalesce(oh.on_hand, 0) AS on_hand
+FROM products AS p LEFT JOIN ({units}) AS u ON u.product_id = p.product_id
+LEFT JOIN ({on_hand}) AS oh ON oh.product_id = p.product_id
+WHERE u.units IS NOT NULL OR oh.on_hand IS NOT NULL) AS k"""
+
+
+def streaks(ctx: RelationContext) -> str:
+    """The current run of consecutive wins or losses (``W3``, ``L2``).
+
+    metrics.md: by settled_at, pushes skipped. Cashouts are skipped like pushes: they
+    are neither a win nor a loss. Voids and pending bets count nowhere.
+    """
+    bettor = "coalesce(u.display_name, b.user_id)"
+    where = " AND ".join([
+        ctx.predicate("bettor", bettor), ctx.predicate("sport", "b.sport"),
+        ctx.predicate("league", "b.league"), ctx.predicate("market", "b.market"),
+        f"b.settled_at >= {ts_literal(ctx.start)}", f"b.settled_at < {ts_literal(ctx.end)}",
+    ])
+    group = bettor if ctx.by_bettor else "''"
+    return f"""(WITH wl AS (
+  SELECT {group} AS bettor, b.status, b.settled_at, b.bet_id
+  FROM bets AS b LEFT JOIN bettors AS u ON u.user_id = b.user_id
+  WHERE b.status IN ('won', 'lost') AND {where}),
+ranked AS (
+  SELECT bettor, status,
+    row_number() OVER w AS rn, first_value(status) OVER w AS last_status
+  FROM wl WINDOW w AS (PARTITION BY bettor ORDER BY settled_at DESC, bet_id DESC)),
+runs AS (
+  SELECT bettor, any_value(last_status) AS last_status,
+    coalesce(min(rn) FILTER (WHERE status <> last_status), max(rn) + 1) - 1 AS n
+  FROM ranked GROUP BY bettor)
+SELECT bettor, CASE last_status WHEN 'won' THEN 'W' ELSE 'L' END || CAST(n AS VARCHAR) AS streak
+FROM runs) AS z"""
+
+
+# name -> (builder, dimensions the builder filters itself)
+RELATIONS: dict[str, tuple[Callable[[RelationContext], str], frozenset[str]]] = {
+    "mrr_movements": (mrr_movements, frozenset()),
+    "stock": (stock, frozenset({"location"})),
+    "sell_through": (sell_through, frozenset()),
+    "streaks": (streaks, frozenset({"bettor", "sport", "league", "market"})),
+}

@@ -1,0 +1,89 @@
+"""``tally import DIR``: load normalized tables from CSV and Parquet files.
+
+All files are staged and validated first; only when every file is clean are
+the rows upserted, in one transaction. A bad row anywhere means nothing is
+written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from storage.errors import ImportError_
+from storage.loading import RawSource, Staged, csv_source, parquet_source, stage
+from storage.schema import TABLE_MAP
+from storage.warehouse import Warehouse
+
+SUFFIXES = {".csv": csv_source, ".parquet": parquet_source}
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import wrote: rows per table, and columns it did not use."""
+
+    rows: dict[str, int]
+    ignored_columns: dict[str, tuple[str, ...]]
+
+    @property
+    def total(self) -> int:
+        return sum(self.rows.values())
+
+
+def discover(directory: Path) -> list[tuple[str, Path]]:
+    """The (table, file) pairs of an import directory, checked against the data model."""
+    if not directory.is_dir():
+        raise ImportError_(f"{directory} is not a directory; pass the folder that holds the files")
+    found: dict[str, Path] = {}
+    for path in sorted(directory.iterdir()):
+        if path.name.startswith(".") or path.is_dir():
+            continue
+        table, suffix = path.stem, path.suffix.lower()
+        if suffix not in SUFFIXES or table not in TABLE_MAP:
+            raise ImportError_(
+                f"{path.name}: unknown file; name each file <table>.csv or <table>.parquet "
+                f"with a table of the data model ({', '.join(TABLE_MAP)})"
+            )
+        if table in found:
+            raise ImportError_(f"{path.name} and {found[table].name} both hold {table}; keep one")
+        found[table] = path
+    if not found:
+        raise ImportError_(f"{directory} holds no <table>.csv or <table>.parquet files")
+    order = list(TABLE_MAP)
+    return sorted(found.items(), key=lambda item: order.index(item[0]))
+
+
+Progress = Callable[[str, str], None]
+
+
+def import_directory(warehouse: Warehouse, directory: Path,
+                     progress: Progress | None = None) -> ImportResult:
+    """Validates every file of ``directory`` then upserts them all atomically.
+
+    Args:
+        warehouse: the workspace's warehouse.
+        directory: the folder of ``<table>.csv`` / ``<table>.parquet`` files.
+        progress: called with (step, file name) as work advances: "staged", "written".
+
+    Raises:
+        ImportError_: naming file, line, column and value of the first problem.
+    """
+    files = discover(directory)
+    staged: list[Staged] = []
+    try:
+        with warehouse._lock:  # staging uses the warehouse's own connection (temp tables)
+            for index, (table_name, path) in enumerate(files):
+                source: RawSource = SUFFIXES[path.suffix.lower()](path)
+                staged.append(stage(warehouse.con, TABLE_MAP[table_name], source,
+                                    f"_stage_{index}_{table_name}"))
+                if progress:
+                    progress("staged", path.name)
+            rows = warehouse.apply(
+                staged, origin=f"import {directory.name}",
+                on_table=(lambda b: progress("written", b.label)) if progress else None,
+            )
+    finally:
+        warehouse.drop_temp(b.temp_name for b in staged)
+    ignored = {b.table.name: b.ignored_columns for b in staged if b.ignored_columns}
+    return ImportResult(rows, ignored)

@@ -1,0 +1,36 @@
+"""Versioned schema migrations of the workspace warehouse (DuckDB).
+
+A migration is applied once, in a transaction, when a warehouse is opened;
+``_tally_schema`` records which have run. Never edit a released migration:
+add a new one with the next version number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from storage.schema import TABLES, create_table_sql
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One schema change: a version, what it does, and its SQL statements."""
+
+    version: int
+    description: str
+    statements: Callable[[], list[str]]
+
+
+def _v1() -> list[str]:
+    statements = [create_table_sql(t) for t in TABLES]
+    statements.append(
+        "CREATE TABLE IF NOT EXISTS _tally_loads "
+        "(table_name VARCHAR, loaded_at TIMESTAMP, origin VARCHAR, rows BIGINT)"
+    )
+    return statements
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "normalized tables of data-model.md and the load log", _v1),
+)

@@ -1,0 +1,189 @@
+"""A workspace's analytics data: one DuckDB file per workspace.
+
+Opening a warehouse applies the pending schema migrations. Writes go through
+:meth:`Warehouse.apply`, which swaps staged batches in by key in one
+transaction: a re-import upserts, never duplicates, and a failure leaves the
+tables exactly as they were. Reads go through :meth:`Warehouse.fetch`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from storage.errors import WarehouseBusyError
+from storage.loading import Staged
+from storage.migrations import MIGRATIONS
+from storage.schema import TABLES
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LoadRecord:
+    """When a table last received data, and from where."""
+
+    table: str
+    loaded_at: datetime
+    origin: str
+    rows: int
+
+
+class Warehouse:
+    """One workspace's DuckDB database (timestamps stored as UTC).
+
+    Args:
+        path: the DuckDB file, or ``":memory:"`` for tests.
+        read_only: open without write access (several readers may share a file).
+    """
+
+    def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
+        self.path = str(path)
+        self._lock = threading.RLock()
+        self._version = 0
+        try:
+            self.con = duckdb.connect(self.path, read_only=read_only)
+        except duckdb.IOException as exc:
+            raise WarehouseBusyError(
+                f"the workspace database {Path(self.path).name} is in use by another process "
+                "(is `tally serve` running?); stop it or try again in a moment"
+            ) from exc
+        self.con.execute("SET TimeZone = 'UTC'")
+        if not read_only:
+            migrate(self.con)
+
+    # --- reads ---------------------------------------------------------------------
+    def fetch(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        """Runs one read query and returns all rows."""
+        with self._lock:
+            cursor = self.con.cursor()
+            try:
+                return cursor.execute(sql, params or []).fetchall()
+            finally:
+                cursor.close()
+
+    def fetch_with_columns(self, sql: str, params: Sequence[Any] | None = None
+                           ) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Like :meth:`fetch`, with the result's column names."""
+        with self._lock:
+            cursor = self.con.cursor()
+            try:
+                cursor.execute(sql, params or [])
+                names = [d[0] for d in cursor.description or []]
+                return names, cursor.fetchall()
+            finally:
+                cursor.close()
+
+    @property
+    def data_version(self) -> int:
+        """Increases whenever data changes in this process; caches key on it."""
+        return self._version
+
+    def row_counts(self) -> dict[str, int]:
+        """Rows per normalized table."""
+        union = " UNION ALL ".join(f"SELECT '{t.name}', count(*) FROM {t.name}" for t in TABLES)
+        return {name: int(n) for name, n in self.fetch(union)}
+
+    def last_loads(self) -> list[LoadRecord]:
+        """The latest load of each table (import, sync or webhook)."""
+        rows = self.fetch(
+            "SELECT table_name, max(loaded_at), arg_max(origin, loaded_at), "
+            "arg_max(rows, loaded_at) FROM _tally_loads GROUP BY table_name ORDER BY 1"
+        )
+        return [LoadRecord(t, at, origin, int(n)) for t, at, origin, n in rows]
+
+    # --- writes --------------------------------------------------------------------
+    def apply(self, batches: Iterable[Staged], origin: str,
+              on_table: Callable[[Staged], None] | None = None) -> dict[str, int]:
+        """Upserts staged batches by key, all in one transaction.
+
+        Returns:
+            rows written per table.
+        """
+        written: dict[str, int] = {}
+        now = datetime.now(UTC).replace(tzinfo=None)
+        with self._lock:
+            self.con.execute("BEGIN TRANSACTION")
+            try:
+                for batch in batches:
+                    self._upsert(batch)
+                    self.con.execute(
+                        "INSERT INTO _tally_loads VALUES (?, ?, ?, ?)",
+                        [batch.table.name, now, origin, batch.rows],
+                    )
+                    written[batch.table.name] = written.get(batch.table.name, 0) + batch.rows
+                    if on_table:
+                        on_table(batch)
+                self.con.execute("COMMIT")
+            except BaseException:
+                self.con.execute("ROLLBACK")
+                raise
+            self._version += 1
+        return written
+
+    def _upsert(self, batch: Staged) -> None:
+        table, temp = batch.table, batch.temp_name
+        match = " AND ".join(f"{table.name}.{k} = s.{k}" for k in table.key)
+        # Only the target's own key columns are compared, so the delete is one hash join.
+        self.con.execute(f"DELETE FROM {table.name} USING {temp} AS s WHERE {match}")
+        cols = ", ".join(c.name for c in table.columns)
+        self.con.execute(f"INSERT INTO {table.name} ({cols}) SELECT {cols} FROM {temp}")
+
+    def drop_temp(self, names: Iterable[str]) -> None:
+        """Drops staging tables once they are applied or abandoned."""
+        with self._lock:
+            for name in names:
+                self.con.execute(f"DROP TABLE IF EXISTS {name}")
+
+    def close(self) -> None:
+        """Closes the DuckDB connection."""
+        with self._lock:
+            self.con.close()
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The highest migration applied to this database (0 for a new file)."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS _tally_schema "
+        "(version INTEGER PRIMARY KEY, description VARCHAR, applied_at TIMESTAMP)"
+    )
+    row = con.execute("SELECT coalesce(max(version), 0) FROM _tally_schema").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Applies the migrations newer than the database's version, each in a transaction."""
+    applied: list[int] = []
+    current = schema_version(con)
+    for migration in MIGRATIONS:
+        if migration.version <= current:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for statement in migration.statements():
+                con.execute(statement)
+            con.execute(
+                "INSERT INTO _tally_schema VALUES (?, ?, ?)",
+                [migration.version, migration.description, datetime.now(UTC).replace(tzinfo=None)],
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        logger.info("warehouse migrated to version %d (%s)", migration.version,
+                    migration.description)
+        applied.append(migration.version)
+    return applied
