@@ -212,15 +212,15 @@ def stage(con: duckdb.DuckDBPyConnection, table: Table, source: RawSource, temp_
         raise ImportError_(_reader_error(source, exc)) from exc
     bad = con.execute(
         f"SELECT _line, _err FROM {temp_name} WHERE _err IS NOT NULL ORDER BY _line LIMIT 1"
-    ).fetchone()
+    ).fetchall()
     if bad:
-        column, problem = problems[bad[1]]
-        value = _raw_value(con, source, mapping.get(column), bad[0])
-        where = _where(source, bad[0])
+        column, problem = problems[bad[0][1]]
+        value = _raw_value(con, source, mapping.get(column), bad[0][0])
+        where = _where(source, bad[0][0])
         raise ImportError_(f"{source.label}, {where}, column {column}: {problem} (got {value})")
     _check_duplicates(con, table, source, temp_name)
-    rows = con.execute(f"SELECT count(*) FROM {temp_name}").fetchone()
-    return Staged(table, temp_name, int(rows[0]) if rows else 0, source.label, ignored)
+    rows = con.execute(f"SELECT count(*) FROM {temp_name}").fetchall()
+    return Staged(table, temp_name, int(rows[0][0]), source.label, ignored)
 
 
 def _check_duplicates(con: duckdb.DuckDBPyConnection, table: Table, source: RawSource,
@@ -230,8 +230,9 @@ def _check_duplicates(con: duckdb.DuckDBPyConnection, table: Table, source: RawS
         f"SELECT {keys}, list(_line ORDER BY _line)[1], list(_line ORDER BY _line)[2] "
         f"FROM {temp_name} GROUP BY {keys} "
         f"HAVING count(*) > 1 ORDER BY min(_line) LIMIT 1"
-    ).fetchone()
+    ).fetchall()
     if dup:
+        dup = dup[0]
         key_text = ", ".join(f"{k}={v!r}" for k, v in zip(table.key, dup, strict=False))
         first, second = dup[len(table.key)], dup[len(table.key) + 1]
         raise ImportError_(
@@ -246,10 +247,10 @@ def _raw_value(con: duckdb.DuckDBPyConnection, source: RawSource, column: str | 
         return "nothing (the column is absent)"
     row = con.execute(
         f"SELECT CAST({_quote(column)} AS VARCHAR) FROM {source.relation} WHERE _line = ?", [line]
-    ).fetchone()
-    if row is None or row[0] is None or row[0] == "":
+    ).fetchall()
+    if not row or row[0][0] is None or row[0][0] == "":
         return "an empty cell"
-    return repr(row[0])
+    return repr(row[0][0])
 
 
 def _where(source: RawSource, record: int) -> str:

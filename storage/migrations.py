@@ -31,6 +31,14 @@ def _v1() -> list[str]:
     return statements
 
 
+def _v2() -> list[str]:
+    return [
+        "CREATE TABLE IF NOT EXISTS _tally_cursors (connector VARCHAR, stream VARCHAR, "
+        "cursor VARCHAR, updated_at TIMESTAMP, PRIMARY KEY (connector, stream))",
+    ]
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "normalized tables of data-model.md and the load log", _v1),
+    Migration(2, "connector sync cursors, written in the same transaction as their rows", _v2),
 )

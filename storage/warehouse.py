@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,9 +19,9 @@ from typing import Any
 import duckdb
 
 from storage.errors import WarehouseBusyError
-from storage.loading import Staged
+from storage.loading import Staged, arrow_source, stage
 from storage.migrations import MIGRATIONS
-from storage.schema import TABLES
+from storage.schema import TABLES, get_table
 
 logger = logging.getLogger(__name__)
 
@@ -101,8 +101,16 @@ class Warehouse:
 
     # --- writes --------------------------------------------------------------------
     def apply(self, batches: Iterable[Staged], origin: str,
-              on_table: Callable[[Staged], None] | None = None) -> dict[str, int]:
+              on_table: Callable[[Staged], None] | None = None,
+              cursors: Mapping[tuple[str, str], str] | None = None) -> dict[str, int]:
         """Upserts staged batches by key, all in one transaction.
+
+        Args:
+            batches: validated batches from :func:`storage.loading.stage`.
+            origin: where the rows came from ("import x", "sync shopify"), for freshness.
+            on_table: called after each table is written (progress bars).
+            cursors: connector cursors {(connector, stream): cursor} committed with the rows,
+                so a sync killed halfway resumes exactly where its data ends.
 
         Returns:
             rows written per table.
@@ -121,12 +129,44 @@ class Warehouse:
                     written[batch.table.name] = written.get(batch.table.name, 0) + batch.rows
                     if on_table:
                         on_table(batch)
+                for (connector, stream), cursor in (cursors or {}).items():
+                    self.con.execute(
+                        "INSERT OR REPLACE INTO _tally_cursors VALUES (?, ?, ?, ?)",
+                        [connector, stream, cursor, now])
                 self.con.execute("COMMIT")
             except BaseException:
                 self.con.execute("ROLLBACK")
                 raise
             self._version += 1
         return written
+
+    def upsert_arrow(self, tables: Mapping[str, Any], origin: str,
+                     cursors: Mapping[tuple[str, str], str] | None = None) -> dict[str, int]:
+        """Validates and upserts in-memory batches (Arrow tables keyed by table name).
+
+        The connectors' write path: the same checks as ``tally import`` and one
+        transaction for all tables and the cursors.
+
+        Raises:
+            ImportError_: a row that does not fit the data model; nothing is written.
+        """
+        staged: list[Staged] = []
+        with self._lock:
+            try:
+                for index, (name, data) in enumerate(tables.items()):
+                    view = f"_batch_{index}_{name}"
+                    source = arrow_source(self.con, view, data, f"{origin}: {name}")
+                    staged.append(stage(self.con, get_table(name), source, f"_stage_b{index}_{name}"))
+                    self.con.unregister(view)
+                return self.apply(staged, origin, cursors=cursors)
+            finally:
+                self.drop_temp(b.temp_name for b in staged)
+
+    def cursor(self, connector: str, stream: str) -> str | None:
+        """The persisted sync cursor of a connector's stream (None before the first sync)."""
+        rows = self.fetch("SELECT cursor FROM _tally_cursors WHERE connector = ? AND stream = ?",
+                          [connector, stream])
+        return rows[0][0] if rows else None
 
     def _upsert(self, batch: Staged) -> None:
         table, temp = batch.table, batch.temp_name
@@ -160,8 +200,8 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
         "CREATE TABLE IF NOT EXISTS _tally_schema "
         "(version INTEGER PRIMARY KEY, description VARCHAR, applied_at TIMESTAMP)"
     )
-    row = con.execute("SELECT coalesce(max(version), 0) FROM _tally_schema").fetchone()
-    return int(row[0]) if row else 0
+    row = con.execute("SELECT coalesce(max(version), 0) FROM _tally_schema").fetchall()
+    return int(row[0][0])
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
