@@ -1,0 +1,73 @@
+"""Shared fixtures: small hand-written workspaces whose right answers are worked out in the tests."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from storage.catalog import AsOf, Engine
+from storage.importer import import_directory
+from storage.warehouse import Warehouse
+from storage.workspaces import Workspace
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+_real_connect = socket.socket.connect
+
+
+def _loopback_only(self: socket.socket, address: object) -> object:
+    host = address[0] if isinstance(address, tuple) else address
+    if isinstance(host, str) and not (host.startswith("127.") or host in ("localhost", "::1")) \
+            and self.family in (socket.AF_INET, socket.AF_INET6):
+        raise RuntimeError(f"tests must not reach the network (tried {host})")
+    return _real_connect(self, address)  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fails any test that tries to connect anywhere but loopback."""
+    monkeypatch.setattr(socket.socket, "connect", _loopback_only)
+
+
+def make_engine(fixture: str, workspace: Workspace) -> Engine:
+    """A fresh in-memory warehouse loaded with a fixture directory."""
+    warehouse = Warehouse(":memory:")
+    import_directory(warehouse, FIXTURES / fixture)
+    return Engine(workspace, warehouse)
+
+
+def _engine(fixture: str, workspace: Workspace) -> Iterator[Engine]:
+    warehouse = Warehouse(":memory:")
+    import_directory(warehouse, FIXTURES / fixture)
+    yield Engine(workspace, warehouse)
+    warehouse.close()
+
+
+@pytest.fixture(scope="module")
+def shop() -> Iterator[Engine]:
+    """The shop fixture in America/Sao_Paulo (UTC−3), reporting in USD, with BRL orders."""
+    yield from _engine("shop", Workspace("shop", "USD", "America/Sao_Paulo"))
+
+
+@pytest.fixture(scope="module")
+def multi() -> Iterator[Engine]:
+    """SaaS, marketing, inventory and betting fixture in UTC, reporting in USD."""
+    yield from _engine("multi", Workspace("multi", "USD", "UTC"))
+
+
+@pytest.fixture
+def shop_as_of() -> AsOf:
+    import zoneinfo
+
+    return AsOf.for_day(date(2025, 4, 10), zoneinfo.ZoneInfo("America/Sao_Paulo"))
+
+
+@pytest.fixture
+def multi_as_of() -> AsOf:
+    import zoneinfo
+
+    return AsOf.for_day(date(2025, 3, 28), zoneinfo.ZoneInfo("UTC"))
