@@ -145,6 +145,20 @@ def run_import_with_progress(warehouse: Any, directory: Path, files: int) -> Any
         return import_directory(warehouse, directory, step)
 
 
+# --- demo --------------------------------------------------------------------------------
+@main.command("demo")
+@click.option("--scale", type=click.FloatRange(min=0.01), default=1.0, show_default=True,
+              help="Data size: 1 ≈ 40,000 orders; 250 ≈ 10 million.")
+@user_errors
+def demo_command(scale: float) -> None:
+    """Create (or refresh) the demo workspaces `demo` and `demo-guild`."""
+    from bot.demo import build_demo, print_summary
+
+    app = make_app()
+    counts = build_demo(app, err_console, scale)
+    print_summary(app, console, counts)
+
+
 # --- catalog -----------------------------------------------------------------------------
 @main.command("metrics")
 @click.option("--vertical", type=click.Choice(["shop", "saas", "marketing", "ops", "betting"]),
@@ -170,6 +184,8 @@ def _vertical_of(from_sql: str) -> str:
         return mapping[first]
     return TABLE_MAP[first].vertical if first in TABLE_MAP else ""
 
+
+import connectors.cli  # noqa: E402, F401  (registers `tally connect` and `tally sync` on main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -27,6 +27,17 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(default=None, alias="OPENAI_BASE_URL")
     llm_model: str = Field(default="gpt-4o-mini", alias="TALLY_LLM_MODEL")
 
+    # Connectors: every provider's base URL is a setting so a proxy or a local fake can stand in.
+    shopify_api_url: str | None = Field(default=None, alias="SHOPIFY_API_URL")
+    stripe_api_url: str = Field(default="https://api.stripe.com", alias="STRIPE_API_URL")
+    ga4_api_url: str = Field(default="https://analyticsdata.googleapis.com", alias="GA4_API_URL")
+    meta_api_url: str = Field(default="https://graph.facebook.com", alias="META_API_URL")
+    google_ads_api_url: str = Field(default="https://googleads.googleapis.com", alias="GOOGLE_ADS_API_URL")
+    # Fernet key for connector credentials at rest; generated into data_dir/secret.key when unset.
+    secret_key: SecretStr | None = Field(default=None, alias="TALLY_SECRET_KEY")
+    sync_interval_minutes: int = Field(default=60, ge=1, alias="TALLY_SYNC_INTERVAL_MINUTES")
+    webhook_max_attempts: int = Field(default=8, ge=1, alias="TALLY_WEBHOOK_MAX_ATTEMPTS")
+
     @property
     def resolved_state_url(self) -> str:
         """The state database URL: ``TALLY_STATE_URL`` or SQLite under the data directory."""

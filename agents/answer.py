@@ -1,0 +1,206 @@
+"""Turns a catalog :class:`Result` into a :class:`Reply`: words, a table, the JSON answer.
+
+Every number here comes from the result; this module only formats (metrics.md's
+rounding rules) and phrases.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from bot.reply import Reply, TableData, json_number
+from storage.catalog import Result
+from storage.catalog.definitions import CatalogDefs
+from storage.catalog.display import format_change, format_value
+from storage.catalog.model import Filter, Value
+from storage.catalog.periods import Period
+
+RATE_FORMATS = ("rate", "ratio")
+
+
+RELATIVE_WORDS = ("last", "this", "past", "previous", "today", "yesterday", "trailing", "so far",
+                  "to date", "mtd", "ytd", "qtd", "wtd")
+
+
+def period_words(result: Result) -> str:
+    """"last month (October 2025)", "in March 2025", or "as of Nov 19, 2025" for a stock."""
+    period = result.period
+    if period is None:
+        return f"as of {result.as_of.day:%b} {result.as_of.day.day}, {result.as_of.day.year}"
+    phrase = period.phrase.lower()
+    if any(word in phrase for word in RELATIVE_WORDS):
+        described = period.describe()
+        return described.replace(period.phrase, phrase, 1) if period.phrase else described
+    if period.days == 1:
+        return f"on {period.plain()}"
+    if period.kind in ("month", "quarter", "year"):
+        return f"in {period.plain()}"
+    return f"over {period.plain()}"
+
+
+def sentence_label(label: str) -> str:
+    """A metric label inside a sentence: "average order value", but "MRR", "ROAS"."""
+    first = label.split()[0]
+    return label if sum(c.isupper() for c in first) > 1 else label[0].lower() + label[1:]
+
+
+def _filter_words(filters: tuple[Filter, ...], defs: CatalogDefs) -> str:
+    parts = []
+    for flt in filters:
+        if flt.dimension not in defs.dimensions:
+            continue
+        label = defs.dimensions[flt.dimension].label.lower()
+        values = " or ".join(flt.values)
+        if flt.dimension == "country":
+            parts.append(f"{'outside' if flt.exclude else 'in'} {values}")
+        else:
+            parts.append(f"{label} {'not ' if flt.exclude else ''}{values}")
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def _display(defs: CatalogDefs, metric: str, value: Value, currency: str) -> str:
+    return format_value(value, defs.metrics[metric].format, currency)
+
+
+def _comparison_words(result: Result, defs: CatalogDefs, metric: str, currency: str) -> str:
+    cmp = result.comparison
+    if cmp is None:
+        return ""
+    fmt = defs.metrics[metric].format
+    rate = cmp.change_rate.get(metric)
+    change = cmp.change.get(metric)
+    before = _display(defs, metric, cmp.values.get(metric), currency)
+    if change is None:
+        return f" It was {before} in {cmp.period.plain()}."
+    direction = "up" if float(change) > 0 else "down" if float(change) < 0 else "flat"  # type: ignore[arg-type]
+    moved = format_change(change, rate, fmt, currency).lstrip("+-")
+    if direction == "flat":
+        return f" That's unchanged from {cmp.period.plain()} ({before})."
+    return f" That's {direction} {moved} vs {cmp.period.plain()} ({before})."
+
+
+def compose(result: Result, defs: CatalogDefs, currency: str, question: str = "",
+            intent: str = "metric") -> Reply:
+    """The reply for a catalog result."""
+    query = result.query
+    if query.dimensions:
+        text, table = _breakdown_text(result, defs, currency, intent)
+    else:
+        text, table = _totals_text(result, defs, currency), None
+    return Reply(text=text, table=table, data=answer_json(result, defs, question))
+
+
+def _totals_text(result: Result, defs: CatalogDefs, currency: str) -> str:
+    query = result.query
+    when = period_words(result)
+    where = _filter_words(query.filters, defs)
+    if len(query.metrics) == 1:
+        metric = query.metrics[0]
+        label = defs.metrics[metric].label
+        value = _display(defs, metric, result.values.get(metric), currency)
+        verb = "is" if result.period is None else "was"
+        if result.period is None:
+            sentence = f"{label}{where} {verb} {value} ({when})."
+        else:
+            sentence = f"{label}{where} {when} {verb} {value}."
+        return sentence + _comparison_words(result, defs, metric, currency)
+    parts = [f"{sentence_label(defs.metrics[m].label)} {_display(defs, m, result.values.get(m), currency)}"
+             for m in query.metrics]
+    head = f"{when[0].upper()}{when[1:]}{where}: " + ", ".join(parts) + "."
+    extra = "".join(_comparison_words(result, defs, m, currency) for m in query.metrics[:1])
+    return head + extra
+
+
+def _breakdown_text(result: Result, defs: CatalogDefs, currency: str, intent: str
+                    ) -> tuple[str, TableData | None]:
+    query = result.query
+    first = query.metrics[0]
+    dims = query.dimensions
+    table = TableData(
+        columns=tuple(defs.dimensions[d].label for d in dims)
+        + tuple(defs.metrics[m].label for m in query.metrics),
+        rows=tuple(
+            tuple(_cell(row.get(d)) for d in dims)
+            + tuple(_display(defs, m, row.get(m), currency) for m in query.metrics)
+            for row in result.rows),
+    )
+    when = period_words(result)
+    where = _filter_words(query.filters, defs)
+    label = defs.metrics[first].label
+    by = " and ".join(defs.dimensions[d].label.lower() for d in dims)
+    if intent == "stock_alert_list":
+        return _stock_alert_text(result, defs, table), table
+    if not result.rows:
+        return f"No {label.lower()} by {by}{where} {when}: there is no data for it.", None
+    if query.limit == 1:
+        row = result.rows[0]
+        name = " / ".join(_cell(row.get(d)) for d in dims)
+        best = "lowest" if query.order and not query.order.descending else "highest"
+        return (f"{name} had the {best} {sentence_label(label)}{where} {when}: "
+                f"{_display(defs, first, row.get(first), currency)}."), table
+    total = _display(defs, first, result.values.get(first), currency)
+    text = f"{label} by {by}{where} {when}: {total} in total."
+    if intent == "leaderboard":
+        minimum = query.min_count or 0
+        bets = "settled bet" if minimum == 1 else "settled bets"
+        text = f"Leaderboard {when}" + (f", bettors with at least {minimum} {bets}" if minimum
+                                        else "") + ":"
+    elif not defs.dimensions[dims[0]].grain and len(result.rows) > 1 and \
+            defs.metrics[first].format not in RATE_FORMATS:
+        top = result.rows[0]
+        text += f" {_cell(top.get(dims[0]))} leads with {_display(defs, first, top.get(first), currency)}."
+    return text, table
+
+
+def _stock_alert_text(result: Result, defs: CatalogDefs, table: TableData) -> str:
+    threshold = next((f.values[0] for f in result.query.filters
+                      if f.dimension.endswith("_below")), None)
+    n = len(result.rows)
+    horizon = f" within {threshold} days" if threshold else ""
+    if n == 0:
+        return f"No product runs out{horizon} at the current pace of sales."
+    noun = "product runs" if n == 1 else "products run"
+    return f"{n} {noun} out{horizon} at the pace of the last 28 days:"
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "(none)"
+    if value == "":
+        return "(empty)"
+    return str(value)
+
+
+def _period_json(period: Period | None) -> dict[str, str] | None:
+    if period is None:
+        return None
+    return {"start": period.start.isoformat(), "end": period.end.isoformat()}
+
+
+def answer_json(result: Result, defs: CatalogDefs, question: str) -> dict[str, Any]:
+    """interfaces.md's ``ask --json`` object (without ``text`` and ``agent``)."""
+    query = result.query
+    first = query.metrics[0]
+    data: dict[str, Any] = {
+        "question": question,
+        "metrics": list(query.metrics),
+        "period": _period_json(result.period) or {
+            "start": result.as_of.day.isoformat(),
+            "end": (result.as_of.day + timedelta(days=1)).isoformat()},
+        "value": json_number(result.values.get(first)),
+    }
+    if len(query.metrics) > 1:
+        data["values"] = {m: json_number(v) for m, v in result.values.items()}
+    if result.comparison:
+        cmp = result.comparison
+        data["compare"] = {
+            "period": _period_json(cmp.period),
+            "value": json_number(cmp.values.get(first)),
+            "change": json_number(cmp.change.get(first)),
+            "change_rate": cmp.change_rate.get(first),
+        }
+    if query.dimensions:
+        data["rows"] = [{k: json_number(v) for k, v in row.items()} for row in result.rows]
+    data["chart"] = None
+    return data
