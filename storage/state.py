@@ -35,6 +35,55 @@ class WorkspaceRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=_utcnow)
 
 
+class ConnectorConfigRow(Base):
+    """A data source connected to a workspace; its secrets are a Fernet token, never plain text."""
+
+    __tablename__ = "connector_configs"
+    __table_args__ = (sa.UniqueConstraint("workspace", "connector"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace: Mapped[str] = mapped_column(sa.String(64))
+    connector: Mapped[str] = mapped_column(sa.String(32))
+    options: Mapped[str] = mapped_column(sa.Text, default="{}")  # JSON, no secrets
+    secrets: Mapped[bytes] = mapped_column(sa.LargeBinary)  # Fernet token of a JSON object
+    interval_minutes: Mapped[int | None] = mapped_column(nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=_utcnow)
+    last_sync_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_status: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+
+
+class WebhookEventRow(Base):
+    """A received webhook: the durable queue and the idempotency record in one row."""
+
+    __tablename__ = "webhook_events"
+    __table_args__ = (
+        sa.UniqueConstraint("connector", "workspace", "event_id"),
+        sa.Index("ix_webhook_events_due", "status", "next_attempt_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    connector: Mapped[str] = mapped_column(sa.String(32))
+    workspace: Mapped[str] = mapped_column(sa.String(64))
+    event_id: Mapped[str] = mapped_column(sa.String(200))
+    topic: Mapped[str] = mapped_column(sa.String(100))
+    payload: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    received_at: Mapped[datetime] = mapped_column()
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending")  # pending|done|failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column()
+    processed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_error: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+
+
+class WebhookEntityVersionRow(Base):
+    """The newest applied version of a record, so an older webhook never overwrites it."""
+
+    __tablename__ = "webhook_entity_versions"
+    connector: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    workspace: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    entity: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    version: Mapped[str] = mapped_column(sa.String(64))
+
+
 def _v1(op: Operations) -> None:
     op.create_table(
         "workspaces",
@@ -46,8 +95,50 @@ def _v1(op: Operations) -> None:
     )
 
 
+def _v2_connectors(op: Operations) -> None:
+    op.create_table(
+        "connector_configs",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("workspace", sa.String(64), nullable=False),
+        sa.Column("connector", sa.String(32), nullable=False),
+        sa.Column("options", sa.Text, nullable=False),
+        sa.Column("secrets", sa.LargeBinary, nullable=False),
+        sa.Column("interval_minutes", sa.Integer, nullable=True),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.Column("last_sync_at", sa.DateTime, nullable=True),
+        sa.Column("last_status", sa.String(16), nullable=True),
+        sa.Column("last_error", sa.Text, nullable=True),
+        sa.UniqueConstraint("workspace", "connector"),
+    )
+    op.create_table(
+        "webhook_events",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("connector", sa.String(32), nullable=False),
+        sa.Column("workspace", sa.String(64), nullable=False),
+        sa.Column("event_id", sa.String(200), nullable=False),
+        sa.Column("topic", sa.String(100), nullable=False),
+        sa.Column("payload", sa.LargeBinary, nullable=False),
+        sa.Column("received_at", sa.DateTime, nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("attempts", sa.Integer, nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime, nullable=False),
+        sa.Column("processed_at", sa.DateTime, nullable=True),
+        sa.Column("last_error", sa.Text, nullable=True),
+        sa.UniqueConstraint("connector", "workspace", "event_id"),
+    )
+    op.create_index("ix_webhook_events_due", "webhook_events", ["status", "next_attempt_at"])
+    op.create_table(
+        "webhook_entity_versions",
+        sa.Column("connector", sa.String(32), primary_key=True),
+        sa.Column("workspace", sa.String(64), primary_key=True),
+        sa.Column("entity", sa.String(200), primary_key=True),
+        sa.Column("version", sa.String(64), nullable=False),
+    )
+
+
 STATE_MIGRATIONS: tuple[tuple[int, str, Callable[[Operations], None]], ...] = (
     (1, "workspaces", _v1),
+    (2, "connectors: configs with encrypted secrets, webhook event queue, record versions", _v2_connectors),
 )
 
 _VERSION_TABLE = sa.Table(

@@ -60,7 +60,8 @@ class Warehouse:
             migrate(self.con)
 
     # --- reads ---------------------------------------------------------------------
-    def fetch(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+    def fetch(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None
+              ) -> list[tuple[Any, ...]]:
         """Runs one read query and returns all rows."""
         with self._lock:
             cursor = self.con.cursor()
@@ -69,7 +70,7 @@ class Warehouse:
             finally:
                 cursor.close()
 
-    def fetch_with_columns(self, sql: str, params: Sequence[Any] | None = None
+    def fetch_with_columns(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None
                            ) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Like :meth:`fetch`, with the result's column names."""
         with self._lock:

@@ -9,7 +9,10 @@ made safe (``x / NULLIF(y, 0)``) here, once, for every metric.
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlglot
 from sqlglot import exp
@@ -50,15 +53,37 @@ class Plan:
     context: RelationContext
 
 
+@functools.lru_cache(maxsize=256)
 def _tables_by_alias(from_sql: str) -> dict[str, str]:
     tree = sqlglot.parse_one(f"SELECT 1 FROM {from_sql}", read=DIALECT)
     return {t.alias_or_name: t.name for t in tree.find_all(exp.Table)}
 
 
-def _fill(template: str, ctx: RelationContext, fx: str = "1") -> str:
+def _fill(template: str, fx: str = "1") -> str:
+    """Fills a definition's placeholders; instants become query parameters ($start ...)."""
     return (template.replace("{counted}", COUNTED).replace("{fx}", fx)
-            .replace("{start}", ts_literal(ctx.start)).replace("{end}", ts_literal(ctx.end))
-            .replace("{t}", ts_literal(ctx.t)))
+            .replace("{start}", "$start").replace("{end}", "$end").replace("{t}", "$t"))
+
+
+_PARAMETER = re.compile(r"\$(start|end|t|p_start|p_end)\b")
+
+
+def parameters(sql: str, ctx: RelationContext) -> dict[str, object]:
+    """The values of the parameters a compiled statement uses."""
+    values: dict[str, object] = {"start": ctx.start, "end": ctx.end, "t": ctx.t,
+                                 "p_start": ctx.period_start_day, "p_end": ctx.period_end_day}
+    return {name: values[name] for name in set(_PARAMETER.findall(sql))}
+
+
+def display_sql(sql: str, ctx: RelationContext) -> str:
+    """The statement with its parameters written in, as shown to a person."""
+    params = parameters(sql, ctx)
+
+    def literal(match: re.Match[str]) -> str:
+        value = params[match.group(1)]
+        return ts_literal(value) if isinstance(value, datetime) else f"DATE '{value}'"
+
+    return _PARAMETER.sub(literal, sql)
 
 
 def _time_dimension(defs: CatalogDefs, source: SourceDef, dim: str, ctx: RelationContext) -> str:
@@ -79,7 +104,7 @@ def _source_query(defs: CatalogDefs, source: SourceDef, measures: list[str], pla
         fx_missing = "m._fx_missing" if source.relation == "mrr_movements" else None
     else:
         assert source.from_sql is not None
-        from_sql = _fill(source.from_sql, ctx)
+        from_sql = _fill(source.from_sql)
         if source.currency:
             alias = source.currency.split(".")[0]
             table = _tables_by_alias(from_sql).get(alias, alias)
@@ -93,29 +118,25 @@ def _source_query(defs: CatalogDefs, source: SourceDef, measures: list[str], pla
                 else source.dimensions[dim])
         selects.append(f"{expr} AS {dim}")
     for name in measures:
-        selects.append(f"{_fill(defs.measures[name].expr, ctx, fx_rate)} AS {name}")
+        selects.append(f"{_fill(defs.measures[name].expr, fx_rate)} AS {name}")
     if fx_missing:
         selects.append(f"max({fx_missing}) AS _fx_missing")
-    tree = tree.select(*selects, append=False, dialect=DIALECT)
+    tree = tree.select(*selects, append=False, dialect=DIALECT, copy=False)
     for condition in _conditions(source, plan):
-        tree = tree.where(condition, dialect=DIALECT)
+        tree = tree.where(condition, dialect=DIALECT, copy=False)
     if plan.dimensions:
-        tree = tree.group_by(*[exp.Literal.number(i + 1) for i in range(len(plan.dimensions))])
+        tree = tree.group_by(*[exp.Literal.number(i + 1) for i in range(len(plan.dimensions))],
+                             copy=False)
     return tree
 
 
 def _conditions(source: SourceDef, plan: Plan) -> list[str]:
-    ctx = plan.context
     found: list[str] = []
     if source.where:
-        found.append(_fill(source.where, ctx))
+        found.append(_fill(source.where))
     if source.kind == "flow" and source.time:
-        if source.time_type == "date":
-            found.append(f"{source.time} >= DATE '{ctx.period_start_day}' "
-                         f"AND {source.time} < DATE '{ctx.period_end_day}'")
-        else:
-            found.append(f"{source.time} >= {ts_literal(ctx.start)} "
-                         f"AND {source.time} < {ts_literal(ctx.end)}")
+        low, high = ("$p_start", "$p_end") if source.time_type == "date" else ("$start", "$end")
+        found.append(f"{source.time} >= {low} AND {source.time} < {high}")
     internal = RELATIONS[source.relation][1] if source.relation else frozenset()
     for dim, specs in plan.filters.items():
         if dim in internal or dim not in source.dimensions:
@@ -134,8 +155,36 @@ def _safe_division(node: exp.Expression) -> exp.Expression:
     return node
 
 
+_CACHE: dict[tuple[object, ...], str] = {}
+
+
+def _cache_key(defs: CatalogDefs, plan: Plan) -> tuple[object, ...] | None:
+    """Plans over plain sources differ only in their parameters: compile them once."""
+    sources = {defs.measures[m].source for metric in plan.metrics
+               for m in defs.metrics[metric].measures}
+    if any(defs.sources[s].relation for s in sources):
+        return None
+    ctx = plan.context
+    filters = tuple(sorted((d, tuple(specs)) for d, specs in plan.filters.items()))
+    return (id(defs), plan.metrics, plan.dimensions, filters, plan.metric_filters, plan.order,
+            plan.limit, plan.min_count, ctx.timezone, ctx.currency, ctx.foreign)
+
+
 def compile_plan(defs: CatalogDefs, plan: Plan) -> str:
-    """The SQL answering ``plan``: one row per combination of its dimensions."""
+    """The SQL answering ``plan`` (cached by shape; instants are parameters)."""
+    key = _cache_key(defs, plan)
+    if key is not None and key in _CACHE:
+        return _CACHE[key]
+    sql = _compile(defs, plan)
+    if key is not None:
+        if len(_CACHE) > 2048:
+            _CACHE.clear()
+        _CACHE[key] = sql
+    return sql
+
+
+def _compile(defs: CatalogDefs, plan: Plan) -> str:
+    """One row per combination of the plan's dimensions."""
     by_source: dict[str, list[str]] = {}
     for metric in plan.metrics:
         for measure in defs.metrics[metric].measures:
@@ -148,23 +197,24 @@ def compile_plan(defs: CatalogDefs, plan: Plan) -> str:
     aliases = {name: f"s{i}" for i, name in enumerate(by_source)}
     query = exp.select()
     for name, measures in by_source.items():
-        query = query.with_(aliases[name], as_=_source_query(defs, defs.sources[name], measures, plan))
+        query = query.with_(aliases[name], as_=_source_query(defs, defs.sources[name], measures, plan),
+                            copy=False)
     query = _join_sources(query, list(aliases.values()), plan.dimensions)
-    query = query.select(*_outer_columns(defs, plan, aliases, by_source), dialect=DIALECT)
+    query = query.select(*_outer_columns(defs, plan, aliases, by_source), dialect=DIALECT, copy=False)
     for condition in _outer_conditions(defs, plan, aliases, first):
-        query = query.where(condition, dialect=DIALECT)
+        query = query.where(condition, dialect=DIALECT, copy=False)
     if plan.order:
         column, descending = plan.order
         ties = [f"{d} ASC NULLS LAST" for d in plan.dimensions if d != column]
         query = query.order_by(f"{column} {'DESC' if descending else 'ASC'} NULLS LAST", *ties,
-                               dialect=DIALECT)
+                               dialect=DIALECT, copy=False)
     if plan.limit:
-        query = query.limit(plan.limit)
+        query = query.limit(plan.limit, copy=False)
     return query.sql(dialect=DIALECT)
 
 
 def _join_sources(query: exp.Select, aliases: list[str], dims: tuple[str, ...]) -> exp.Select:
-    query = query.from_(aliases[0])
+    query = query.from_(aliases[0], copy=False)
     for alias in aliases[1:]:
         if dims:
             on = " AND ".join(
@@ -172,9 +222,9 @@ def _join_sources(query: exp.Select, aliases: list[str], dims: tuple[str, ...]) 
                 f"{', '.join(f'{a}.{d}' for a in aliases[:aliases.index(alias)])})"
                 for d in dims
             )
-            query = query.join(alias, on=on, join_type="FULL OUTER", dialect=DIALECT)
+            query = query.join(alias, on=on, join_type="FULL OUTER", dialect=DIALECT, copy=False)
         else:
-            query = query.join(alias, join_type="CROSS", dialect=DIALECT)
+            query = query.join(alias, join_type="CROSS", dialect=DIALECT, copy=False)
     return query
 
 
@@ -186,10 +236,14 @@ def _measure_ref(defs: CatalogDefs, aliases: dict[str, str], name: str) -> exp.E
     return column
 
 
+@functools.lru_cache(maxsize=512)
+def _safe_metric_tree(expr: str) -> exp.Expression:
+    return sqlglot.parse_one(expr, read=DIALECT).transform(_safe_division)
+
+
 def metric_expression(defs: CatalogDefs, metric: str, aliases: dict[str, str]) -> exp.Expression:
     """The metric's expression over the joined measures, divisions made safe."""
-    tree = sqlglot.parse_one(defs.metrics[metric].expr, read=DIALECT)
-    tree = tree.transform(_safe_division)
+    tree = _safe_metric_tree(defs.metrics[metric].expr).copy()
     return tree.transform(
         lambda node: _measure_ref(defs, aliases, node.name) if isinstance(node, exp.Column) else node
     )
@@ -219,7 +273,7 @@ def _has_fx_column(source: SourceDef, plan: Plan) -> bool:
     if not source.currency or not source.from_sql:
         return False
     alias = source.currency.split(".")[0]
-    return _tables_by_alias(_fill(source.from_sql, ctx)).get(alias, alias) in ctx.foreign
+    return _tables_by_alias(_fill(source.from_sql)).get(alias, alias) in ctx.foreign
 
 
 def _outer_conditions(defs: CatalogDefs, plan: Plan, aliases: dict[str, str],

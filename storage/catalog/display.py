@@ -58,9 +58,7 @@ def format_change(change: Value, rate: float | None, fmt: str, currency: str) ->
         return "n/a"
     number = float(change)  # type: ignore[arg-type]
     sign = "+" if number > 0 else ""
-    if fmt == "rate":
-        absolute = f"{sign}{number * 100:.1f} pts"
-    else:
-        absolute = sign + format_value(change, fmt, currency)
+    absolute = (f"{sign}{number * 100:.1f} pts" if fmt == "rate"
+                else sign + format_value(change, fmt, currency))
     relative = "new" if rate is None else f"{'+' if rate > 0 else ''}{rate * 100:.1f}%"
     return f"{absolute} ({relative})"

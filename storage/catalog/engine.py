@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from storage.catalog.compiler import MetricFilter, Plan, compile_plan
+from storage.catalog.compiler import MetricFilter, Plan, compile_plan, display_sql, parameters
 from storage.catalog.definitions import CatalogDefs, load_definitions
 from storage.catalog.model import Comparison, Filter, Query, Result, Value
 from storage.catalog.periods import AsOf, Period, add_months, default_flow_period
@@ -228,7 +228,7 @@ class Engine:
 
     def _execute(self, plan: Plan) -> tuple[list[dict[str, Any]], str]:
         sql = compile_plan(self.defs, plan)
-        names, raw = self.warehouse.fetch_with_columns(sql)
+        names, raw = self.warehouse.fetch_with_columns(sql, parameters(sql, plan.context))
         rows = [dict(zip(names, row, strict=True)) for row in raw]
         for row in rows:
             missing = row.pop("_fx_missing", None)
@@ -237,7 +237,7 @@ class Engine:
                 raise MissingFxRateError(
                     f"no exchange rate for {currency} on or before {day}: add a row for "
                     f"{currency} to fx_rates (units of {self.workspace.currency} per 1 {currency})")
-        return rows, sql
+        return rows, display_sql(sql, plan.context)
 
     # --- comparison ----------------------------------------------------------------------
     def _compare(self, query: Query, period: Period, as_of: AsOf, values: dict[str, Value],

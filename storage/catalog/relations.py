@@ -74,16 +74,25 @@ class RelationContext:
 
         The rate is the latest ``fx_rates`` row on or before the row's local date;
         rows already in the workspace currency use 1. With no foreign rows in
-        ``table`` there is nothing to join.
+        ``table`` there is nothing to join. For timestamps the rates' local dates are
+        turned into UTC instants once (a few hundred rows), so the join compares the
+        stored UTC column directly instead of converting every row to local time.
         """
         if table not in self.foreign:
             return "", "1", None
         ws = sql_string(self.currency)
-        day = self.local_date(ts, time_type)
-        join = f" ASOF LEFT JOIN fx_rates AS fx ON fx.currency = {currency} AND {day} >= fx.date"
+        if time_type == "date":
+            rates, key = "fx_rates", ts
+            on = f"{ts} >= fx.date"
+        else:
+            zone = sql_string(self.timezone)
+            rates = (f"(SELECT currency, rate, date, CAST(timezone({zone}, CAST(date AS TIMESTAMP)) "
+                     f"AS TIMESTAMP) AS starts FROM fx_rates)")
+            key, on = ts, f"{ts} >= fx.starts"
+        join = f" ASOF LEFT JOIN {rates} AS fx ON fx.currency = {currency} AND {on}"
         rate = f"(CASE WHEN {currency} = {ws} THEN 1 ELSE fx.rate END)"
         missing = (f"CASE WHEN {currency} <> {ws} AND fx.rate IS NULL "
-                   f"THEN {currency} || ' on ' || CAST({day} AS VARCHAR) END")
+                   f"THEN {currency} || ' on ' || CAST({self.local_date(key, time_type)} AS VARCHAR) END")
         return join, rate, missing
 
     def predicate(self, dimension: str, column: str) -> str:
