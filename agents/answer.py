@@ -95,11 +95,18 @@ def _totals_text(result: Result, defs: CatalogDefs, currency: str) -> str:
     query = result.query
     when = period_words(result)
     where = _filter_words(query.filters, defs)
+    bettor = [f for f in query.filters if f.dimension == "bettor" and not f.exclude
+              and len(f.values) == 1]
+    if bettor and len(query.metrics) == 1:
+        where = _filter_words(tuple(f for f in query.filters if f not in bettor), defs)
     if len(query.metrics) == 1:
         metric = query.metrics[0]
         label = defs.metrics[metric].label
+        if bettor:
+            label = f"{bettor[0].values[0]}'s {sentence_label(label)}"
         value = _display(defs, metric, result.values.get(metric), currency)
-        verb = "is" if result.period is None else "was"
+        plural = label.endswith("s") and not label.endswith("ss")
+        verb = ("are" if plural else "is") if result.period is None else ("were" if plural else "was")
         if result.period is None:
             sentence = f"{label}{where} {verb} {value} ({when})."
         else:
@@ -131,8 +138,11 @@ def _breakdown_text(result: Result, defs: CatalogDefs, currency: str, intent: st
     by = " and ".join(defs.dimensions[d].label.lower() for d in dims)
     if intent == "stock_alert_list":
         return _stock_alert_text(result, defs, table), table
+    if not result.rows and intent == "leaderboard":
+        return (f"No bettor has {query.min_count or 1} or more settled bets {when} yet; "
+                "try a longer period or a lower minimum (\"min 1 bet\")."), None
     if not result.rows:
-        return f"No {label.lower()} by {by}{where} {when}: there is no data for it.", None
+        return f"No {sentence_label(label)} by {by}{where} {when}: there is no data for it.", None
     if query.limit == 1:
         row = result.rows[0]
         name = " / ".join(_cell(row.get(d)) for d in dims)
@@ -147,7 +157,8 @@ def _breakdown_text(result: Result, defs: CatalogDefs, currency: str, intent: st
         text = f"Leaderboard {when}" + (f", bettors with at least {minimum} {bets}" if minimum
                                         else "") + ":"
     elif not defs.dimensions[dims[0]].grain and len(result.rows) > 1 and \
-            defs.metrics[first].format not in RATE_FORMATS:
+            defs.metrics[first].format in ("money", "count", "units") and \
+            (not query.order or query.order.descending):
         top = result.rows[0]
         text += f" {_cell(top.get(dims[0]))} leads with {_display(defs, first, top.get(first), currency)}."
     return text, table
@@ -157,6 +168,11 @@ def _stock_alert_text(result: Result, defs: CatalogDefs, table: TableData) -> st
     threshold = next((f.values[0] for f in result.query.filters
                       if f.dimension.endswith("_below")), None)
     n = len(result.rows)
+    if any(f.dimension == "stockout_risk" for f in result.query.filters):
+        if n == 0:
+            return "Nothing to reorder: every product is above its reorder point."
+        noun = "product is" if n == 1 else "products are"
+        return f"{n} {noun} at or below the reorder point (stock ≤ demand over the lead time + safety stock):"
     horizon = f" within {threshold} days" if threshold else ""
     if n == 0:
         return f"No product runs out{horizon} at the current pace of sales."

@@ -149,14 +149,70 @@ def run_import_with_progress(warehouse: Any, directory: Path, files: int) -> Any
 @main.command("demo")
 @click.option("--scale", type=click.FloatRange(min=0.01), default=1.0, show_default=True,
               help="Data size: 1 ≈ 40,000 orders; 250 ≈ 10 million.")
+@click.option("--chat/--no-chat", "chat_after", default=True, show_default=True,
+              help="Open the terminal chat afterwards (when run in a terminal).")
 @user_errors
-def demo_command(scale: float) -> None:
+def demo_command(scale: float, chat_after: bool) -> None:
     """Create (or refresh) the demo workspaces `demo` and `demo-guild`."""
     from bot.demo import build_demo, print_summary
 
     app = make_app()
     counts = build_demo(app, err_console, scale)
     print_summary(app, console, counts)
+    if chat_after and sys.stdin.isatty():
+        from agents.brain import Brain
+        from bot.ask import chat
+
+        chat(Brain(app), "demo", None, console, app.settings.data_dir / ".chat_history")
+
+
+# --- questions ---------------------------------------------------------------------------
+@main.command("ask")
+@click.argument("question", required=False)
+@click.option("--workspace", "-w", "workspace_name", default=None, help="Workspace to ask.")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Answer as if it were the end of this day (YYYY-MM-DD).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (interfaces.md).")
+@click.option("--batch", type=click.File("r", encoding="utf-8"), default=None,
+              help="Answer one question per line of FILE ('-' for stdin), as JSON Lines.")
+@user_errors
+def ask_command(question: str | None, workspace_name: str | None, as_of: Any, as_json: bool,
+                batch: Any) -> None:
+    """Answer one question (or a batch of questions) and exit."""
+    from agents.brain import Brain
+    from bot.ask import answer_batch, as_of_for, pick_workspace, print_reply
+
+    if (question is None) == (batch is None):
+        raise click.UsageError("give either a QUESTION or --batch FILE")
+    if batch is not None and not as_json:
+        raise click.UsageError("--batch writes JSON Lines: add --json")
+    app = make_app()
+    workspace_name = pick_workspace(app, workspace_name)
+    when = as_of_for(app, workspace_name, as_of.date() if as_of else None)
+    brain = Brain(app)
+    if batch is not None:
+        answer_batch(brain, workspace_name, batch, when, sys.stdout)
+        return
+    reply = brain.ask(workspace_name, question or "", when)
+    print_reply(reply, as_json, console)
+    if not reply.ok:
+        sys.exit(1)
+
+
+@main.command("chat")
+@click.option("--workspace", "-w", "workspace_name", default=None, help="Workspace to ask.")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Answer as if it were the end of this day (YYYY-MM-DD).")
+@user_errors
+def chat_command(workspace_name: str | None, as_of: Any) -> None:
+    """Chat with Tally in the terminal (the same brain as every chat platform)."""
+    from agents.brain import Brain
+    from bot.ask import as_of_for, chat, pick_workspace
+
+    app = make_app()
+    workspace_name = pick_workspace(app, workspace_name)
+    chat(Brain(app), workspace_name, as_of_for(app, workspace_name, as_of.date() if as_of else None),
+         console, app.settings.data_dir / ".chat_history")
 
 
 # --- catalog -----------------------------------------------------------------------------
@@ -185,7 +241,6 @@ def _vertical_of(from_sql: str) -> str:
     return TABLE_MAP[first].vertical if first in TABLE_MAP else ""
 
 
-import connectors.cli  # noqa: E402, F401  (registers `tally connect` and `tally sync` on main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

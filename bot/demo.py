@@ -30,7 +30,6 @@ class Headline:
 
 def headlines(as_of: AsOf) -> list[Headline]:
     last30 = resolve_period("last 30 days", as_of)
-    month = resolve_period("this month", as_of)
     return [
         Headline("demo", Query(("revenue", "orders", "aov"), last30, compare="previous")),
         Headline("demo", Query(("mrr",), compare="previous")),
@@ -38,7 +37,7 @@ def headlines(as_of: AsOf) -> list[Headline]:
         Headline("demo", Query(("days_of_stock", "on_hand"), None, ("product",),
                                (Filter("days_of_stock_below", ("14",)),),
                                Order("days_of_stock", descending=False)), "stock_alert_list"),
-        Headline("demo-guild", Query(("profit_units", "roi", "record"), month, ("bettor",),
+        Headline("demo-guild", Query(("profit_units", "roi", "record"), last30, ("bettor",),
                                      order=Order("profit_units"), limit=5, min_count=5),
                  "leaderboard"),
     ]

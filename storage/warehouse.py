@@ -87,6 +87,11 @@ class Warehouse:
         """Increases whenever data changes in this process; caches key on it."""
         return self._version
 
+    def load_version(self) -> str:
+        """Changes whenever any process loads data (import, sync, webhook): for caches on disk."""
+        count, last = self.fetch("SELECT count(*), max(loaded_at) FROM _tally_loads")[0]
+        return f"{count}:{last}"
+
     def row_counts(self) -> dict[str, int]:
         """Rows per normalized table."""
         union = " UNION ALL ".join(f"SELECT '{t.name}', count(*) FROM {t.name}" for t in TABLES)

@@ -1,0 +1,340 @@
+"""Assembles the catalog :class:`Query` from everything the stages found.
+
+Decisions documented here: with no metric said, a ranking uses its dimension's
+default (:data:`~agents.parser.dimensions.RANK_DEFAULTS`) or asks; a bettor named
+alone ("how's Sharpie doing") gets the leaderboard's columns for that bettor;
+"trend"/"over time" adds a day breakdown (a month breakdown for periods longer
+than a quarter); "up"/"down" next to profit_units describe the profit ("units
+up"), not a comparison.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import cast
+
+from agents.parser.compare import CompareHit
+from agents.parser.dimensions import GRAINS, RANK_DEFAULTS, DimWord
+from agents.parser.intents import StockAsk
+from agents.parser.lexer import DimMention, Lexed, MetricMention
+from agents.parser.lexicon import BY_NAME, NO_DATA, MetricEntry
+from agents.parser.periods import PeriodHit, resolve
+from agents.parser.rankings import Ranking
+from agents.parser.resolve import (
+    choose_metrics,
+    dimension_available,
+    dimension_for,
+    filters_for,
+    metric_for_dimension,
+)
+from agents.parser.types import Parsed, Refusal, Vocabulary
+from agents.parser.unknown import explain_unknown
+from agents.parser.vocab_index import VocabIndex
+from storage.catalog.model import Compare, Filter, Order, Query
+from storage.catalog.periods import AsOf, Period
+
+LEADERBOARD = ("profit_units", "roi", "record", "bets")
+STOCK_ALERT = ("days_of_stock", "on_hand", "avg_daily_units")
+REORDER = ("on_hand", "reorder_point", "days_of_stock", "open_po_units")
+DEFAULT_MIN_BETS = 5
+_HINT_CANDIDATES = {
+    "revenue": ("revenue", "profit_units", "mrr"), "units_sold": ("units_sold",),
+    "ad_spend": ("ad_spend",), "conversions": ("conversions", "web_conversions"),
+    "profit_units": ("profit_units", "gross_margin"),
+}
+
+
+@dataclass
+class Draft:
+    """Everything found in the question, before it becomes a query."""
+
+    as_of: AsOf
+    vocabulary: Vocabulary
+    index: VocabIndex
+    user_name: str | None
+    lexed: Lexed
+    periods: list[PeriodHit]
+    compare: CompareHit | None
+    ranking: Ranking | None
+    stock: StockAsk | None
+    min_bets: int | None
+    notes: list[str]  # what was understood so far: returned with a refusal
+    deferred: str | None = None  # a refusal found early, raised once the notes are known
+    extra: list[str] = field(default_factory=list)  # notes beyond the query's own fields
+
+
+def build(draft: Draft) -> Parsed:
+    """The :class:`Parsed` answer for ``draft``.
+
+    Raises:
+        Refusal: for anything not understood or not answerable with this workspace's data.
+    """
+    lexed = draft.lexed
+    draft.notes[:] = _heard(draft)
+    if draft.deferred:
+        raise Refusal(draft.deferred)
+    if lexed.not_metric:
+        raise Refusal(lexed.not_metric)
+    if lexed.unknown:
+        raise Refusal(explain_unknown(lexed, draft.index))
+    draft.extra += lexed.corrections
+    if draft.stock:
+        return _stock_list(draft, draft.stock)
+    period, compare = _period(draft)
+    ranked, breakdowns = _ranked_dimension(draft)
+    mentions = _net_of_exclusions(draft) or _implied_metrics(draft, ranked)
+    chosen = choose_metrics(mentions, draft.index.sources, _wanted(draft, ranked, breakdowns))
+    metrics = list(dict.fromkeys(chosen))
+    leaderboard = ranked is not None and "bettor" in ranked.options
+    if leaderboard:
+        metrics = list(dict.fromkeys([*(BY_NAME[n] for n in LEADERBOARD), *metrics]))
+    dims = _dimensions(draft, ranked, breakdowns, metrics, period)
+    filters = _filters(draft, metrics, leaderboard)
+    order, limit = _order(draft, mentions, chosen)
+    if compare is None and lexed.change and not _profit_direction(lexed.change, metrics):
+        compare = "previous"
+        draft.extra.append(f"compare: previous period ('{lexed.change}')")
+    min_count = draft.min_bets or (DEFAULT_MIN_BETS if leaderboard else None)
+    query = Query(tuple(m.name for m in metrics), period, tuple(dims), tuple(filters), order,
+                  limit, compare, min_count)
+    return Parsed(query, "leaderboard" if leaderboard else "metric",
+                  _describe(draft, query, leaderboard))
+
+
+def _wanted(draft: Draft, ranked: DimWord | None,
+            breakdowns: list[DimMention]) -> list[frozenset[str]]:
+    """The dimensions each breakdown, ranking and filter may be: metrics must fit them."""
+    wanted = [frozenset(m.word.options) for m in breakdowns]
+    wanted += [frozenset(dim for dim, _ in e.options) for e in draft.lexed.entities]
+    return wanted + ([frozenset(ranked.options)] if ranked else [])
+
+
+def _heard(draft: Draft) -> list[str]:
+    """Notes from the raw findings, before resolution (what a refusal reports)."""
+    notes = [f"metric: {m.candidates[0].label}" + (
+        "" if m.said.lower() == m.candidates[0].label else f" ('{m.said}')")
+        for m in draft.lexed.metrics]
+    notes += [f"period: {hit.period.describe()}" for hit in draft.periods]
+    if draft.compare:
+        notes.append(f"compare: {draft.compare.words}")
+    if draft.ranking:
+        notes.append(f"ranking: {draft.ranking.words}")
+    notes += [f"by: {m.said}" for m in draft.lexed.dims]
+    notes += [f"{'excluding' if e.exclude else 'filter'}: {e.said}" for e in draft.lexed.entities]
+    return notes
+
+
+def _period(draft: Draft) -> tuple[Period | None, Compare | None]:
+    if len({hit.phrase for hit in draft.periods}) > 1:
+        return _two_periods(draft)
+    period = draft.periods[0].period if draft.periods else None
+    hit = draft.compare
+    if hit is None:
+        return period, None
+    if period is None and hit.implied:
+        period = resolve(hit.implied, draft.as_of)
+        draft.extra.append(f"period: {period.describe()} (implied by '{hit.words}')")
+        draft.periods.clear()
+    elif period is not None and hit.unit and not _same_unit(period, hit.unit):
+        raise Refusal(f"'{hit.words}' does not match {period.describe()}; I compare with the "
+                      "previous period of the same kind ('vs previous period') or the same "
+                      "dates last year ('vs last year')")
+    draft.extra.append(f"compare: {_COMPARE_WORDS[hit.kind]}")
+    return period, hit.kind
+
+
+_COMPARE_WORDS = {"previous": "previous period", "year": "same dates last year"}
+
+
+def _two_periods(draft: Draft) -> tuple[Period, Compare]:
+    """ "Q3 2025 vs Q3 2024", "october vs september": the later period, compared with the
+    earlier one when it is the previous period or the same dates a year before."""
+    if len(draft.periods) == 2 and draft.compare is None:
+        earlier, later = sorted((hit.period for hit in draft.periods), key=lambda p: p.start)
+        for kind, candidate in (("previous", later.previous()), ("year", later.year_ago())):
+            if (candidate.start, candidate.end) == (earlier.start, earlier.end):
+                draft.extra.append(f"compare: {_COMPARE_WORDS[kind]}")
+                draft.periods[:] = [h for h in draft.periods if h.period is later]
+                return later, cast(Compare, kind)
+    said = " and ".join(f"'{hit.words}'" for hit in draft.periods[:2])
+    raise Refusal(f"two periods ({said}); I can compare a period with the one before it or "
+                  "with the same dates a year earlier ('vs previous period', 'vs last year')")
+
+
+def _same_unit(period: Period, unit: str) -> bool:
+    """ "this month vs last month" matches; "this month vs last week" does not.
+
+    A rolling or explicit range ("last 30 days") has a clear previous period of
+    the same length, so any unit is accepted there.
+    """
+    if period.kind in ("days", "range"):
+        return True
+    base = {"mtd": "month", "wtd": "week", "qtd": "quarter", "ytd": "year"}
+    return base.get(period.kind, period.kind).rstrip("s") == unit.rstrip("s")
+
+
+def _net_of_exclusions(draft: Draft) -> list[MetricMention]:
+    """ "revenue excluding refunds" is net revenue; other metric exclusions are refused."""
+    mentions = draft.lexed.metrics
+    excluded = [m for m in mentions if m.excluded]
+    if not excluded:
+        return mentions
+    revenue = next((m for m in mentions if m.candidates[0].name == "revenue"), None)
+    if revenue is None or {m.candidates[0].name for m in excluded} != {"refunds"}:
+        raise Refusal(f"I can't leave '{excluded[0].said}' out of another number; ask for "
+                      "each metric on its own")
+    draft.extra.append("net revenue: revenue excluding refunds")
+    net = MetricMention((BY_NAME["net_revenue"],), "net revenue", revenue.said, False)
+    return [net if m is revenue else m for m in mentions if not m.excluded]
+
+
+def _ranked_dimension(draft: Draft) -> tuple[DimWord | None, list[DimMention]]:
+    """The ranked dimension word, and the breakdown words left (labels removed)."""
+    entity_dims = {dim for e in draft.lexed.entities if not e.exclude for dim, _ in e.options}
+    breakdowns = [m for m in draft.lexed.dims
+                  if m.explicit or not set(m.word.options) & entity_dims]
+    if draft.ranking is None and draft.lexed.superlative and breakdowns:
+        draft.ranking = _ranking_around(draft.lexed, breakdowns[0])
+    ranking = draft.ranking
+    if ranking is None and draft.lexed.superlative:
+        raise Refusal(f"'{draft.lexed.superlative}' of what? e.g. 'top 5 products by "
+                      "revenue' or 'lowest CPA campaign'")
+    if ranking is None:
+        return None, breakdowns
+    if ranking.dimension is not None:
+        return ranking.dimension, breakdowns
+    if breakdowns:
+        return breakdowns[0].word, breakdowns[1:]
+    raise Refusal(f"'{ranking.words}' of what? e.g. 'top 5 products by revenue' or "
+                  "'best day by orders'")
+
+
+def _ranking_around(lexed: Lexed, dimension: DimMention) -> Ranking:
+    """ "lowest CPA campaign": the superlative and the dimension around a metric."""
+    word = lexed.superlative or "top"
+    descending = word not in ("bottom", "worst", "lowest", "smallest", "least", "fewest")
+    limit = lexed.superlative_count or (None if dimension.word.plural else 1)
+    return Ranking(None, descending, word in ("best", "worst"), limit, None, False,
+                   f"{word} {dimension.said}")
+
+
+def _implied_metrics(draft: Draft, ranked: DimWord | None) -> list[MetricMention]:
+    """The metric when none is said: a ranking's hint or default, or a bettor's card."""
+    sources = draft.index.sources
+    if ranked is not None and draft.ranking is not None:
+        hint = draft.ranking.metric_hint
+        names = _HINT_CANDIDATES.get(hint, (hint,)) if hint else _rank_defaults(ranked, sources)
+        entry = metric_for_dimension(ranked, names, sources)
+        if entry is None and "bettor" in ranked.options:
+            raise Refusal(f"'{draft.ranking.words}': {NO_DATA['betting']}")
+        if entry is None:
+            raise Refusal(f"rank {draft.ranking.words.split()[-1]} by what? e.g. "
+                          f"'{draft.ranking.words} by ROAS' or '... by spend'")
+        draft.extra.append(f"{entry.label}: the default metric for this ranking")
+        return [MetricMention((entry,), entry.name, entry.label, False)]
+    bettor = any(dim == "bettor" for e in draft.lexed.entities for dim, _ in e.options)
+    if bettor or (draft.lexed.mine and draft.lexed.card and "betting" in sources):
+        return [MetricMention((BY_NAME[name],), name, name, False) for name in LEADERBOARD]
+    raise Refusal("which number? Ask about a metric, e.g. revenue, orders, MRR, ROAS, "
+                  "days of stock or ROI")
+
+
+def _rank_defaults(word: DimWord, sources: frozenset[str]) -> tuple[str, ...]:
+    """Defaults over the word's dimensions; none when an option without one has data."""
+    names: list[str] = []
+    for option in word.options:
+        if option not in RANK_DEFAULTS and dimension_available(option, sources):
+            return ()
+        names += RANK_DEFAULTS.get(option, ())
+    return tuple(names)
+
+
+def _dimensions(draft: Draft, ranked: DimWord | None, breakdowns: list[DimMention],
+                metrics: list[MetricEntry], period: Period | None) -> list[str]:
+    dims = [dimension_for(ranked, draft.ranking.words if draft.ranking else "", metrics)] \
+        if ranked else []
+    dims += [dimension_for(m.word, m.said, metrics) for m in breakdowns]
+    if draft.lexed.trend and not set(dims) & set(GRAINS):
+        dims.append("month" if period is not None and period.days > 92 else "day")
+    return list(dict.fromkeys(dims))
+
+
+def _filters(draft: Draft, metrics: list[MetricEntry], leaderboard: bool) -> list[Filter]:
+    filters = filters_for(draft.lexed.entities, metrics)
+    betting = all(m.source == "betting" for m in metrics)
+    if draft.lexed.mine and betting and not leaderboard \
+            and not any(f.dimension == "bettor" for f in filters):
+        filters.append(Filter("bettor", (_asker(draft),)))
+    return filters
+
+
+def _asker(draft: Draft) -> str:
+    """The asker's stored bettor name, for "my ROI"."""
+    if not draft.user_name:
+        raise Refusal("I don't know who 'my' is here; ask with a name, e.g. \"Sharpie's ROI\"")
+    wanted = draft.user_name.casefold()
+    for name in draft.vocabulary.values.get("bettor", ()):
+        if name.casefold() == wanted:
+            return name
+    raise Refusal(f"there are no bets recorded for {draft.user_name} in this workspace")
+
+
+def _order(draft: Draft, mentions: list[MetricMention],
+           chosen: list[MetricEntry]) -> tuple[Order | None, int | None]:
+    ranking = draft.ranking
+    if ranking is None:
+        return None, None
+    by = next((entry for m, entry in zip(mentions, chosen, strict=True) if m.after_by), None)
+    target = by or chosen[0]
+    descending = ranking.descending
+    if ranking.judgement and target.lower_is_better:
+        descending = not descending
+    return Order(target.name, descending), ranking.limit
+
+
+def _profit_direction(word: str, metrics: list[MetricEntry]) -> bool:
+    return word in ("up", "down") and [m.name for m in metrics] == ["profit_units"]
+
+
+def _stock_list(draft: Draft, ask: StockAsk) -> Parsed:
+    """ "What runs out in 14 days" / "what should I reorder": products, lowest cover first."""
+    if "ops" not in draft.index.sources:
+        raise Refusal(NO_DATA["ops"])
+    entity_dims = {dim for e in draft.lexed.entities for dim, _ in e.options}
+    anchor = [BY_NAME["days_of_stock"]]
+    dims = ["product"] + [dimension_for(m.word, m.said, anchor) for m in draft.lexed.dims
+                          if m.explicit or not set(m.word.options) & entity_dims]
+    filters = filters_for(draft.lexed.entities, anchor)
+    metrics: tuple[str, ...]
+    order: Order | None
+    if ask.days is not None:
+        metrics, order = STOCK_ALERT, Order("days_of_stock", descending=False)
+        filters.insert(0, Filter("days_of_stock_below", (str(ask.days),)))
+        draft.extra.insert(0, f"list: products running out within {ask.days} days")
+    else:
+        metrics, order = REORDER, Order("days_of_stock", descending=False)
+        filters.insert(0, Filter("stockout_risk", ("true",)))
+        draft.extra.insert(0, "list: products at or below their reorder point")
+    query = Query(metrics, None, tuple(dict.fromkeys(dims)), tuple(filters), order)
+    return Parsed(query, "stock_alert_list", _describe(draft, query, False))
+
+
+def _describe(draft: Draft, query: Query, leaderboard: bool) -> tuple[str, ...]:
+    """Notes for the reply: what was understood, in the asker's terms."""
+    notes = [("leaderboard" if leaderboard else
+              f"metric{'s' if len(query.metrics) > 1 else ''}: "
+              + ", ".join(m.replace("_", " ") for m in query.metrics))]
+    if query.period is not None and draft.periods:
+        notes.append(f"period: {query.period.describe()}")
+    notes += [f"by: {dim.replace('_', ' ')}" for dim in query.dimensions]
+    for f in query.filters:
+        notes.append(f"{'excluding' if f.exclude else 'filter'}: {f.dimension} = "
+                     + ", ".join(f.values))
+    if query.order is not None:
+        way = "highest" if query.order.descending else "lowest"
+        notes.append(f"order: {query.order.by.replace('_', ' ')}, {way} first")
+    if query.limit is not None:
+        notes.append(f"limit: {query.limit}")
+    if query.min_count is not None:
+        notes.append(f"at least {query.min_count} settled bets")
+    return (*notes, *draft.extra)

@@ -1,0 +1,169 @@
+"""Whole-question intents found before any metric: help, greetings, data changes, the
+future, inventory alerts and the leaderboard's minimum number of bets.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from agents.parser.text import NUMBER, Sentence, to_int
+from agents.parser.text import phrase_pattern as _rx
+from agents.parser.types import Help, Refusal
+
+_HELP = re.compile(
+    r"^(?:help|commands|command list|what can you do|what can i ask(?: you)?|what do you do"
+    r"|how does this work|how do i use (?:this|you|it|the bot)|usage|menu|options"
+    r"|what can you answer|what do you know|what questions can i ask)"
+    r"(?: (?:me|with|on|about|for))*(?: (?P<topic>[a-z0-9 ]+))?$"
+)
+_GREETING = re.compile(
+    r"^(?:hi|hello|hey|heya|hiya|yo|sup|howdy|gm|good (?:morning|afternoon|evening)|"
+    r"whats up|what s up|thanks|thank you|thx|ty|cheers|ok|okay|cool|nice|ping)"
+    r"(?: (?:there|all|team|everyone|guys|folks|mate|bot|again))?$"
+)
+_TOPICS = {
+    "shop": "shop store ecommerce e commerce sales orders products customers",
+    "saas": "saas subscriptions subscription mrr arr churn",
+    "marketing": "marketing ads ad advertising campaigns traffic web analytics",
+    "ops": "ops operations inventory stock reorder reordering purchase orders",
+    "betting": "betting bets bet picks leaderboard cappers bettors",
+    "periods": "periods period dates date time",
+}
+_DATA_CHANGE = re.compile(
+    r"^(?:(?:can|could|would|will) you |please |pls |plz |go |i want to |lets |let s )*"
+    r"(?:delete|remove|erase|wipe|purge|truncate|drop|insert|overwrite|update|reset|edit"
+    r"|modify|change|cancel|refund|void|add|create|set|rename|import|upload)"
+    r" (?:all|the|every|my|our|this|that|these|those|some|a|an|order|orders|customer"
+    r"|customers|bet|bets|data|table|tables|everything|it|records?|rows?|campaigns?"
+    r"|products?|subscriptions?|stock|inventory)\b"
+    r"|\b(?:delete|drop table|truncate|wipe|erase|purge)\b"
+)
+_FUTURE = _rx(
+    r"(?:next|coming|upcoming|following) (?:\d+ |few )?(?:days?|weeks?|months?|quarters?"
+    r"|years?|wk|mo|qtr|yr)|tomorrow|tmrw|tmr|forecast(?:ed|s|ing)?|predict(?:ed|ion|ions|s)?"
+    r"|project(?:ed|ion|ions)|will (?:we|it|our|the|revenue|sales|mrr|i|they|be)"
+    r"|going to (?:be|make|sell|hit|reach|have|do|end)|expected|estimate[ds]?"
+    r"|by (?:the )?end of (?:the |this )?(?:month|quarter|year|week)|in the future"
+)
+_RUN_OUT = _rx(
+    r"(?:will |going to |gonna |about to )?(?:run|runs|running|ran|sell|sells|selling) out"
+    r"(?: of (?:stock|inventory))?|stocks? out|(?:go|goes|be) out of stock"
+)
+_HORIZON = _rx(
+    rf"(?:in|within|over|during|before|by)?(?: the)?(?: next| coming)? (?P<n>{NUMBER})\s*"
+    r"(?P<unit>days?|d|weeks?|wks?|w)|(?:in|within|over)(?: the)? (?:next|coming) "
+    r"(?P<word>week|fortnight|month)|(?:in|within) (?P<a>a|an) (?P<aunit>week|month)"
+)
+_BELOW = _rx(
+    rf"(?:with )?(?:less|fewer) than (?P<n>{NUMBER}) days?(?: of (?:stock|cover|inventory"
+    rf"|supply))?(?: left)?|(?:under|below) (?P<n2>{NUMBER}) days?(?: of (?:stock|cover"
+    r"|inventory|supply))?(?: left)?"
+)
+_REORDER = _rx(
+    r"(?:what|which)(?: products?| items?| skus?)?(?: should| do| must)?(?: i| we)?"
+    r"(?: need to)? (?:re\s*order|restock|replenish)|re\s*order(?! point| level| threshold)"
+    r"|restock(?:ing)?|replenish(?:ment)?|running low|run low|low (?:on )?(?:stock|inventory)"
+    r"|low stock|(?:about to|going to|will) run out|run(?:ning)? out soon|out of stock"
+    r"|(?:which|what)(?: products?| items?| skus?)?(?: are| is)? at risk(?: of (?:a )?"
+    r"stock\s*outs?)?"
+    r"|order more|buy more"
+)
+_MIN_BETS = _rx(
+    r"(?:with )?(?P<kind>min(?:imum)?(?: of)?|at least|more than|over|>=)\s*(?P<n>\d{1,4})\+?"
+    r" (?:settled )?(?:bets?|picks?|plays?|wagers?)|(?:with )?(?P<n2>\d{1,4})\+ (?:settled )?"
+    r"(?:bets|picks|plays|wagers)|(?:min(?:imum)?|at least) (?:bets|picks) (?P<n3>\d{1,4})"
+)
+_DAYS = {"d": 1, "w": 7, "week": 7, "fortnight": 14, "month": 30}
+
+
+def help_or_greeting(sentence: Sentence) -> Help | None:
+    """Help for "help", "what can you do", "?", "help betting", or a bare greeting.
+
+    Returns:
+        Help with a topic (shop, saas, marketing, ops, betting, periods) or None; None
+        when the message is not a help request (a question starting with "help me").
+    """
+    plain = sentence.plain()
+    if not plain:  # "?", "hey tally", a lone emoji: the asker is calling the bot
+        return Help(None) if sentence.raw.strip() else None
+    if _GREETING.match(plain):
+        return Help(None)
+    match = _HELP.match(plain)
+    if not match:
+        return None
+    topic = match.group("topic")
+    if not topic:
+        return Help(None)
+    words = set(topic.split())
+    for name, synonyms in _TOPICS.items():
+        if words & set(synonyms.split()):
+            return Help(name)
+    return None  # "help me find revenue last week" is a question, not a help request
+
+
+def refuse_changes(sentence: Sentence) -> None:
+    """Refuses requests to change data ("delete all orders").
+
+    Raises:
+        Refusal: naming the change asked for.
+    """
+    if match := _DATA_CHANGE.search(sentence.plain()):
+        verb = next(w for w in match.group().split() if w not in _POLITE)
+        raise Refusal(f"I only read your data; I can't {verb} anything. Make changes in the "
+                      "source system (or re-import) and I will pick them up")
+
+
+_POLITE = frozenset({"can", "could", "would", "will", "you", "please", "pls", "plz", "go",
+                     "i", "want", "to", "lets", "let", "s"})
+
+
+def refuse_future(sentence: Sentence) -> None:
+    """Refuses questions about the future ("revenue next month", "forecast").
+
+    Raises:
+        Refusal: quoting the words about the future.
+    """
+    if found := sentence.take(_FUTURE):
+        said = sentence.original(found[0].start(), found[0].end())
+        raise Refusal(f"'{said}' is about the future; I only report what already happened "
+                      "(no forecasts)")
+
+
+@dataclass(frozen=True)
+class StockAsk:
+    """An inventory list: products running out within ``days``, or (None) to reorder."""
+
+    days: int | None
+
+
+def find_stock_ask(sentence: Sentence) -> StockAsk | None:
+    """Consumes "what runs out in 14 days", "less than 7 days of cover", "what to reorder"."""
+    if below := sentence.take(_BELOW):
+        return StockAsk(to_int(below[0].group("n") or below[0].group("n2")))
+    if sentence.take(_RUN_OUT):
+        if horizon := sentence.take(_HORIZON):
+            return StockAsk(_horizon_days(horizon[0]))
+        return StockAsk(None)
+    if sentence.take(_REORDER):
+        return StockAsk(None)
+    return None
+
+
+def _horizon_days(match: re.Match[str]) -> int:
+    if match.group("word"):
+        return _DAYS[match.group("word")]
+    if match.group("a"):
+        return _DAYS[match.group("aunit")]
+    return to_int(match.group("n")) * _DAYS[match.group("unit")[0]]
+
+
+def find_min_bets(sentence: Sentence) -> int | None:
+    """Consumes "min 3 bets", "at least 10 bets", "5+ bets"; "more than 10" means 11."""
+    found = sentence.take(_MIN_BETS)
+    if not found:
+        return None
+    match = found[0]
+    count = int(match.group("n") or match.group("n2") or match.group("n3"))
+    kind = match.group("kind") or ""
+    return count + 1 if kind.startswith(("more", "over")) else count

@@ -1,0 +1,314 @@
+"""The word-level pass: what is left after periods, comparisons and rankings.
+
+Reads the remaining words left to right, at each position taking the longest
+phrase that is a metric, a known non-metric, an entity value of the workspace
+or a dimension word. Small states carry meaning to the next phrase: after "by"
+a dimension word is a breakdown, after "excluding" entity values are excluded.
+Anything else must be filler; otherwise it is corrected for typos or reported
+as not understood.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from typing import cast
+
+from agents.parser.compare import CHANGE_WORDS
+from agents.parser.dimensions import DIM_WORDS, DimWord
+from agents.parser.fuzzy import Correction, correct
+from agents.parser.lexicon import NOT_METRICS, MetricEntry, phrase_table
+from agents.parser.text import Sentence, Token
+from agents.parser.types import Refusal
+from agents.parser.vocab_index import Option, VocabIndex
+from agents.parser.words import (
+    BY_WORDS,
+    CARD_WORDS,
+    COMMON_VALUES,
+    EXCLUDE_WORDS,
+    FILLER,
+    FILTER_WORDS,
+    JOINERS,
+    MINE_WORDS,
+    SHORT_WORDS,
+    SPELLINGS,
+    TREND_WORDS,
+)
+
+
+@dataclass(frozen=True)
+class MetricMention:
+    """A metric phrase: the metrics it may name (preferred first), as said."""
+
+    candidates: tuple[MetricEntry, ...]
+    phrase: str
+    said: str
+    after_by: bool  # "top campaigns by ROAS": the metric to rank by
+    excluded: bool = False  # "revenue excluding refunds"
+
+
+@dataclass(frozen=True)
+class DimMention:
+    """A dimension word; ``explicit`` when it followed "by"/"per"/"each"."""
+
+    word: DimWord
+    said: str
+    position: int
+    explicit: bool
+
+
+@dataclass(frozen=True)
+class EntityMention:
+    """Entity values named ("Brazil", "Sharpie's"), with every dimension they may belong to."""
+
+    options: tuple[Option, ...]
+    said: str
+    position: int
+    exclude: bool
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """Words not understood, and the word before them ("in" Narnia)."""
+
+    said: str
+    folded: str
+    before: str
+
+
+@dataclass
+class Lexed:
+    """Everything the word pass found."""
+
+    metrics: list[MetricMention] = field(default_factory=list)
+    dims: list[DimMention] = field(default_factory=list)
+    entities: list[EntityMention] = field(default_factory=list)
+    unknown: list[Unknown] = field(default_factory=list)
+    corrections: list[str] = field(default_factory=list)
+    not_metric: str | None = None
+    change: str | None = None
+    superlative: str | None = None  # "lowest CPA campaign": a ranking said around a metric
+    superlative_count: int | None = None  # "top 5 ... campaigns"
+    mine: bool = False
+    trend: bool = False
+    card: bool = False
+
+
+@dataclass
+class _State:
+    by: bool = False
+    exclude: bool = False
+    total: bool = False  # "across all channels": the next dimension word is a total
+    previous: str = ""
+
+
+@cache
+def _metric_table() -> dict[tuple[str, ...], list[MetricEntry]]:
+    return phrase_table()
+
+
+_NOT_METRIC_KEYS = {tuple(k.split()): v for k, v in NOT_METRICS.items()}
+_DIM_KEYS = {tuple(k.split()): v for k, v in DIM_WORDS.items()}
+_MAX_PHRASE = 8  # "how much money did we make" and friends are long
+_BREAK_WORDS = frozenset({"broken", "break", "split", "breakdown"})  # "broken down by"
+SUPERLATIVES = frozenset({"top", "bottom", "best", "worst", "highest", "lowest", "biggest",
+                          "smallest", "largest", "most", "least", "fewest"})
+
+
+def take_multiword_entities(sentence: Sentence, index: VocabIndex) -> list[EntityMention]:
+    """Consumes multi-word values first ("Black Friday 2025" holds a period-like word)."""
+    if index.multiword is None:
+        return []
+    found = []
+    for match in sentence.take(index.multiword):
+        words = tuple(match.group().removesuffix("'s").split())
+        options = index.lookup(words)
+        if options:
+            found.append(EntityMention(tuple(options), sentence.original(
+                match.start(), match.end()), match.start(), False))
+    return found
+
+
+def lex(sentence: Sentence, index: VocabIndex, early: list[EntityMention]) -> Lexed:
+    """Classifies the remaining words; ``early`` are the multi-word entities already found."""
+    tokens = sentence.tokens()
+    result, state = Lexed(), _State()
+    pending = sorted(early, key=lambda e: e.position)
+    i = 0
+    while i < len(tokens):
+        while pending and pending[0].position < tokens[i].start:
+            _add_entity(result, state, pending.pop(0))
+        i += _step(sentence, tokens, i, index, result, state)
+    for entity in pending:
+        _add_entity(result, state, entity)
+    return result
+
+
+def _add_entity(result: Lexed, state: _State, entity: EntityMention) -> None:
+    result.entities.append(EntityMention(entity.options, entity.said, entity.position,
+                                         state.exclude))
+    state.by = False
+
+
+def _step(sentence: Sentence, tokens: list[Token], i: int, index: VocabIndex, result: Lexed,
+          state: _State) -> int:
+    """Classifies the phrase starting at token ``i``; returns how many tokens it used."""
+    run = _run(tokens, i)
+    words = tuple(SPELLINGS.get(t.text, t.text) for t in run)
+    found = _longest(sentence, run, words, index, state)
+    if found:
+        kind, length, value = found
+        _record(sentence, run[:length], kind, value, result, state)
+        return length
+    word = words[0]
+    if _marker(word, tokens, i, result, state):
+        return 1
+    fixed = _fuzzy(words, index)
+    if fixed:
+        length, correction = fixed
+        said = sentence.original(run[0].start, run[length - 1].end)
+        result.corrections.append(f"read '{said}' as '{correction.key}'")
+        _record(sentence, run[:length], correction.kind, _value(correction, index), result,
+                state)
+        return length
+    said = sentence.original(tokens[i].start, tokens[i].end)
+    result.unknown.append(Unknown(said, word, state.previous))
+    state.previous = word
+    return 1
+
+
+def _run(tokens: list[Token], i: int) -> list[Token]:
+    """Tokens from ``i`` not separated by a consumed phrase (phrases never span one)."""
+    run = [tokens[i]]
+    for token in tokens[i + 1:i + _MAX_PHRASE]:
+        if token.gap_before:
+            break
+        run.append(token)
+    return run
+
+
+def _longest(sentence: Sentence, run: list[Token], words: tuple[str, ...], index: VocabIndex,
+             state: _State) -> tuple[str, int, object] | None:
+    filter_context = state.exclude or state.previous in FILTER_WORDS
+    for length in range(len(words), 0, -1):
+        key = words[:length]
+        allowed = _entity_allowed(sentence, run, key, filter_context)
+        entity = index.lookup(key) if allowed else []
+        order: list[tuple[str, object]] = []
+        if state.by:
+            order.append(("dim", _DIM_KEYS.get(key)))
+        order.append(("not_metric", _NOT_METRIC_KEYS.get(key)))
+        metric = ("metric", _metric_table().get(key))
+        order += [("entity", entity), metric] if filter_context else [metric, ("entity", entity)]
+        order.append(("dim", _DIM_KEYS.get(key)))
+        for kind, value in order:
+            if value:
+                return kind, length, value
+    return None
+
+
+def _entity_allowed(sentence: Sentence, run: list[Token], key: tuple[str, ...],
+                    filter_context: bool) -> bool:
+    """Short or everyday words ("us", "de", "total", "max") only count as values in
+    context: after "in", "from", "excluding"..., before their dimension word ("pro
+    plan"), or typed as a name: "US" in capitals, "Max" capitalized."""
+    word = key[0]
+    if len(key) > 1 or not (word in FILLER or word in COMMON_VALUES or word in SHORT_WORDS
+                            or len(word) < 2):
+        return True
+    labelled = len(run) > len(key) and run[len(key)].text in DIM_WORDS
+    typed = sentence.raw[run[0].start:run[0].end]
+    named = typed.isupper() or (word in COMMON_VALUES and typed[:1].isupper())
+    return filter_context or labelled or named
+
+
+def _record(sentence: Sentence, run: list[Token], kind: str, value: object, result: Lexed,
+            state: _State) -> None:
+    said = sentence.original(run[0].start, run[-1].end)
+    if kind == "metric":
+        entries = tuple(cast("list[MetricEntry]", value))
+        result.metrics.append(MetricMention(entries, " ".join(t.text for t in run), said,
+                                            state.by, state.exclude))
+        result.mine = result.mine or any(t.text in MINE_WORDS for t in run)  # "did i win"
+        state.exclude = False
+    elif kind == "not_metric":
+        result.not_metric = result.not_metric or str(value)
+    elif kind == "entity":
+        options = tuple(cast("list[Option]", value))
+        result.entities.append(EntityMention(options, said, run[0].start, state.exclude))
+    elif isinstance(value, DimWord):
+        if not state.total:
+            result.dims.append(DimMention(value, said, run[0].start, state.by))
+        state.exclude = state.total = False
+    state.by = False
+    state.previous = run[-1].text
+
+
+def _marker(word: str, tokens: list[Token], i: int, result: Lexed, state: _State) -> bool:
+    """Single words that set state or flags: "by", "excluding", "my", "trend", "growth"."""
+    previous, state.previous = state.previous, word
+    following = tokens[i + 1].text if i + 1 < len(tokens) else ""
+    if word in BY_WORDS:
+        state.by, state.exclude = True, False
+    elif word in EXCLUDE_WORDS or (word == "other" and following == "than"):
+        state.exclude = True
+    elif word == "all" and previous in ("across", "for", "over"):
+        state.by, state.total = False, True
+    elif word in JOINERS or (word in ("down", "out", "up")
+                             and (previous in _BREAK_WORDS or following == "by")):
+        pass
+    elif word in SUPERLATIVES:
+        result.superlative = result.superlative or word
+    elif word.isdigit() and previous in SUPERLATIVES and len(word) < 4:
+        result.superlative_count = int(word)
+    elif word in MINE_WORDS:
+        result.mine = True
+    elif word in CHANGE_WORDS:
+        result.change = result.change or word
+    elif word in TREND_WORDS or (word == "over" and following == "time"):
+        result.trend = True
+    elif word in CARD_WORDS:
+        result.card = True
+    elif word not in FILLER and word not in ("over", "during", "within", "since"):
+        state.previous = previous
+        return False
+    return True
+
+
+def _fuzzy(words: tuple[str, ...], index: VocabIndex) -> tuple[int, Correction] | None:
+    """The longest window of unplaced words, from the first, that is a typo of something
+    known ("linen shrt"); a window never swallows a word that is known as it is."""
+    unplaced = 1
+    while unplaced < min(len(words), 3) and not _known(words[unplaced]):
+        unplaced += 1
+    for length in range(unplaced, 0, -1):
+        phrase = " ".join(words[:length])
+        if length == 1 and (partial := index.partial(phrase)):
+            return 1, _partial(phrase, partial, index)
+        found = correct(phrase, index)
+        if found:
+            return length, found
+    return None
+
+
+def _known(word: str) -> bool:
+    return (word in FILLER or (word,) in _metric_table() or (word,) in _DIM_KEYS
+            or word in BY_WORDS or word in EXCLUDE_WORDS or word in JOINERS)
+
+
+def _partial(word: str, keys: list[tuple[str, ...]], index: VocabIndex) -> Correction:
+    values = sorted({value for key in keys for _, value in index.exact[key]})
+    if len(values) > 1:
+        raise Refusal(f"'{word}' matches several names: {', '.join(values[:5])}; which one?")
+    return Correction("entity", " ".join(keys[0]), 100.0, tuple(values))
+
+
+def _value(correction: Correction, index: VocabIndex) -> object:
+    key = tuple(correction.key.split())
+    if correction.kind == "entity":
+        return index.exact[key]
+    if correction.kind == "metric":
+        return _metric_table()[key]
+    if correction.kind == "not_metric":
+        return NOT_METRICS[correction.key]
+    return DIM_WORDS[correction.key]

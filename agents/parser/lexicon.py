@@ -1,0 +1,327 @@
+"""The metric lexicon: every catalog metric and the words people use for it.
+
+One :class:`MetricEntry` per catalog metric. A phrase may belong to several
+metrics ("customers" is a shop count and a SaaS count; "conversions" are the ad
+platforms' or the web analytics'); the order of :data:`METRICS` is the
+preference when nothing in the question or the workspace decides (shop first).
+
+Phrases are written folded, the way :mod:`agents.parser.text` leaves the
+question: lower case, no punctuation, "click-through" as "click through".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+TIME = frozenset({"day", "week", "month"})
+SHOP_ORDER = frozenset({"country", "sales_channel", "source", "customer"}) | TIME
+SHOP_ITEM = SHOP_ORDER | {"product", "category"}
+SHOP_CUSTOMER = frozenset({"country", "sales_channel", "source"}) | TIME
+SAAS = frozenset({"plan", "segment", "country", "customer"}) | TIME
+ADS = frozenset({"channel", "campaign"}) | TIME
+WEB = frozenset({"source", "medium", "campaign"}) | TIME
+OPS = frozenset({"product", "category", "location", "supplier"})
+BETS = frozenset({"bettor", "sport", "league", "market"}) | TIME
+
+# Sources are finer than verticals: marketing holds both ad-platform and web-analytics data.
+SOURCE_VERTICAL = {"shop": "shop", "saas": "saas", "ads": "marketing", "web": "marketing",
+                   "ops": "ops", "betting": "betting"}
+NO_DATA = {
+    "shop": "there is no order data in this workspace (no store connected or orders imported)",
+    "saas": "there is no subscription data in this workspace (no Stripe or subscriptions "
+            "imported)",
+    "ads": "there is no ad platform data in this workspace",
+    "web": "there is no web analytics data in this workspace",
+    "ops": "there is no inventory data in this workspace",
+    "betting": "there are no bets recorded in this workspace",
+}
+
+
+@dataclass(frozen=True)
+class MetricEntry:
+    """One catalog metric as people say it.
+
+    Attributes:
+        name: the catalog metric name.
+        source: shop, saas, ads, web, ops or betting (the data it needs).
+        phrases: folded phrases that name it.
+        dimensions: what it can be broken down or filtered by.
+        lower_is_better: "best" means the lowest value (CPA, churn).
+        needs: other sources it also reads (MER and CAC need orders too).
+    """
+
+    name: str
+    source: str
+    phrases: tuple[str, ...]
+    dimensions: frozenset[str]
+    lower_is_better: bool = False
+    needs: frozenset[str] = frozenset()
+
+    @property
+    def label(self) -> str:
+        return self.name.replace("_", " ")
+
+
+def _m(name: str, source: str, dims: frozenset[str], phrases: str, *, lower: bool = False,
+       needs: frozenset[str] = frozenset()) -> MetricEntry:
+    """An entry from a ``|``-separated phrase list (keeps the table below readable)."""
+    words = tuple(p.strip() for p in phrases.split("|") if p.strip())
+    return MetricEntry(name, source, words, dims, lower, needs)
+
+
+METRICS: tuple[MetricEntry, ...] = (
+    # --- shop -------------------------------------------------------------------------
+    _m("revenue", "shop", SHOP_ORDER,
+       "revenue|revenues|sales|gross sales|gross revenue|total sales|total revenue|turnover|"
+       "top line|topline|gmv|takings|store revenue|shop revenue|order revenue|"
+       "how much did we make|how much have we made|how much we made|how much did we sell|"
+       "how much have we sold|how much did we earn|how much money did we make|"
+       "how much money have we made|how much money|money made|money did we make"),
+    _m("refunds", "shop", SHOP_ORDER,
+       "refunds|refund|refund amount|refunded amount|amount refunded|money refunded|"
+       "how much did we refund|how much was refunded", lower=True),
+    _m("net_revenue", "shop", SHOP_ORDER,
+       "net revenue|net sales|revenue after refunds|sales after refunds|"
+       "revenue net of refunds|net"),
+    _m("orders", "shop", SHOP_ORDER,
+       "orders|number of orders|order count|how many orders|transactions|order volume"),
+    _m("aov", "shop", SHOP_ORDER,
+       "aov|average order value|average order|order value|average basket|basket size|"
+       "average basket size|average basket value|average ticket|average cart|"
+       "average cart value|average order size"),
+    _m("units_sold", "shop", SHOP_ITEM,
+       "units sold|units|items sold|quantity sold|pieces sold|how many units|"
+       "how many units did we sell|how many did we sell|how many have we sold|"
+       "how many items|how many items did we sell|how many sold"),
+    _m("product_revenue", "shop", SHOP_ITEM,
+       "product revenue|product sales|revenue per product|sales per product|item revenue"),
+    _m("customers", "shop", SHOP_CUSTOMER,
+       "customers|buyers|shoppers|unique customers|how many customers|purchasers|"
+       "customer count|number of customers"),
+    _m("new_customers", "shop", SHOP_CUSTOMER,
+       "new customers|new buyers|new shoppers|first time customers|first time buyers|"
+       "first time shoppers|new customer count"),
+    _m("returning_customers", "shop", SHOP_CUSTOMER,
+       "returning customers|repeat customers|repeat buyers|returning buyers|"
+       "existing customers|returning shoppers"),
+    _m("repeat_rate", "shop", SHOP_CUSTOMER,
+       "repeat rate|repeat purchase rate|repeat customer rate|returning customer rate|"
+       "returning rate|repurchase rate"),
+    _m("gross_margin", "shop", SHOP_ITEM,
+       "gross margin|margin|margins|gm|profit margin|product margin|gross margin %"),
+    # --- saas -------------------------------------------------------------------------
+    _m("mrr", "saas", SAAS,
+       "mrr|monthly recurring revenue|recurring revenue|subscription revenue"),
+    _m("arr", "saas", SAAS,
+       "arr|annual recurring revenue|annualized revenue|annualised revenue|run rate|"
+       "annual run rate"),
+    _m("new_mrr", "saas", SAAS,
+       "new mrr|new business mrr|new recurring revenue|mrr from new customers|new business"),
+    _m("expansion_mrr", "saas", SAAS,
+       "expansion mrr|expansion|expansion revenue|upsell mrr|upsells|upgrades|upgrade mrr"),
+    _m("contraction_mrr", "saas", SAAS,
+       "contraction mrr|contraction|downgrades|downgrade mrr|downsells|downsell mrr",
+       lower=True),
+    _m("churned_mrr", "saas", SAAS,
+       "churned mrr|mrr churned|lost mrr|mrr lost|churned revenue|money lost to churn|"
+       "revenue lost to churn|mrr lost to churn|lost to churn|mrr churn|"
+       "how much did we lose to churn|how much mrr did we lose", lower=True),
+    _m("reactivation_mrr", "saas", SAAS,
+       "reactivation mrr|reactivation|reactivations|reactivated mrr|win back mrr|winbacks|"
+       "win backs"),
+    _m("net_new_mrr", "saas", SAAS,
+       "net new mrr|net mrr|net mrr change|net new recurring revenue|net mrr growth"),
+    _m("active_customers", "saas", SAAS,
+       "active customers|paying customers|active accounts|paid accounts|subscribers|"
+       "active subscribers|paying subscribers|logos|customers|how many customers|"
+       "customer count|number of customers"),
+    _m("new_subscriptions", "saas", SAAS,
+       "new subscriptions|new subs|new subscribers|subscriptions started|new signups|signups|"
+       "sign ups|new sign ups|subscriptions|how many signups"),
+    _m("churned_customers", "saas", SAAS,
+       "churned customers|customers churned|customers lost|lost customers|churned accounts|"
+       "cancellations|cancelled customers|canceled customers|churned logos|churned|"
+       "how many customers churned|how many churned|customers did we lose|"
+       "how many customers did we lose", lower=True),
+    _m("logo_churn_rate", "saas", SAAS,
+       "logo churn|logo churn rate|churn rate|customer churn|customer churn rate|churn|"
+       "account churn|logo churn %", lower=True),
+    _m("revenue_churn_rate", "saas", SAAS,
+       "revenue churn|revenue churn rate|gross mrr churn|gross mrr churn rate|mrr churn rate|"
+       "gross churn|gross revenue churn|dollar churn", lower=True),
+    _m("nrr", "saas", SAAS,
+       "nrr|net revenue retention|net retention|ndr|net dollar retention|revenue retention"),
+    _m("arpa", "saas", SAAS,
+       "arpa|arpu|average revenue per account|average revenue per customer|"
+       "average revenue per user|revenue per account"),
+    # --- marketing: ad platforms -----------------------------------------------------------
+    _m("ad_spend", "ads", ADS,
+       "ad spend|ads spend|spend|spent|ad cost|ad costs|ads cost|advertising spend|"
+       "advertising|marketing spend|media spend|paid spend|how much did we spend|"
+       "how much did we spend on ads|how much have we spent|how much have we spent on ads|"
+       "spend on ads|spent on ads|ad spent", lower=True),
+    _m("impressions", "ads", ADS, "impressions|impression|impr|imps|ad impressions"),
+    _m("clicks", "ads", ADS, "clicks|link clicks|ad clicks|how many clicks"),
+    _m("conversions", "ads", ADS,
+       "conversions|ad conversions|convs|conv|platform conversions|how many conversions"),
+    _m("conversion_value", "ads", ADS,
+       "conversion value|conversions value|conv value|ad revenue|attributed revenue|"
+       "purchase value"),
+    _m("ctr", "ads", ADS,
+       "ctr|click through rate|clickthrough rate|click rate|click through"),
+    _m("cpc", "ads", ADS, "cpc|cost per click|average cpc|avg cpc", lower=True),
+    _m("cpm", "ads", ADS,
+       "cpm|cost per mille|cost per thousand|cost per thousand impressions|"
+       "cost per 1000 impressions", lower=True),
+    _m("cpa", "ads", ADS,
+       "cpa|cost per acquisition|cost per conversion|cost per action|cost per purchase|"
+       "cost per result", lower=True),
+    _m("roas", "ads", ADS, "roas|return on ad spend|ad roas|platform roas"),
+    _m("blended_roas", "ads", TIME,
+       "blended roas|mer|marketing efficiency ratio|marketing efficiency|"
+       "blended return on ad spend", needs=frozenset({"shop"})),
+    _m("cac", "ads", TIME,
+       "cac|customer acquisition cost|cost to acquire a customer|acquisition cost|"
+       "cost per new customer|cost per customer|blended cac", lower=True,
+       needs=frozenset({"shop"})),
+    # --- marketing: web analytics -----------------------------------------------------------
+    _m("sessions", "web", WEB,
+       "sessions|visits|traffic|site visits|website visits|web sessions|site traffic|"
+       "website traffic|web traffic"),
+    _m("users", "web", WEB,
+       "users|visitors|unique visitors|site users|web users|uniques|website visitors"),
+    _m("web_conversions", "web", WEB,
+       "web conversions|site conversions|website conversions|goal completions|"
+       "ga conversions|ga4 conversions|conversions|conv|convs|how many conversions"),
+    _m("web_revenue", "web", WEB,
+       "web revenue|site revenue|website revenue|ga revenue|ga4 revenue|analytics revenue"),
+    _m("conversion_rate", "web", WEB,
+       "conversion rate|conv rate|cvr|site conversion rate|website conversion rate|"
+       "conversion %"),
+    # --- commerce operations --------------------------------------------------------------
+    _m("on_hand", "ops", OPS,
+       "on hand|stock on hand|units on hand|stock|stock level|stock levels|inventory|"
+       "inventory level|inventory levels|how much stock|how many in stock|in stock|"
+       "how many do we have|current stock|qty on hand|soh"),
+    _m("avg_daily_units", "ops", OPS,
+       "avg daily units|average daily units|daily demand|average daily demand|"
+       "average daily sales|sales velocity|velocity|daily run rate|average units per day|"
+       "sell rate|burn rate"),
+    _m("days_of_stock", "ops", OPS,
+       "days of stock|days of cover|days of inventory|days of supply|days on hand|"
+       "stock cover|inventory cover|cover|coverage|how long will stock last|days left|"
+       "how many days of stock"),
+    _m("lead_time_days", "ops", OPS,
+       "lead time|lead times|lead time days|supplier lead time|delivery time", lower=True),
+    _m("safety_stock", "ops", OPS, "safety stock|buffer stock|safety stock level"),
+    _m("reorder_point", "ops", OPS,
+       "reorder point|reorder points|rop|reorder level|reorder threshold"),
+    _m("stockout_risk", "ops", OPS,
+       "stockout risk|stock out risk|risk of stockout|risk of stock out|stockout|stockouts|"
+       "out of stock risk", lower=True),
+    _m("open_po_units", "ops", OPS,
+       "open po units|open pos|open po|open purchase orders|purchase orders|"
+       "units on order|on order|incoming stock|incoming units|inbound|inbound units|po units"),
+    _m("sell_through", "ops", OPS,
+       "sell through|sell through rate|sellthrough|sell thru|str"),
+    # --- betting ------------------------------------------------------------------------
+    _m("profit_units", "betting", BETS,
+       "profit units|profit|profits|p&l|pnl|p l|units up|units won|units profit|net units|"
+       "profit and loss|winnings|net profit|how much did i win|how much have i won|"
+       "how many units up|units|how many units"),
+    _m("staked_units", "betting", BETS,
+       "staked units|staked|units staked|stake|stakes|total staked|amount staked|"
+       "how much did i stake|volume|turnover|units risked|risked|handle", lower=True),
+    _m("roi", "betting", BETS, "roi|return on investment|yield|return"),
+    _m("win_rate", "betting", BETS,
+       "win rate|hit rate|win %|win percentage|winning percentage|strike rate|win pct|hit %|"
+       "win ratio|success rate|winrate|hitrate"),
+    _m("record", "betting", BETS,
+       "record|w l|w l p|win loss|win loss record|wins and losses|wins losses|"
+       "win loss push|overall record"),
+    _m("bets", "betting", BETS,
+       "bets|number of bets|bet count|picks|plays|how many bets|wagers|settled bets"),
+    _m("avg_odds", "betting", BETS,
+       "avg odds|average odds|average price|mean odds|odds"),
+    _m("clv", "betting", BETS,
+       "clv|closing line value|beat the close|beating the close|closing line"),
+    _m("streak", "betting", BETS,
+       "streak|current streak|hot streak|cold streak|win streak|losing streak"),
+    _m("pending_bets", "betting", BETS,
+       "pending bets|pending|open bets|unsettled bets|live bets|pending picks|open picks|"
+       "bets pending|outstanding bets"),
+)
+
+BY_NAME = {entry.name: entry for entry in METRICS}
+
+_DOMAINS = " (I know sales, subscriptions, marketing, inventory and bets)"
+# Words that sound like metrics but are not in the catalog: refuse with a pointer.
+NOT_METRICS = {
+    "refund rate": "refund rate is not a metric I have; I can give refunds and revenue "
+                   "for the same period",
+    "return rate": "return rate is not a metric I have; I can give refunds and orders",
+    "returns": "product returns are not tracked; I can give refunds",
+    "refunded": "the number of refunded orders is not a metric I have; I can give refunds "
+                "(the amount refunded) and orders",
+    "refunded orders": "the number of refunded orders is not a metric I have; I can give "
+                       "refunds (the amount refunded) and orders",
+    "headcount": "employee headcount is not in your data" + _DOMAINS,
+    "employees": "employees are not in your data" + _DOMAINS,
+    "employee headcount": "employee headcount is not in your data" + _DOMAINS,
+    "payroll": "payroll is not in your data" + _DOMAINS,
+    "weather": "the weather is not something I know; I answer questions about your data",
+    "stock price": "share prices are not in your data",
+    "share price": "share prices are not in your data",
+    "ltv": "lifetime value (LTV) is not a metric I have; try AOV, repeat rate or ARPA",
+    "lifetime value": "lifetime value (LTV) is not a metric I have; try AOV, repeat rate or "
+                      "ARPA",
+    "gross profit": "gross profit is not a metric I have; try gross margin or net revenue",
+    "bounce rate": "bounce rate is not a metric I have; try sessions or conversion rate",
+    "page views": "page views are not in your data; try sessions or users",
+    "pageviews": "page views are not in your data; try sessions or users",
+    "cart abandonment": "cart abandonment is not in your data",
+    "abandoned carts": "abandoned carts are not in your data",
+    "cogs": "cost of goods sold is not a metric I have; try gross margin",
+    "taxes": "taxes are not a metric I have; try revenue or net revenue",
+    "shipping": "shipping is not a metric I have; try revenue or orders",
+    "cash": "cash balances are not in your data",
+    "pending orders": "pending orders are not counted anywhere; I can give orders (paid, "
+                      "refunded and partially refunded)",
+    "burn": "cash burn is not in your data",
+}
+
+# When a phrase's only metrics are in verticals the workspace lacks: what to try instead.
+HINTS = {
+    "profit": "for your store, try 'gross margin' or 'net revenue'",
+    "profits": "for your store, try 'gross margin' or 'net revenue'",
+    "net profit": "for your store, try 'gross margin' or 'net revenue'",
+    "revenue": "try 'MRR' for subscriptions or 'web revenue' for site analytics",
+    "sales": "try 'MRR' for subscriptions or 'web revenue' for site analytics",
+    "roi": "for ads, try 'ROAS'",
+    "new customers": "for subscriptions, try 'new subscriptions' or 'new MRR'",
+}
+
+
+def phrase_table() -> dict[tuple[str, ...], list[MetricEntry]]:
+    """Folded phrase (as a word tuple) -> the metrics it may name, preferred first.
+
+    Every single-word phrase also matches with a trailing "s" added or removed
+    ("order" / "orders"), so the table need not list both.
+    """
+    table: dict[tuple[str, ...], list[MetricEntry]] = {}
+    for entry in METRICS:
+        for phrase in entry.phrases:
+            words = tuple(phrase.split())
+            for key in (words, *_plural_variants(words)):
+                bucket = table.setdefault(key, [])
+                if entry not in bucket:
+                    bucket.append(entry)
+    return table
+
+
+def _plural_variants(words: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    last = words[-1]
+    if len(last) < 4 or not last.isalpha():
+        return ()
+    other = last[:-1] if last.endswith("s") else last + "s"
+    return ((*words[:-1], other),)

@@ -1,0 +1,101 @@
+"""The deterministic question parser: chat text -> catalog query, help, or a refusal.
+
+Stages run in a fixed order, each consuming the words it understands so later
+stages never read them twice:
+
+1. whole-message intents: help and greetings, requests to change data;
+2. slash dates (refused when ambiguous) and multi-word entity values;
+3. inventory lists and the leaderboard's minimum bets;
+4. comparisons ("vs last year" before the period "last year"), then periods;
+5. questions about the future (after inventory, whose "in 14 days" is a horizon);
+6. rankings; then the word pass (metrics, entities, breakdowns, typos);
+7. resolution against the workspace's data, and the query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from agents.parser.build import Draft, build
+from agents.parser.compare import find_compare
+from agents.parser.dates import slash_dates
+from agents.parser.intents import find_min_bets, find_stock_ask, help_or_greeting, refuse_changes, refuse_future
+from agents.parser.lexer import lex, take_multiword_entities
+from agents.parser.periods import PeriodHit, find_periods, resolve
+from agents.parser.rankings import find_ranking
+from agents.parser.text import Sentence
+from agents.parser.types import Help, ParseContext, Parsed, Refusal, Unanswerable
+from agents.parser.vocab_index import index_for
+from storage.catalog.periods import AsOf
+
+T = TypeVar("T")
+EMPTY = "the message is empty; ask about a metric, e.g. 'revenue last week', or say 'help'"
+
+
+def parse(text: str, ctx: ParseContext) -> Parsed | Help | Unanswerable:
+    """Parses one chat message.
+
+    Args:
+        text: the message as typed (mentions, emoji and markup are tolerated).
+        ctx: the as-of instant, the workspace vocabulary and the asker's name.
+
+    Returns:
+        :class:`Parsed` with the catalog query; :class:`Help` for help and greetings;
+        :class:`Unanswerable` when any part of the question is not understood or the
+        workspace has no data for it (the parser refuses rather than guesses).
+    """
+    sentence = Sentence(text)
+    if not text.strip():
+        return Unanswerable((), EMPTY)
+    if (help_asked := help_or_greeting(sentence)) is not None:
+        return help_asked
+    if sentence.is_empty():
+        return Unanswerable((), EMPTY)
+    notes: list[str] = []
+    try:
+        return build(_draft(sentence, ctx, notes))
+    except Refusal as refusal:
+        return Unanswerable(tuple(notes), refusal.missing)
+
+
+def _draft(sentence: Sentence, ctx: ParseContext, notes: list[str]) -> Draft:
+    """Runs the finding stages. A date or future refusal waits until the rest of the
+    question is read, so the reply can say what was understood ("revenue", but "next
+    month" is the future)."""
+    index = index_for(ctx.vocabulary)
+    refuse_changes(sentence)
+    deferred: list[str] = []
+    no_periods: list[PeriodHit] = []
+    dated = _deferring(deferred, lambda: _slash_periods(sentence, ctx.as_of), no_periods)
+    early = take_multiword_entities(sentence, index)
+    stock = find_stock_ask(sentence)
+    min_bets = find_min_bets(sentence)
+    compare = find_compare(sentence)
+    found = _deferring(deferred, lambda: find_periods(sentence, ctx.as_of), no_periods)
+    periods = sorted(dated + found, key=lambda hit: hit.start)
+    _deferring(deferred, lambda: refuse_future(sentence), None)
+    ranking = find_ranking(sentence)
+    lexed = lex(sentence, index, early)
+    return Draft(ctx.as_of, ctx.vocabulary, index, ctx.user_name, lexed, periods, compare,
+                 ranking, stock, min_bets, notes, deferred[0] if deferred else None)
+
+
+def _deferring(deferred: list[str], stage: Callable[[], T], fallback: T) -> T:
+    """Runs ``stage``; a refusal is kept in ``deferred`` and ``fallback`` returned."""
+    try:
+        return stage()
+    except Refusal as refusal:
+        deferred.append(refusal.missing)
+        return fallback
+
+
+def _slash_periods(sentence: Sentence, as_of: AsOf) -> list[PeriodHit]:
+    """Unambiguous slash dates ("25/03/2025") as one-day periods."""
+    hits = []
+    for match, day in slash_dates(sentence.text):
+        phrase = day.isoformat()
+        words = sentence.original(match.start(), match.end())
+        hits.append(PeriodHit(phrase, resolve(phrase, as_of, words), words, match.start()))
+        sentence.blank(match.start(), match.end())
+    return hits

@@ -1,0 +1,238 @@
+"""Period phrases in free text, normalized to the canonical phrases of metrics.md.
+
+Each rule finds a colloquial form ("so far this month", "last 7d", "past week",
+"since the start of the year", "in march", "from march 1 to march 15 2025",
+"yesterday's", "this wk", "prev month") and rewrites it to a phrase
+:func:`storage.catalog.periods.resolve_period` accepts, so there is one meaning
+of each period in the product. Rules run most specific first and consume what
+they match; two different periods in one question are refused.
+
+Decisions where the spec is silent: "past week/month/quarter/year" are rolling
+7/30/90/365 days ("past week" = "last 7 days" as the brief says); "last week"
+keeps its metrics.md meaning (the previous ISO week) even as "the last week";
+"last march" is the most recent March that has ended; a weekday ("on friday",
+"last friday") is the most recent one before today; "last N years/quarters"
+become 12N/3N months.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from agents.parser.dates import MONTH, TEXT_DATE, WEEKDAY, YEAR, text_date, weekday_before
+from agents.parser.text import NUMBER, Sentence, to_int
+from agents.parser.text import phrase_pattern as _rx
+from agents.parser.types import Refusal
+from storage.catalog.periods import MONTHS, AsOf, Period, resolve_period
+from storage.errors import PeriodError
+
+Rule = tuple[re.Pattern[str], Callable[[re.Match[str], date], str]]
+
+
+@dataclass(frozen=True)
+class PeriodHit:
+    """A period found in the text: the canonical phrase, the period, the asker's words."""
+
+    phrase: str
+    period: Period
+    words: str
+    start: int
+
+
+
+_ISO = r"\d{4}-\d{2}-\d{2}"
+_TO = r"(?:to|until|till|through|thru|and|-|–)"
+_UNITS = {"week": "week", "wk": "week", "month": "month", "mo": "month", "mth": "month",
+          "quarter": "quarter", "qtr": "quarter", "q": "quarter", "year": "year", "yr": "year"}
+_UNIT = r"(?P<unit>week|wk|month|mo|mth|quarter|qtr|year|yr)"
+_ROLLING = {"week": 7, "fortnight": 14, "month": 30, "quarter": 90, "year": 365}
+_LAST = r"(?:last|past|previous|prev|trailing|prior)"
+# "last 30" means days unless a noun follows ("last 5 bets" is not a period).
+_AFTER_BARE_N = (r"(?:by|vs|versus|for|in|on|and|per|of|excluding|except|without|compared"
+                 r"|split|broken|daily|weekly|monthly|pls|please|plz)\b")
+
+
+def _iso_range(m: re.Match[str], today: date) -> str:
+    return f"from {m.group('a')} to {m.group('b')}"
+
+
+def _since_iso(m: re.Match[str], today: date) -> str:
+    return f"from {m.group('a')} to {today.isoformat()}"
+
+
+def _text_range(m: re.Match[str], today: date) -> str:
+    """ "march 1 to march 15 2025", "march 1-15": a year written once applies to both."""
+    first, second = m.group("a"), m.group("b")
+    month = re.search(MONTH, first)
+    if month and not re.search(MONTH, second):
+        second = f"{month.group()} {second}"
+    written = re.search(YEAR, f"{first} {second}")
+    if written:
+        start, _ = text_date(first, today, int(written.group()))
+        end, _ = text_date(second, today, int(written.group()))
+    else:
+        start, _ = text_date(first, today)  # the most recent such date
+        end, _ = text_date(second, today, start.year)
+    if end < start and not written:  # "dec 20 to jan 5" crosses a new year
+        end = end.replace(year=end.year + 1)
+    return f"from {start.isoformat()} to {end.isoformat()}"
+
+
+def _since_text(m: re.Match[str], today: date) -> str:
+    return f"from {text_date(m.group('a'), today)[0].isoformat()} to {today.isoformat()}"
+
+
+def _one_text_date(m: re.Match[str], today: date) -> str:
+    return text_date(m.group("a"), today)[0].isoformat()
+
+
+def _this(m: re.Match[str], today: date) -> str:
+    return f"this {_UNITS[m.group('unit')]}"
+
+
+def _last(m: re.Match[str], today: date) -> str:
+    return f"last {_UNITS[m.group('unit')]}"
+
+
+def _last_n(m: re.Match[str], today: date) -> str:
+    count, unit = to_int(m.group("n")), m.group("unit")[0]
+    if unit == "y":
+        return f"last {12 * count} months"
+    if unit == "q":
+        return f"last {3 * count} months"
+    return f"last {count} { {'d': 'days', 'w': 'weeks', 'm': 'months'}[unit]}"
+
+
+def _rolling(m: re.Match[str], today: date) -> str:
+    return f"last {_ROLLING[m.group('unit')]} days"
+
+
+def _quarter(m: re.Match[str], today: date) -> str:
+    number = m.group("q")
+    quarter = int(number) if number.isdigit() else \
+        {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3,
+         "fourth": 4, "4th": 4}[number]
+    year = m.group("y")
+    if year is None:  # "q3": the most recent Q3 that has started
+        current = (today.month - 1) // 3 + 1
+        year = str(today.year if quarter <= current else today.year - 1)
+    return f"q{quarter} {year}"
+
+
+def _month_year(m: re.Match[str], today: date) -> str:
+    return f"{m.group('m')} {m.group('y')}"
+
+
+def _last_month_name(m: re.Match[str], today: date) -> str:
+    month = MONTHS[m.group("m")]
+    return f"{m.group('m')} {today.year if month < today.month else today.year - 1}"
+
+
+def _since_month(m: re.Match[str], today: date) -> str:
+    """ "since march": from the first of the most recent March to today."""
+    month = MONTHS[m.group("m")]
+    start = date(today.year if month <= today.month else today.year - 1, month, 1)
+    return f"from {start.isoformat()} to {today.isoformat()}"
+
+
+def _weekday(m: re.Match[str], today: date) -> str:
+    return weekday_before(m.group("d") or m.group("d2"), today).isoformat()
+
+
+def _since_weekday(m: re.Match[str], today: date) -> str:
+    return f"from {weekday_before(m.group('d'), today).isoformat()} to {today.isoformat()}"
+
+
+_RULES: list[Rule] = [
+    (_rx(rf"(?:from |between )?(?P<a>{_ISO}) (?:{_TO} )?(?P<b>{_ISO})"), _iso_range),
+    (_rx(rf"since (?P<a>{_ISO})"), _since_iso),
+    (_rx(rf"(?:from |between )?(?P<a>{TEXT_DATE}) {_TO} (?P<b>{TEXT_DATE}|\d{{1,2}}"
+         rf"(?:st|nd|rd|th)?(?: {YEAR})?)"), _text_range),
+    (_rx(rf"(?:from |between )?(?P<a>{MONTH} \d{{1,2}})-(?P<b>\d{{1,2}}(?: {YEAR})?)"),
+     _text_range),
+    (_rx(rf"since (?P<a>{TEXT_DATE})"), _since_text),
+    (_rx(rf"(?:on )?(?P<a>{TEXT_DATE})"), _one_text_date),
+    (_rx(rf"(?:on )?{_ISO}"), lambda m, t: m.group().split()[-1]),
+    (_rx(r"(?:since|from) (?:the )?(?:start|beginning) of (?:the |this )?" + _UNIT),
+     _this),
+    (_rx(r"(?:so far )?(?:this|current|the current) " + _UNIT + r"(?: so far| to date)?"),
+     _this),
+    (_rx(_UNIT + r" to date"), _this),
+    (_rx(r"(?P<unit>w|m|q|y)td"),
+     lambda m, t: f"this { {'w': 'week', 'm': 'month', 'q': 'quarter', 'y': 'year'}[m['unit']]}"),
+    (_rx(rf"(?:the )?(?:last|previous|prev|prior) {_UNIT}"), _last),
+    (_rx(rf"(?:in |over |during |for )?(?:the )?{_LAST} (?P<n>{NUMBER})\s*"
+         r"(?P<unit>days?|d|weeks?|wks?|w|months?|mos?|mths?|m|years?|yrs?|y|quarters?"
+         r"|qtrs?|q)"), _last_n),
+    (_rx(r"l(?P<n>\d{1,3})(?P<unit>d|w|m)|(?P<n2>\d{1,3})d"),
+     lambda m, t: f"last {m.group('n') or m.group('n2')} "
+                  f"{ {'d': 'days', 'w': 'weeks', 'm': 'months'}[m.group('unit') or 'd']}"),
+    (_rx(r"ltm|ttm|l12m"), lambda m, t: "last 12 months"),
+    (_rx(r"(?:in |over |during )?(?:the )?(?:past|last) (?P<unit>week|month|quarter|year"
+         r"|fortnight)"), _rolling),
+    (_rx(rf"(?:in |over |for )?(?:the )?{_LAST} (?P<n>\d{{1,3}})(?!\s+(?!{_AFTER_BARE_N})[a-z])"),
+     lambda m, t: f"last {m.group('n')} days"),
+    (_rx(r"(?:so far )?today(?: so far)?|tonight"), lambda m, t: "today"),
+    (_rx(r"yesterday|yday|yest"), lambda m, t: "yesterday"),
+    (_rx(rf"q(?P<q>[1-4])(?: of)?(?: (?P<y>{YEAR}))?|(?P<y2>{YEAR}) q(?P<q2>[1-4])"),
+     lambda m, t: _quarter_pair(m, t)),
+    (_rx(rf"(?:the )?(?P<q>first|second|third|fourth|1st|2nd|3rd|4th) quarter"
+         rf"(?: of)?(?: (?P<y>{YEAR}))?"), _quarter),
+    (_rx(rf"(?:in |for |during )?(?P<m>{MONTH})(?: of)? (?P<y>{YEAR})"), _month_year),
+    (_rx(rf"last (?P<m>{MONTH})"), _last_month_name),
+    (_rx(rf"since (?P<m>{MONTH})"), _since_month),
+    (_rx(rf"(?:in|for|during|of|this) (?P<m>{MONTH})|(?P<m2>(?!may){MONTH})"),
+     lambda m, t: m.group("m") or m.group("m2")),
+    (_rx(rf"(?:in |for |during )?(?P<y>{YEAR})"), lambda m, t: m.group("y")),
+    (_rx(rf"since (?P<d>{WEEKDAY})"), _since_weekday),
+    (_rx(rf"(?:last|this past|on|this) (?P<d>{WEEKDAY})|(?P<d2>monday|tuesday|wednesday"
+         r"|thursday|friday|saturday|sunday)"), _weekday),
+]
+
+
+def _quarter_pair(m: re.Match[str], today: date) -> str:
+    if m.group("q2"):
+        return f"q{m.group('q2')} {m.group('y2')}"
+    return _quarter(m, today)
+
+
+_HOURS = _rx(r"(?:last|past|previous) (?:\d+ )?(?:hours?|hrs?|h|minutes?|mins?)|"
+             r"\d+\s*(?:hours?|hrs?|h)|hourly|by hour|per hour|this morning|this afternoon")
+
+
+def find_periods(sentence: Sentence, as_of: AsOf) -> list[PeriodHit]:
+    """Consumes every period phrase in the question and resolves each.
+
+    Raises:
+        Refusal: for hours (the catalog counts whole days), impossible dates and
+            periods that have not started yet.
+    """
+    if hours := sentence.take(_HOURS):
+        said = sentence.original(hours[0].start(), hours[0].end())
+        raise Refusal(f"'{said}': I count in whole calendar days, not hours; try 'today' or "
+                      "'yesterday'")
+    hits: list[PeriodHit] = []
+    for pattern, canonical in _RULES:
+        for match in sentence.take(pattern):
+            phrase = canonical(match, as_of.day)
+            words = sentence.original(match.start(), match.end())
+            hits.append(PeriodHit(phrase, _resolve(phrase, words, as_of), words, match.start()))
+    return sorted(hits, key=lambda hit: hit.start)
+
+
+def resolve(phrase: str, as_of: AsOf, words: str = "") -> Period:
+    """Resolves a canonical phrase, refusing periods that start after ``as_of``."""
+    return _resolve(phrase, words or phrase, as_of)
+
+
+def _resolve(phrase: str, words: str, as_of: AsOf) -> Period:
+    try:
+        period = resolve_period(phrase, as_of)
+    except PeriodError as error:
+        raise Refusal(f"'{words}': {error}") from None
+    if period.start > as_of.day:
+        raise Refusal(f"'{words}' has not happened yet; I only report what already happened")
+    return period

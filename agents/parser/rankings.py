@@ -1,0 +1,116 @@
+"""Rankings: "top 5 products", "bottom 3 campaigns by ROAS", "which campaign had the
+highest CPA", "worst channel", "best sellers", "leaderboard".
+
+Decisions: "top/bottom/highest/lowest/most/least" are literal (sort by the value);
+"best/worst" are judgements, so for a metric where lower is better (CPA, churn)
+"best" sorts ascending. A number sets the limit; a singular noun ("which
+campaign", "best bettor", "who") means one row; a plural without a number keeps
+every row, ordered.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from agents.parser.dimensions import DIM_WORDS, DimWord
+from agents.parser.text import NUMBER, Sentence, to_int
+from agents.parser.text import phrase_pattern as _rx
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """A ranking as said.
+
+    Attributes:
+        dimension: what is ranked; None when not said next to the superlative
+            ("what was the best day" says it later, as a breakdown).
+        descending: largest first, before any "best/worst" inversion.
+        judgement: said as best/worst, so a lower-is-better metric flips the order.
+        limit: rows to keep; None keeps all.
+        metric_hint: the metric the wording implies ("best selling" -> units_sold).
+        leaderboard: "leaderboard", "standings", "who ..." (bettors ranked).
+        words: the asker's words, for the notes.
+    """
+
+    dimension: DimWord | None
+    descending: bool
+    judgement: bool
+    limit: int | None
+    metric_hint: str | None
+    leaderboard: bool
+    words: str
+
+
+_DIMS = "|".join(sorted((w.replace(" ", r"\s+") for w in DIM_WORDS), key=len, reverse=True))
+_UP = "top|best|highest|biggest|largest|leading|strongest|most"
+_DOWN = "bottom|worst|lowest|smallest|weakest|least|fewest"
+# Before a noun, "most/least" quantify it ("the most customers"), so they do not rank.
+_TOP_UP = "top|best|highest|biggest|largest|leading|strongest"
+_TOP_DOWN = "bottom|worst|lowest|smallest|weakest"
+_HOW = (r"selling|sellers?|sold|sells|performing|earning|earned|grossing|made|makes|revenue|"
+        r"converting|converted|spending|spent|profitable|won|up|down|brought in|generated")
+_HINTS = {"sell": "units_sold", "sold": "units_sold", "earn": "revenue", "gros": "revenue",
+          "made": "revenue", "make": "revenue", "reve": "revenue", "brou": "revenue",
+          "gene": "revenue", "conv": "conversions", "spen": "ad_spend", "prof": "profit_units",
+          "won": "profit_units", "up": "profit_units", "down": "profit_units"}
+_VERBS = (r"had|has|have|got|gets|with|is|are|was|were|did|does|in|of|for|at|on|by|"
+          + _HOW)
+
+_PATTERNS = [
+    ("seller", _rx(rf"(?P<dir>best|top|worst)[ -]?sell(?:ers|ing)(?: (?P<dim>{_DIMS}))?"
+                   r"|(?P<dir2>bestsellers?|slow(?:est)? (?:movers|sellers|moving)"
+                   r"(?: products| items)?)")),
+    ("board", _rx(r"leaderboard|leader board|standings|rankings|league table")),
+    ("top", _rx(rf"(?P<dir>{_TOP_UP}|{_TOP_DOWN})(?: (?P<n>{NUMBER}))?(?: (?P<how>{_HOW}))?"
+                rf" (?P<dim>{_DIMS})")),
+    ("which", _rx(rf"(?P<wh>which|what|who)(?: (?P<dim>{_DIMS}))?(?P<mid>(?: (?:{_VERBS}))*)"
+                  rf"(?: the)? (?P<dir>{_UP}|{_DOWN})(?: (?P<how>{_HOW}))?")),
+    ("with", _rx(rf"(?P<dim>{_DIMS}) (?:with|that had|that has|having) (?:the )?"
+                 rf"(?P<dir>{_UP}|{_DOWN})")),
+    ("rank", _rx(rf"(?:rank|ranked|ranking|sort|sorted|order|ordered)(?: (?:the|all|our|my))?"
+                 rf" (?P<dim>{_DIMS})")),
+]
+
+
+def find_ranking(sentence: Sentence) -> Ranking | None:
+    """Consumes the ranking phrase of the question, if any."""
+    for kind, pattern in _PATTERNS:
+        found = sentence.take(pattern)
+        if found:
+            words = sentence.original(found[0].start(), found[0].end())
+            return _ranking(kind, found[0], words)
+    return None
+
+
+def _ranking(kind: str, match: re.Match[str], words: str) -> Ranking:
+    groups = match.groupdict()
+    dim = DIM_WORDS[" ".join(groups["dim"].split())] if groups.get("dim") else None
+    if kind == "board":
+        return Ranking(DIM_WORDS["bettors"], True, True, None, None, True, words)
+    if kind == "seller":
+        said = (groups.get("dir") or groups.get("dir2") or "").split()[0]
+        down = said.startswith(("worst", "slow"))
+        dim = dim or DIM_WORDS["products"]
+        return Ranking(dim, not down, False, None if dim.plural else 1, "units_sold", False,
+                       words)
+    said = groups.get("dir") or "top"
+    descending = said in _UP.split("|")
+    judgement = said in ("best", "worst", "strongest", "weakest")
+    if kind == "rank":
+        return Ranking(dim, True, False, None, None, False, words)
+    number = groups.get("n")
+    limit = to_int(number) if number else (None if dim is not None and dim.plural else 1)
+    who = groups.get("wh") == "who"
+    if who:
+        dim = DIM_WORDS["bettor"]
+    return Ranking(dim, descending, judgement, limit, _hint(groups), who, words)
+
+
+def _hint(groups: dict[str, str | None]) -> str | None:
+    """The metric implied by a verb: "sold the most" -> units_sold."""
+    for said in ((groups.get("how") or ""), *(groups.get("mid") or "").split()):
+        key = said if len(said) <= 4 else said[:4]
+        if key in _HINTS:
+            return _HINTS[key]
+    return None

@@ -1,0 +1,92 @@
+"""The parser's public value types: what it needs to know and what it answers.
+
+Frozen dataclasses, like the catalog's :class:`~storage.catalog.model.Query`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from storage.catalog.model import Query
+from storage.catalog.periods import AsOf
+
+Intent = Literal["metric", "leaderboard", "stock_alert_list"]
+VERTICALS = frozenset({"shop", "saas", "marketing", "ops", "betting"})
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The entity values found in one workspace's own data.
+
+    Attributes:
+        values: dimension -> stored values, e.g. ``{"country": ["BR", "US"],
+            "product": ["Linen Shirt"], "bettor": ["Sharpie"]}``.
+        verticals: which of shop, saas, marketing, ops and betting have data.
+        aliases: extra spellings per dimension, mapped to a stored value, e.g.
+            ``{"product": {"SKU-0001": "Linen Shirt"}, "country": {"brazil": "BR"}}``.
+    """
+
+    values: Mapping[str, Sequence[str]]
+    verticals: frozenset[str]
+    aliases: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ParseContext:
+    """Everything a parse depends on besides the text.
+
+    Attributes:
+        as_of: "now", which every relative period is resolved against.
+        vocabulary: the workspace's entity values and verticals.
+        user_name: the asker's display name, for "my ROI" (a bettor filter).
+    """
+
+    as_of: AsOf
+    vocabulary: Vocabulary
+    user_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A question understood as a catalog query.
+
+    Attributes:
+        query: the catalog query to run.
+        intent: "metric" (numbers, maybe broken down or ranked), "leaderboard"
+            (bettors ranked by profit) or "stock_alert_list" (products running out).
+        understood: notes for the reply, e.g. ("metric: revenue", "period: last month").
+    """
+
+    query: Query
+    intent: Intent
+    understood: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Help:
+    """The asker wants help; ``topic`` is a vertical ("betting") or None for the overview."""
+
+    topic: str | None
+
+
+@dataclass(frozen=True)
+class Unanswerable:
+    """A question the parser refuses rather than guesses.
+
+    Attributes:
+        understood: what was understood, in the same words as :attr:`Parsed.understood`.
+        missing: what was not understood or cannot be answered, in words for the asker.
+    """
+
+    understood: tuple[str, ...]
+    missing: str
+
+
+class Refusal(Exception):
+    """Raised inside the parser to stop with an :class:`Unanswerable`; never escapes ``parse``."""
+
+    def __init__(self, missing: str) -> None:
+        super().__init__(missing)
+        self.missing = missing

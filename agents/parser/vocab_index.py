@@ -1,0 +1,180 @@
+"""The workspace's entity values, indexed for exact and fuzzy lookup.
+
+Built once per :class:`~agents.parser.types.Vocabulary` (parses reuse it), from
+the stored values, the workspace's aliases and the country-name table (a name
+only counts when its ISO code is in the data; otherwise it is remembered so
+"revenue in Germany" can say Germany is not in the data).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from rapidfuzz import fuzz, process
+
+from agents.parser.dimensions import COUNTRY_NAMES
+from agents.parser.text import fold
+from agents.parser.types import Vocabulary
+
+Option = tuple[str, str]  # (dimension, stored value)
+
+_MIN_FUZZY = 5  # shorter words are never fuzzy-matched: too many false friends
+_FUZZY_CUTOFF = 75.0
+
+
+@dataclass
+class VocabIndex:
+    """Folded value words -> the (dimension, stored value) pairs they name.
+
+    Attributes:
+        exact: word tuple -> options, for stored values, aliases and country names.
+        absent_countries: folded country name -> ISO code of countries not in the data.
+        sources: which finer data sources exist (shop, saas, ads, web, ops, betting).
+    """
+
+    exact: dict[tuple[str, ...], list[Option]] = field(default_factory=dict)
+    absent_countries: dict[str, str] = field(default_factory=dict)
+    sources: frozenset[str] = frozenset()
+
+    def add(self, words: str, option: Option) -> None:
+        key = tuple(fold(words).split())
+        if key and option not in self.exact.setdefault(key, []):
+            self.exact[key].append(option)
+
+    @cached_property
+    def max_words(self) -> int:
+        return max((len(key) for key in self.exact), default=1)
+
+    @cached_property
+    def multiword(self) -> re.Pattern[str] | None:
+        """One pattern for every value of two or more words (or with digits), longest first."""
+        keys = sorted((k for k in self.exact if len(k) > 1 or not k[0].isalpha()),
+                      key=lambda k: -sum(map(len, k)))
+        if not keys:
+            return None
+        body = "|".join(r"\s+".join(map(re.escape, key)) for key in keys)
+        return re.compile(rf"(?<![a-z0-9])(?:{body})(?:'s|s)?(?![a-z0-9])")
+
+    @cached_property
+    def _fuzzy_choices(self) -> dict[str, tuple[str, ...]]:
+        return {" ".join(k): k for k in self.exact if len(" ".join(k)) >= _MIN_FUZZY}
+
+    def lookup(self, words: tuple[str, ...]) -> list[Option]:
+        """Exact options for a word tuple, also trying it without a plural "s"."""
+        found = self.exact.get(words)
+        if found is None and len(words[-1]) > 3 and words[-1].endswith("s"):
+            found = self.exact.get((*words[:-1], words[-1][:-1]))
+        return found or []
+
+    @cached_property
+    def _by_word(self) -> dict[str, set[tuple[str, ...]]]:
+        found: dict[str, set[tuple[str, ...]]] = {}
+        for key in self.exact:
+            if len(key) > 1:
+                for word in key:
+                    found.setdefault(word, set()).add(key)
+        return found
+
+    def partial(self, word: str) -> list[tuple[str, ...]]:
+        """Multi-word values containing ``word`` ("linen" -> "linen shirt", "linen pants")."""
+        if len(word) < 4:
+            return []
+        return sorted(self._by_word.get(word, ()))
+
+    def fuzzy(self, phrase: str) -> list[tuple[str, float]]:
+        """Folded values close to a misspelt ``phrase`` ("sharpy" -> "sharpie"), best first."""
+        if len(phrase) < _MIN_FUZZY:
+            return []
+        hits = process.extract(phrase, self._fuzzy_choices.keys(), scorer=fuzz.ratio,
+                               score_cutoff=_FUZZY_CUTOFF, limit=3)
+        return [(choice, score) for choice, score, _ in hits
+                if close_enough(phrase, choice, score)]
+
+
+def close_enough(typed: str, choice: str, score: float) -> bool:
+    """A typo, not another word: very similar, or similar with a long shared start.
+
+    "revnue"/"revenue" (92) passes on similarity; "sharpy"/"sharpie" (77) on its
+    five shared first letters; "weekday"/"weekly" (77, four letters) does not.
+    """
+    if score >= 85:
+        return True
+    shared = 0
+    for a, b in zip(typed, choice, strict=False):
+        if a != b:
+            break
+        shared += 1
+    return score >= _FUZZY_CUTOFF and shared >= 5
+
+
+_CACHE: dict[int, tuple[Vocabulary, VocabIndex]] = {}
+
+
+def index_for(vocabulary: Vocabulary) -> VocabIndex:
+    """The index of ``vocabulary``, cached by identity.
+
+    Building takes about a millisecond for a small shop and half a second for
+    5,000 products, so callers keep one Vocabulary object per workspace and
+    replace it when the data changes (as ``agents.brain`` does).
+    """
+    cached = _CACHE.get(id(vocabulary))
+    if cached and cached[0] is vocabulary:
+        return cached[1]
+    index = _build(vocabulary)
+    if len(_CACHE) > 64:  # a bot serves a handful of workspaces; keep memory flat anyway
+        _CACHE.clear()
+    _CACHE[id(vocabulary)] = (vocabulary, index)
+    return index
+
+
+def _build(vocabulary: Vocabulary) -> VocabIndex:
+    index = VocabIndex(sources=_sources(vocabulary))
+    for dimension, values in vocabulary.values.items():
+        for value in values:
+            if value is not None and str(value).strip():  # stored values may be NULL
+                index.add(str(value), (dimension, str(value)))
+    for dimension, aliases in vocabulary.aliases.items():
+        for alias, value in aliases.items():
+            index.add(alias, (dimension, value))
+    _add_prefixes(index)
+    codes = {v.upper(): v for v in vocabulary.values.get("country", ())}
+    for name, code in COUNTRY_NAMES.items():
+        if code in codes:
+            index.add(name, ("country", codes[code]))
+        else:
+            index.absent_countries[fold(name)] = code
+    return index
+
+
+def _add_prefixes(index: VocabIndex) -> None:
+    """ "black friday" names "Black Friday 2025" when no other value starts that way.
+
+    Matched with the multi-word values, before periods, so "friday" in a campaign
+    name is not read as last Friday.
+    """
+    prefixes: dict[tuple[str, ...], set[Option]] = {}
+    for key, options in index.exact.items():
+        for length in range(2, len(key)):
+            prefixes.setdefault(key[:length], set()).update(options)
+    for prefix, named in prefixes.items():
+        if len(named) == 1 and prefix not in index.exact:
+            index.exact[prefix] = sorted(named)
+
+
+def _sources(vocabulary: Vocabulary) -> frozenset[str]:
+    """The finer data sources: marketing splits into ad platforms and web analytics.
+
+    A marketing workspace whose vocabulary shows ad channels but no web mediums
+    (or the reverse) only has that half; with neither shown, both are assumed.
+    """
+    found = {v for v in vocabulary.verticals if v in ("shop", "saas", "ops", "betting")}
+    if "marketing" in vocabulary.verticals:
+        has_ads = bool(vocabulary.values.get("channel"))
+        has_web = bool(vocabulary.values.get("medium"))
+        if has_ads or not has_web:
+            found.add("ads")
+        if has_web or not has_ads:
+            found.add("web")
+    return frozenset(found)

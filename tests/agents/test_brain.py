@@ -1,0 +1,160 @@
+"""The offline brain end to end: a typed question in, the catalog's exact numbers out."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from agents.brain import Brain
+from bot.app import App
+from bot.settings import Settings
+from storage.catalog import AsOf
+from storage.importer import import_directory
+from tests.conftest import FIXTURES
+
+
+@pytest.fixture(scope="module")
+def brain(tmp_path_factory: pytest.TempPathFactory) -> Brain:
+    data = tmp_path_factory.mktemp("data")
+    app = App(Settings(TALLY_DATA_DIR=data))
+    app.workspaces.create("shop", "USD", "America/Sao_Paulo")
+    import_directory(app.workspaces.warehouse("shop"), FIXTURES / "shop")
+    app.workspaces.create("multi", "USD", "UTC")
+    import_directory(app.workspaces.warehouse("multi"), FIXTURES / "multi")
+    return Brain(app)
+
+
+def shop_as_of(brain: Brain) -> AsOf:
+    return AsOf.for_day(date(2025, 4, 10), brain.app.workspace("shop").tz)
+
+
+def multi_as_of(brain: Brain) -> AsOf:
+    return AsOf.for_day(date(2025, 3, 28), brain.app.workspace("multi").tz)
+
+
+@pytest.mark.parametrize(("question", "value"), [
+    ("revenue in march 2025", 240),
+    ("how much did we make in March 2025?", 240),
+    ("sales march 2025", 240),
+    ("revnue march 2025", 240),
+    ("@tally net revenue for March 2025 pls", 215),
+    ("refunds march 2025", 25),
+    ("how many orders in march 2025", 4),
+    ("AOV March 2025", 60),
+    ("units sold march 2025", 11),
+    ("new customers in march 2025", 2),
+    ("returning customers march 2025", 1),
+    ("repeat rate march 2025", 1 / 3),
+    ("gross margin march 2025", 68 / 160),
+    ("revenue from Brazil in March 2025", 110),
+    ("revenue excluding brazil march 2025", 130),
+    ("revenue from 2025-04-01 to 2025-04-01", 1000),
+    ("refunds from 2025-04-01 to 2025-04-05", 50),
+    ("orders last 30 days", 3),
+])
+def test_shop_questions(brain, question, value):
+    reply = brain.ask("shop", question, shop_as_of(brain))
+    assert reply.ok, reply.text
+    assert reply.data["value"] == pytest.approx(value)
+
+
+@pytest.mark.parametrize(("question", "value"), [
+    ("what's our MRR", 570), ("ARR", 6840), ("arpa", 142.5), ("active customers", 4),
+    ("new mrr this month", 110), ("expansion mrr this month", 50),
+    ("contraction MRR this month", 50), ("churned mrr this month", 200),
+    ("money lost to churn this month", 200), ("reactivation mrr this month", 60),
+    ("net new mrr this month", -30), ("logo churn this month", 1 / 3),
+    ("NRR this month", 400 / 600), ("new subscriptions this month", 2),
+    ("ad spend this month", 150), ("ctr this month", 0.05), ("cpc this month", 1.0),
+    ("CPM this month", 50), ("cpa this month", 10), ("roas this month", 700 / 150),
+    ("MER this month", 160 / 150), ("CAC this month", 150), ("sessions this month", 150),
+    ("conversion rate this month", 0.04),
+    ("on hand for Linen Shirt", 12), ("days of cover for linen shirt", 12),
+    ("open PO units", 30),
+    ("Sharpie's profit this month", -1), ("sharpies win rate this month", 1 / 3),
+    ("how many pending bets", 1), ("Sharpie's record this month", "1-2-1"),
+])
+def test_other_verticals(brain, question, value):
+    reply = brain.ask("multi", question, multi_as_of(brain))
+    assert reply.ok, reply.text
+    if isinstance(value, str):
+        assert reply.data["value"] == value
+    else:
+        assert reply.data["value"] == pytest.approx(value)
+
+
+def test_breakdown_reply_has_rows_and_a_table(brain):
+    reply = brain.ask("shop", "revenue by country march 2025", shop_as_of(brain))
+    assert reply.data["rows"] == [{"country": "BR", "revenue": 110}, {"country": "US", "revenue": 80},
+                                  {"country": "MX", "revenue": 50}]
+    assert reply.table and reply.table.rows[0] == ("BR", "$110.00")
+    assert reply.data["agent"] == "analytics"
+
+
+def test_comparison_in_words_and_json(brain):
+    reply = brain.ask("shop", "revenue march 2025 vs previous month", shop_as_of(brain))
+    assert reply.data["compare"] == {"period": {"start": "2025-02-01", "end": "2025-03-01"},
+                                     "value": 80, "change": 160, "change_rate": 2.0}
+    assert "up $160.00 (+200.0%) vs February 2025" in reply.text
+
+
+def test_rates_are_fractions_in_json_and_percents_in_text(brain):
+    reply = brain.ask("multi", "ctr this month", multi_as_of(brain))
+    assert reply.data["value"] == pytest.approx(0.05)
+    assert "5.0%" in reply.text
+    assert reply.data["agent"] == "marketing"
+
+
+def test_stock_list_goes_to_commerce_ops(brain):
+    reply = brain.ask("multi", "what runs out of stock in 14 days?", multi_as_of(brain))
+    assert reply.data["agent"] == "commerce_ops"
+    assert [r["product"] for r in reply.data["rows"]] == ["Linen Shirt"]
+
+
+def test_leaderboard(brain):
+    reply = brain.ask("multi", "leaderboard this month min 1 bet", multi_as_of(brain))
+    assert [r["bettor"] for r in reply.data["rows"]] == ["LockSmith", "Sharpie"]
+
+
+@pytest.mark.parametrize("question", [
+    "weather tomorrow", "revenue next month", "employee headcount", "revenue in Narnia",
+    "delete all orders", "asdf qwer", "revenue on 3/4", "",
+])
+def test_refusals_never_carry_a_number(brain, question):
+    reply = brain.ask("shop", question, shop_as_of(brain))
+    assert not reply.ok
+    assert reply.data["error"] == "unanswerable"
+    assert "value" not in reply.data
+    assert len(reply.data["examples"]) >= 2
+
+
+def test_saas_question_in_a_shop_workspace_is_refused_with_the_reason(brain):
+    reply = brain.ask("shop", "what's our MRR", shop_as_of(brain))
+    assert not reply.ok
+    assert "subscription" in reply.text.lower()
+
+
+def test_help_lists_examples_of_the_workspace_verticals(brain):
+    reply = brain.ask("shop", "what can you do?", shop_as_of(brain))
+    assert reply.ok and "Sales & customers" in reply.text
+    assert "Betting" not in reply.text
+
+
+def test_internal_errors_become_an_error_id_not_a_crash(brain, monkeypatch):
+    engine = brain.app.engine("shop")
+    monkeypatch.setattr(engine, "run", lambda *a, **k: 1 / 0)
+    reply = brain.ask("shop", "revenue march 2025", shop_as_of(brain))
+    assert not reply.ok and reply.data["error"] == "internal" and len(reply.data["error_id"]) == 8
+
+
+def test_vocabulary_is_refreshed_after_new_data(brain, tmp_path: Path):
+    folder = tmp_path / "more"
+    folder.mkdir()
+    (folder / "orders.csv").write_text(
+        "order_id,created_at,status,currency,subtotal,discount,shipping,tax,total,country\n"
+        "o100,2025-03-05T12:00:00Z,paid,USD,5,0,0,0,5,AR\n")
+    import_directory(brain.app.workspaces.warehouse("shop"), folder)
+    reply = brain.ask("shop", "revenue in AR march 2025", shop_as_of(brain))
+    assert reply.ok and reply.data["value"] == 5
