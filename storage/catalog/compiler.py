@@ -186,7 +186,7 @@ def compile_plan(defs: CatalogDefs, plan: Plan) -> str:
 def _compile(defs: CatalogDefs, plan: Plan) -> str:
     """One row per combination of the plan's dimensions."""
     by_source: dict[str, list[str]] = {}
-    for metric in plan.metrics:
+    for metric in plan.metrics + tuple(f.metric for f in plan.metric_filters):
         for measure in defs.metrics[metric].measures:
             names = by_source.setdefault(defs.measures[measure].source, [])
             if measure not in names:
