@@ -108,8 +108,14 @@ def _source_query(defs: CatalogDefs, source: SourceDef, measures: list[str], pla
         if source.currency:
             alias = source.currency.split(".")[0]
             table = _tables_by_alias(from_sql).get(alias, alias)
-            join, fx_rate, fx_missing = ctx.fx(
-                table, source.currency, source.fx_time or "NULL", source.time_type)
+            fx_time = source.fx_time or "NULL"
+            spelled = f"{table} AS {alias}"
+            if table in ctx.foreign and fx_time.split(".")[0] == alias and spelled in from_sql:
+                derived, fx_rate, fx_missing = ctx.fx_table(
+                    table, alias, source.currency, fx_time, source.time_type)
+                from_sql = from_sql.replace(spelled, f"{derived} AS {alias}", 1)
+            elif table in ctx.foreign:  # the rate's date is another table's (refunds): join
+                join, fx_rate, fx_missing = ctx.fx(table, source.currency, fx_time, source.time_type)
     tree = sqlglot.parse_one(f"SELECT 1 FROM {from_sql}{join}", read=DIALECT)
     assert isinstance(tree, exp.Select)
     selects: list[str] = []

@@ -95,6 +95,23 @@ class RelationContext:
                    f"THEN {currency} || ' on ' || CAST({self.local_date(key, time_type)} AS VARCHAR) END")
         return join, rate, missing
 
+    def fx_table(self, table: str, alias: str, currency: str, ts: str, time_type: str = "timestamp"
+                 ) -> tuple[str, str, str]:
+        """(derived table, rate expression, missing-rate expression) replacing ``table``.
+
+        Rows in the workspace currency skip the exchange-rate join entirely; only the
+        foreign ones go through the ``ASOF JOIN`` (a union of the two). This keeps a
+        month of ten million orders, a few of them in BRL, at plain-scan speed.
+        """
+        join, _rate, _missing = self.fx(table, currency, ts, time_type)
+        ws = sql_string(self.currency)
+        derived = (f"(SELECT {alias}.*, 1 AS _rate FROM {table} AS {alias} WHERE {currency} = {ws} "
+                   f"UNION ALL SELECT {alias}.*, fx.rate AS _rate FROM {table} AS {alias}{join} "
+                   f"WHERE {currency} <> {ws})")
+        missing = (f"CASE WHEN {alias}._rate IS NULL THEN {currency} || ' on ' || "
+                   f"CAST({self.local_date(ts, time_type)} AS VARCHAR) END")
+        return derived, f"{alias}._rate", missing
+
     def predicate(self, dimension: str, column: str) -> str:
         """The filters on ``dimension`` as SQL over ``column`` (TRUE when none)."""
         parts = []
