@@ -175,3 +175,20 @@ def unanswerable_reply(text: str, understood: tuple[str, ...], missing: str,
     data = {"question": text, "text": message, "error": "unanswerable",
             "understood": list(understood), "examples": examples}
     return Reply(text=message, suggestions=tuple(examples), data=data, ok=False)
+
+
+class BrainResponder:
+    """The offline brain behind the runtime's :class:`~bot.channels.base.Responder` protocol.
+
+    Answers run in a worker thread so the event loop keeps acknowledging platforms.
+    """
+
+    def __init__(self, brain: Brain) -> None:
+        self.brain = brain
+
+    async def respond(self, *, workspace: str, conversation: str, text: str,
+                      user_name: str | None = None) -> Reply:
+        """Answers one message (``conversation`` is unused: the parser has no memory)."""
+        import asyncio
+
+        return await asyncio.to_thread(self.brain.ask, workspace, text, None, user_name)

@@ -1,0 +1,110 @@
+"""What every chat platform adapter speaks: inbound messages, conversation references,
+and the :class:`Channel` protocol.
+
+A platform adapter is two translation functions, ``to_inbound(payload) -> InboundMessage``
+and ``render(reply) -> platform payload``, plus a thin class implementing
+:class:`Channel`. Adapters hold a reference to the dispatcher; they never subclass the
+runtime, and nothing outside ``bot/channels/`` imports a platform SDK.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from bot.reply import Reply
+
+PLATFORMS = ("slack", "discord", "telegram", "whatsapp", "playground", "terminal")
+
+
+@dataclass(frozen=True)
+class ConversationRef:
+    """Where a message came from and where its answer goes.
+
+    Attributes:
+        platform: one of :data:`PLATFORMS`.
+        chat_id: the Slack channel, Discord channel, Telegram chat or WhatsApp number.
+        thread_id: the Slack thread ``ts`` (or None outside threads).
+        space_id: the Slack team or Discord guild: what a workspace binding may name.
+    """
+
+    platform: str
+    chat_id: str
+    thread_id: str | None = None
+    space_id: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The conversation's identity for memory: platform, channel and thread."""
+        parts = [self.platform, self.space_id or "-", self.chat_id]
+        if self.thread_id:
+            parts.append(self.thread_id)
+        return ":".join(parts)
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """One message addressed to Tally, independent of the platform.
+
+    Attributes:
+        ref: the conversation it belongs to.
+        text: the question, with the bot mention removed.
+        user_id: the platform's user id; user_name: their display name ("my ROI").
+        event_id: the platform's delivery id, for deduplication of retries.
+        is_admin: whether the sender may administer the channel (connect, settle any bet).
+        command: a slash command name ("ask", "digest", "subscribe"), if it was one.
+    """
+
+    ref: ConversationRef
+    text: str
+    user_id: str
+    user_name: str | None = None
+    event_id: str | None = None
+    is_admin: bool = False
+    command: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What a platform answered when a reply was sent (ids of the messages posted)."""
+
+    ok: bool
+    message_ids: tuple[str, ...] = ()
+    error: str | None = None
+
+
+Handler = Callable[[InboundMessage], Awaitable[Reply]]
+
+
+@runtime_checkable
+class Channel(Protocol):
+    """A chat platform inside the runtime."""
+
+    platform: str
+
+    async def start(self) -> None:
+        """Connects (or registers webhooks) and begins delivering messages to the handler."""
+
+    async def stop(self) -> None:
+        """Stops receiving, finishing the answers in flight."""
+
+    async def send(self, ref: ConversationRef, reply: Reply) -> SendResult:
+        """Posts a reply (proactive messages: digests, alerts) in the platform's format."""
+
+    def routes(self) -> Sequence[Any]:
+        """Starlette routes this channel serves on the shared HTTP app (may be empty)."""
+
+
+@runtime_checkable
+class Responder(Protocol):
+    """The brain as the runtime sees it (the agent graph implements it).
+
+    ``conversation`` is :attr:`ConversationRef.key`: follow-ups in the same
+    conversation share memory.
+    """
+
+    async def respond(self, *, workspace: str, conversation: str, text: str,
+                      user_name: str | None = None) -> Reply:
+        """Answers one message in a conversation of a workspace."""
