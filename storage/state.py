@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from alembic.operations import Operations
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+if TYPE_CHECKING:  # Alembic is imported only when a migration runs (it costs start-up time).
+    from alembic.operations import Operations
 
 
 def _utcnow() -> datetime:
@@ -136,9 +138,78 @@ def _v2_connectors(op: Operations) -> None:
     )
 
 
+class ChannelBindingRow(Base):
+    """A chat (Slack channel or team, Discord guild, Telegram chat, WhatsApp number) → workspace."""
+
+    __tablename__ = "channel_bindings"
+    __table_args__ = (sa.UniqueConstraint("platform", "chat_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(sa.String(16))
+    chat_id: Mapped[str] = mapped_column(sa.String(200))  # "T123/*" binds a whole Slack team
+    workspace: Mapped[str] = mapped_column(sa.String(64))
+    created_by: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=_utcnow)
+
+
+class ProcessedEventRow(Base):
+    """A platform delivery already taken on: a retry of it gets no second answer."""
+
+    __tablename__ = "processed_events"
+    platform: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    event_id: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(default=_utcnow)
+
+
+class AnswerRow(Base):
+    """Every answer given: question, parsed query, reply; feedback points at it."""
+
+    __tablename__ = "answers"
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    platform: Mapped[str] = mapped_column(sa.String(16))
+    conversation: Mapped[str] = mapped_column(sa.String(300))
+    workspace: Mapped[str] = mapped_column(sa.String(64))
+    user_id: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
+    question: Mapped[str] = mapped_column(sa.Text)
+    query: Mapped[str | None] = mapped_column(sa.Text, nullable=True)  # JSON of the answer's data
+    answer: Mapped[str] = mapped_column(sa.Text)
+    message_ids: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=_utcnow)
+
+
+class FeedbackRow(Base):
+    """A thumbs up (+1) or down (−1) on an answer, one per user and answer."""
+
+    __tablename__ = "feedback"
+    answer_id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    score: Mapped[int] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=_utcnow)
+
+
+class AuditRow(Base):
+    """Who changed what, when: bindings, subscriptions, bets."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=_utcnow)
+    actor: Mapped[str] = mapped_column(sa.String(200))
+    action: Mapped[str] = mapped_column(sa.String(64))
+    workspace: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
+    before: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    after: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+
+
+def _v3_runtime(op: Operations) -> None:
+    """The chat runtime's tables, created from their models (the same columns, once)."""
+    bind = op.get_bind()
+    for row in (ChannelBindingRow, ProcessedEventRow, AnswerRow, FeedbackRow, AuditRow):
+        row.__table__.create(bind)  # type: ignore[attr-defined]
+
+
 STATE_MIGRATIONS: tuple[tuple[int, str, Callable[[Operations], None]], ...] = (
     (1, "workspaces", _v1),
     (2, "connectors: configs with encrypted secrets, webhook event queue, record versions", _v2_connectors),
+    (3, "chat runtime: channel bindings, processed events, answers, feedback, audit", _v3_runtime),
 )
 
 _VERSION_TABLE = sa.Table(
@@ -158,6 +229,9 @@ def migrate_state(engine: sa.Engine) -> list[int]:
     for version, description, change in STATE_MIGRATIONS:
         if version <= current:
             continue
+        from alembic.operations import Operations
+        from alembic.runtime.migration import MigrationContext
+
         with engine.begin() as conn:
             change(Operations(MigrationContext.configure(conn)))
             conn.execute(_VERSION_TABLE.insert().values(
