@@ -26,6 +26,34 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = Field(default=None, alias="OPENAI_API_KEY")
     openai_base_url: str | None = Field(default=None, alias="OPENAI_BASE_URL")
     llm_model: str = Field(default="gpt-4o-mini", alias="TALLY_LLM_MODEL")
+    llm_timeout_seconds: float = Field(default=20.0, gt=0, alias="TALLY_LLM_TIMEOUT")
+    adhoc_sql: bool = Field(default=False, alias="TALLY_ADHOC_SQL")
+    adhoc_sql_row_limit: int = Field(default=200, ge=1, alias="TALLY_ADHOC_SQL_ROW_LIMIT")
+    adhoc_sql_timeout_seconds: float = Field(default=5.0, gt=0, alias="TALLY_ADHOC_SQL_TIMEOUT")
+
+    # The runtime (`tally serve`): HTTP server, rate limit.
+    http_host: str = Field(default="0.0.0.0", alias="TALLY_HTTP_HOST")
+    http_port: int = Field(default=8080, alias="TALLY_HTTP_PORT")
+    public_url: str | None = Field(default=None, alias="TALLY_PUBLIC_URL")
+    user_rate_limit_per_minute: int = Field(default=20, ge=1, alias="TALLY_USER_RATE_LIMIT")
+
+    # Chat platforms: each runs when its credentials are set. Base URLs point at fakes in tests.
+    slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
+    discord_bot_token: SecretStr | None = Field(default=None, alias="DISCORD_BOT_TOKEN")
+    discord_api_url: str = Field(default="https://discord.com/api/v10", alias="DISCORD_API_URL")
+    discord_admin_role: str | None = Field(default=None, alias="DISCORD_ADMIN_ROLE")
+    telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
+    telegram_webhook_secret: SecretStr | None = Field(default=None, alias="TELEGRAM_WEBHOOK_SECRET")
+    telegram_api_url: str = Field(default="https://api.telegram.org", alias="TELEGRAM_API_URL")
+    whatsapp_token: SecretStr | None = Field(default=None, alias="WHATSAPP_TOKEN")
+    whatsapp_phone_number_id: str | None = Field(default=None, alias="WHATSAPP_PHONE_NUMBER_ID")
+    whatsapp_app_secret: SecretStr | None = Field(default=None, alias="WHATSAPP_APP_SECRET")
+    whatsapp_verify_token: SecretStr | None = Field(default=None, alias="WHATSAPP_VERIFY_TOKEN")
+    whatsapp_api_url: str = Field(default="https://graph.facebook.com/v21.0", alias="WHATSAPP_API_URL")
+    whatsapp_template: str = Field(default="tally_alert", alias="WHATSAPP_TEMPLATE")
 
     # Connectors: every provider's base URL is a setting so a proxy or a local fake can stand in.
     shopify_api_url: str | None = Field(default=None, alias="SHOPIFY_API_URL")
@@ -33,6 +61,7 @@ class Settings(BaseSettings):
     ga4_api_url: str = Field(default="https://analyticsdata.googleapis.com", alias="GA4_API_URL")
     meta_api_url: str = Field(default="https://graph.facebook.com", alias="META_API_URL")
     google_ads_api_url: str = Field(default="https://googleads.googleapis.com", alias="GOOGLE_ADS_API_URL")
+    google_oauth_url: str = Field(default="https://oauth2.googleapis.com", alias="GOOGLE_OAUTH_URL")
     # Fernet key for connector credentials at rest; generated into data_dir/secret.key when unset.
     secret_key: SecretStr | None = Field(default=None, alias="TALLY_SECRET_KEY")
     sync_interval_minutes: int = Field(default=60, ge=1, alias="TALLY_SYNC_INTERVAL_MINUTES")

@@ -1,0 +1,135 @@
+"""``tally connect CONNECTOR`` and ``tally sync``, registered on the ``tally`` command group.
+
+``tally connect`` is shared with chat bindings (``tally connect slack C123``):
+a chat platform name is handed to :data:`CHAT_BINDERS`, which the chat side fills.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from bot.cli import console, err_console, main, make_app, user_errors
+from connectors.base import Batch
+from connectors.errors import ConnectorConfigError
+from connectors.registry import CONNECTORS, connector_class
+from connectors.service import Connections
+
+# Chat platforms bind with `tally connect PLATFORM CHAT_ID --workspace W`; bot/ registers a
+# binder per platform here: binder(chat_id, workspace) -> a line to print.
+CHAT_BINDERS: dict[str, Callable[[str, str], str]] = {}
+CHAT_PLATFORMS = ("slack", "discord", "telegram", "whatsapp")
+
+_OPTIONS = {
+    "path": "files: the folder of <table>.csv / <table>.parquet files",
+    "shop": "shopify: the shop's domain, e.g. acme.myshopify.com",
+    "access_token": "shopify: an Admin API access token; meta-ads: a token with ads_read",
+    "api_key": "stripe: a secret or restricted key, read-only is enough",
+    "webhook_secret": "shopify: the app's client secret; stripe: the endpoint's whsec_ secret",
+    "property_id": "ga4: the numeric property id",
+    "ad_account": "meta-ads: the ad account id, e.g. act_1234567890",
+    "customer_id": "google-ads: the account id, e.g. 123-456-7890",
+    "login_customer_id": "google-ads: the manager account id, when access goes through one",
+    "developer_token": "google-ads: the developer token",
+    "client_id": "ga4, google-ads: the OAuth client id",
+    "client_secret": "ga4, google-ads: the OAuth client secret",
+    "refresh_token": "ga4, google-ads: an OAuth refresh token for Tally",
+    "start_date": "ga4, meta-ads, google-ads: first day of the first sync (default 90 days ago)",
+}
+
+
+def _connector_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Adds one ``--flag`` per connector option (the union of every connector's)."""
+    for name, help_text in reversed(_OPTIONS.items()):
+        func = click.option("--" + name.replace("_", "-"), name, default=None, help=help_text)(func)
+    return func
+
+
+@main.command("connect")
+@click.argument("target")
+@click.argument("chat_id", required=False)
+@click.option("--workspace", "-w", "workspace_name", required=True, help="The workspace.")
+@click.option("--interval", type=click.IntRange(min=1), default=None,
+              help="Minutes between scheduled syncs (default TALLY_SYNC_INTERVAL_MINUTES).")
+@_connector_options
+@user_errors
+def connect_command(target: str, chat_id: str | None, workspace_name: str, interval: int | None,
+                    **values: str | None) -> None:
+    """Connect a data source (shopify, stripe, files, ...) or bind a chat to a workspace."""
+    if target in CHAT_PLATFORMS:
+        if target not in CHAT_BINDERS:
+            raise click.UsageError(f"binding {target} chats is not available in this build")
+        if not chat_id:
+            raise click.UsageError(f"tally connect {target} needs a CHAT_ID")
+        console.print(CHAT_BINDERS[target](chat_id, workspace_name))
+        return
+    if chat_id:
+        raise click.UsageError(f"{target} takes no CHAT_ID; data sources take options, "
+                               f"see `tally connect --help`")
+    cls = connector_class(target)
+    for option in cls.options:
+        if option.secret and option.required and not values.get(option.name):
+            values[option.name] = click.prompt(option.help, hide_input=True)
+    unused = [k for k, v in values.items() if v and k not in {o.name for o in cls.options}]
+    if unused:
+        raise ConnectorConfigError(f"{target} does not take --{unused[0].replace('_', '-')}")
+    if values.get("path"):  # scheduled syncs run from anywhere: keep the folder absolute
+        values["path"] = str(Path(str(values["path"])).expanduser().resolve())
+    app = make_app()
+    try:
+        description = asyncio.run(Connections(app).connect(workspace_name, target, values, interval))
+    finally:
+        app.close()
+    console.print(f"Connected {target} ({description}) to [bold]{workspace_name}[/bold]. "
+                  f"Run `tally sync --workspace {workspace_name} --connector {target}` to load it now.")
+
+
+@main.command("sync")
+@click.option("--workspace", "-w", "workspace_name", default=None, help="Only this workspace.")
+@click.option("--connector", "connector_name", type=click.Choice(sorted(CONNECTORS)), default=None,
+              help="Only this connector.")
+@click.option("--full", is_flag=True, help="Start from the beginning instead of the saved cursors.")
+@user_errors
+def sync_command(workspace_name: str | None, connector_name: str | None, full: bool) -> None:
+    """Run connector syncs now, incrementally unless --full."""
+    app = make_app()
+    try:
+        connections = Connections(app)
+        if workspace_name:
+            app.workspaces.get(workspace_name)
+        chosen = [c for c in connections.store.list(workspace_name)
+                  if connector_name in (None, c.connector)]
+        if not chosen:
+            console.print("Nothing to sync: connect a source with `tally connect CONNECTOR "
+                          "--workspace W ...`.")
+            return
+        for saved in chosen:
+            report = asyncio.run(_sync_with_progress(connections, saved.workspace, saved.connector,
+                                                     full))
+            written = ", ".join(f"{t} {n:,}" for t, n in report.rows.items()) or "nothing new"
+            console.print(f"{saved.workspace}/{saved.connector}: {written}")
+    finally:
+        app.close()
+
+
+async def _sync_with_progress(connections: Connections, workspace: str, connector: str,
+                              full: bool) -> Any:
+    """One sync with a progress line per stream: batches and rows as they are committed."""
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.fields[rows]:,} rows"),
+                  TimeElapsedColumn(), console=err_console, transient=True) as progress:
+        tasks: dict[str, Any] = {}
+
+        def step(batch: Batch) -> None:
+            if batch.stream not in tasks:
+                tasks[batch.stream] = progress.add_task(f"{workspace}/{connector} {batch.stream}",
+                                                        total=None, rows=0)
+            task = tasks[batch.stream]
+            rows = progress.tasks[task].fields["rows"] + batch.rows
+            progress.update(task, advance=1, rows=rows)
+
+        return await connections.sync(workspace, connector, full=full, on_batch=step)

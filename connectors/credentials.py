@@ -1,0 +1,131 @@
+"""Connector configurations in the state database, secrets encrypted at rest with Fernet.
+
+The key is ``TALLY_SECRET_KEY``; without it, one is generated once into
+``<data_dir>/secret.key`` (mode 0600). Losing the key means reconnecting every
+source: the secrets cannot be read back without it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from cryptography.fernet import Fernet, InvalidToken
+from pydantic import SecretStr
+
+from bot.settings import Settings
+from connectors.errors import ConnectorConfigError, UnknownConnectorError
+from storage.state import ConnectorConfigRow, StateStore
+
+logger = logging.getLogger(__name__)
+
+
+def load_key(settings: Settings) -> bytes:
+    """The Fernet key: the setting, else ``data_dir/secret.key`` (created 0600 on first use)."""
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value().encode()
+    path = settings.data_dir / "secret.key"
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        # O_EXCL: two processes starting at once must not both write a key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_bytes().strip()
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(Fernet.generate_key())
+        logger.warning("TALLY_SECRET_KEY is not set: generated %s to encrypt connector "
+                       "credentials; back it up or set TALLY_SECRET_KEY", path)
+    return path.read_bytes().strip()
+
+
+@dataclass(frozen=True)
+class SavedConnector:
+    """A connector as saved for a workspace; ``secrets`` is decrypted but never printed."""
+
+    workspace: str
+    connector: str
+    options: Mapping[str, Any]
+    secrets: Mapping[str, SecretStr] = field(repr=False)
+    interval_minutes: int | None = None
+    last_sync_at: datetime | None = None
+    last_status: str | None = None
+
+    def plain_secrets(self) -> dict[str, str]:
+        """The secret values, for the connector that needs them."""
+        return {k: v.get_secret_value() for k, v in self.secrets.items()}
+
+
+class ConnectorStore:
+    """Saves and loads connector configurations.
+
+    Args:
+        state: the state store.
+        key: the Fernet key (:func:`load_key`).
+    """
+
+    def __init__(self, state: StateStore, key: bytes) -> None:
+        self.state = state
+        self._fernet = Fernet(key)
+
+    def save(self, workspace: str, connector: str, options: Mapping[str, Any],
+             secrets: Mapping[str, str], interval_minutes: int | None = None) -> None:
+        """Creates or replaces a workspace's connector configuration."""
+        token = self._fernet.encrypt(json.dumps(dict(secrets)).encode())
+        with self.state.session() as s, s.begin():
+            row = s.scalar(self._select(workspace, connector))
+            if row is None:
+                row = ConnectorConfigRow(workspace=workspace, connector=connector)
+                s.add(row)
+            row.options, row.secrets = json.dumps(dict(options), sort_keys=True), token
+            row.interval_minutes = interval_minutes
+
+    def get(self, workspace: str, connector: str) -> SavedConnector:
+        """The saved configuration; raises UnknownConnectorError when not connected."""
+        with self.state.session() as s:
+            row = s.scalar(self._select(workspace, connector))
+        if row is None:
+            raise UnknownConnectorError(
+                f"workspace {workspace!r} has no {connector} connection; run "
+                f"`tally connect {connector} --workspace {workspace} ...` first")
+        return self._saved(row)
+
+    def list(self, workspace: str | None = None) -> list[SavedConnector]:
+        """Every saved connection (of one workspace, when given)."""
+        query = sa.select(ConnectorConfigRow).order_by(ConnectorConfigRow.workspace,
+                                                       ConnectorConfigRow.connector)
+        if workspace is not None:
+            query = query.where(ConnectorConfigRow.workspace == workspace)
+        with self.state.session() as s:
+            return [self._saved(r) for r in s.scalars(query).all()]
+
+    def record_sync(self, workspace: str, connector: str, at: datetime, status: str,
+                    error: str | None = None) -> None:
+        """Notes a sync's outcome (the scheduler reads ``last_sync_at``)."""
+        with self.state.session() as s, s.begin():
+            row = s.scalar(self._select(workspace, connector))
+            if row is not None:
+                row.last_sync_at, row.last_status, row.last_error = at, status, error
+
+    @staticmethod
+    def _select(workspace: str, connector: str) -> sa.Select[ConnectorConfigRow]:
+        return sa.select(ConnectorConfigRow).where(ConnectorConfigRow.workspace == workspace,
+                                                   ConnectorConfigRow.connector == connector)
+
+    def _saved(self, row: ConnectorConfigRow) -> SavedConnector:
+        try:
+            secrets = json.loads(self._fernet.decrypt(row.secrets))
+        except InvalidToken:
+            raise ConnectorConfigError(
+                f"the {row.connector} credentials of {row.workspace!r} cannot be decrypted with "
+                "this TALLY_SECRET_KEY (was the key changed?); reconnect with `tally connect`"
+            ) from None
+        return SavedConnector(row.workspace, row.connector, json.loads(row.options),
+                              {k: SecretStr(v) for k, v in secrets.items()},
+                              row.interval_minutes, row.last_sync_at, row.last_status)

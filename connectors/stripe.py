@@ -1,0 +1,140 @@
+"""Stripe, with the official SDK: plans, customers, subscriptions, invoices, MRR spans.
+
+The SDK is pointed at ``STRIPE_API_URL`` and its own retries are off: every
+call goes through :meth:`StripeConnector._call`, which applies Tally's policy
+(429 waits Retry-After, 5xx and network errors back off, 401/403 ask to
+reconnect). Lists are walked 100 at a time with ``starting_after``; the page
+position is the cursor, so a killed walk resumes where it stopped. Stripe lists
+cannot filter by "updated since", so every sync re-walks the lists (cheap at
+100 per page); webhooks carry the changes in between.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, ClassVar
+
+import stripe
+
+from connectors import stripe_mapping as m
+from connectors.base import Batch, ConnectorContext, Option, dump_cursor, load_cursor, tables_of
+from connectors.errors import CredentialError, ProviderError, TransientError
+from connectors.stripe_webhooks import StripeWebhooks
+
+PAGE = 100
+
+
+class StripeConnector(StripeWebhooks):
+    """A Stripe account.
+
+    Options:
+        api_key: a secret or restricted (read-only) key (secret).
+        webhook_secret: the webhook endpoint's ``whsec_`` signing secret (secret, optional).
+    """
+
+    name: ClassVar[str] = "stripe"
+    streams: ClassVar[tuple[str, ...]] = ("plans", "customers", "subscriptions", "invoices",
+                                          "subscription_mrr")
+    options: ClassVar[tuple[Option, ...]] = (
+        Option("api_key", "Stripe secret or restricted key", secret=True),
+        Option("webhook_secret", "the endpoint's whsec_ signing secret", secret=True, required=False),
+    )
+
+    def __init__(self, context: ConnectorContext) -> None:
+        self.context = context
+        self.client = stripe.StripeClient(
+            context.secrets.get("api_key", ""), max_network_retries=0,
+            base_addresses={"api": context.settings.stripe_api_url},
+            http_client=stripe.HTTPXClient(timeout=30))
+
+    async def check(self) -> str:
+        """Lists one customer: proves the key can read."""
+        await self._call(lambda: self.client.v1.customers.list_async(params={"limit": 1}))
+        return "Stripe account"
+
+    async def sync(self, stream: str, cursor: str | None) -> AsyncIterator[Batch]:
+        """Yields one batch per page of ``stream`` (MRR spans: one batch at the end)."""
+        if stream == "subscription_mrr":
+            yield await self._spans()
+            return
+        lister, params, mapper = self._lists()[stream]
+        after = load_cursor(cursor).get("after")
+        while True:
+            page = await self._page(lister, params, after)
+            objects = [o.to_dict() for o in page.data]
+            after = objects[-1]["id"] if page.has_more and objects else None
+            yield Batch(stream, tables_of(mapper(objects)), dump_cursor({"after": after}))
+            if after is None:
+                return
+
+    def _lists(self) -> dict[str, tuple[Callable[..., Awaitable[Any]], dict[str, Any], Any]]:
+        v1 = self.client.v1
+        return {
+            "plans": (v1.prices.list_async, {"expand": ["data.product"]},
+                      lambda objs: {"saas_plans": [r for o in objs if (r := m.plan_row(o))]}),
+            "customers": (v1.customers.list_async, {},
+                          lambda objs: {"saas_customers": [m.customer_row(o) for o in objs]}),
+            "subscriptions": (v1.subscriptions.list_async, {"status": "all"},
+                              lambda objs: {"subscriptions": [m.subscription_row(o) for o in objs]}),
+            "invoices": (v1.invoices.list_async, {},
+                         lambda objs: {"invoices": [m.invoice_row(o) for o in objs]}),
+        }
+
+    async def _spans(self) -> Batch:
+        """Every subscription's MRR spans from its invoices (recomputed whole: spans merge)."""
+        subscriptions = await self._all(self.client.v1.subscriptions.list_async, {"status": "all"})
+        invoices = await self._all(self.client.v1.invoices.list_async, {})
+        by_subscription: dict[str, list[dict[str, Any]]] = {}
+        for invoice in invoices:
+            if (sub_id := m.invoice_subscription(invoice)) is not None:
+                by_subscription.setdefault(sub_id, []).append(invoice)
+        spans = [span for sub in subscriptions
+                 for span in m.mrr_spans(sub, by_subscription.get(sub["id"], []))]
+        return Batch("subscription_mrr", tables_of({"subscription_mrr": spans}), dump_cursor({}))
+
+    async def _all(self, lister: Callable[..., Awaitable[Any]], params: dict[str, Any]) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        after = None
+        while True:
+            page = await self._page(lister, params, after)
+            found.extend(o.to_dict() for o in page.data)
+            if not (page.has_more and page.data):
+                return found
+            after = found[-1]["id"]
+
+    async def _page(self, lister: Callable[..., Awaitable[Any]], params: dict[str, Any],
+                    after: str | None) -> Any:
+        """One page of a list, after the object ``after`` (the first page for None)."""
+        page_params = {**params, "limit": PAGE, **({"starting_after": after} if after else {})}
+        return await self._call(lambda: lister(params=page_params))
+
+    async def _call(self, request: Callable[[], Awaitable[Any]]) -> Any:
+        """One SDK call under Tally's retry policy, Stripe's errors translated."""
+        policy = self.context.retry
+        problem = ""
+        for attempt in range(1, policy.attempts + 1):
+            try:
+                return await request()
+            except (stripe.AuthenticationError, stripe.PermissionError) as exc:
+                raise CredentialError(
+                    f"Stripe rejected the API key ({_code(exc)}); create a new "
+                    f"restricted key and run `tally connect stripe --workspace "
+                    f"{self.context.workspace} --api-key ...`") from None
+            except stripe.RateLimitError as exc:
+                problem, header = "rate limited (429)", (exc.headers or {}).get("retry-after")
+                wait = min(float(header), policy.max_delay) if header else policy.backoff(attempt)
+            except (stripe.APIConnectionError, stripe.APIError) as exc:
+                problem, wait = f"{type(exc).__name__} ({exc.http_status})", policy.backoff(attempt)
+            except stripe.StripeError as exc:
+                raise ProviderError(f"Stripe refused the request ({_code(exc)}); "
+                                    "check the key's permissions (read access to billing)") from None
+            if attempt < policy.attempts:
+                await policy.sleep(wait)
+        raise TransientError(f"Stripe kept failing ({problem}) after {policy.attempts} tries; "
+                             "the sync resumes from its cursor next time")
+
+
+def _code(exc: stripe.StripeError) -> str:
+    """Stripe's error code ("api_key_expired"), not its message: messages echo part of the key."""
+    body = exc.json_body if isinstance(exc.json_body, dict) else {}
+    return str(exc.code or (body.get("error") or {}).get("code") or f"HTTP {exc.http_status}")
