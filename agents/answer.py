@@ -7,6 +7,7 @@ rounding rules) and phrases.
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from bot.reply import Reply, TableData, json_number
@@ -124,13 +125,16 @@ def _breakdown_text(result: Result, defs: CatalogDefs, currency: str, intent: st
     query = result.query
     first = query.metrics[0]
     dims = query.dimensions
+    changes = _row_changes(result, defs, currency)
     table = TableData(
         columns=tuple(defs.dimensions[d].label for d in dims)
-        + tuple(defs.metrics[m].label for m in query.metrics),
+        + tuple(defs.metrics[m].label for m in query.metrics)
+        + ((f"vs {result.comparison.period.plain()}",) if changes else ()),
         rows=tuple(
             tuple(_cell(row.get(d)) for d in dims)
             + tuple(_display(defs, m, row.get(m), currency) for m in query.metrics)
-            for row in result.rows),
+            + ((changes[i],) if changes else ())
+            for i, row in enumerate(result.rows)),
     )
     when = period_words(result)
     where = _filter_words(query.filters, defs)
@@ -151,6 +155,7 @@ def _breakdown_text(result: Result, defs: CatalogDefs, currency: str, intent: st
                 f"{_display(defs, first, row.get(first), currency)}."), table
     total = _display(defs, first, result.values.get(first), currency)
     text = f"{label} by {by}{where} {when}: {total} in total."
+    text += _comparison_words(result, defs, first, currency)
     if intent == "leaderboard":
         minimum = query.min_count or 0
         bets = "settled bet" if minimum == 1 else "settled bets"
@@ -162,6 +167,29 @@ def _breakdown_text(result: Result, defs: CatalogDefs, currency: str, intent: st
         top = result.rows[0]
         text += f" {_cell(top.get(dims[0]))} leads with {_display(defs, first, top.get(first), currency)}."
     return text, table
+
+
+def _row_changes(result: Result, defs: CatalogDefs, currency: str) -> list[str]:
+    """Per row, the change of the first metric vs the comparison period ("+$1.00 (+5.0%)")."""
+    cmp = result.comparison
+    if cmp is None or not result.rows:
+        return []
+    metric = result.query.metrics[0]
+    dims = result.query.dimensions
+    before = {tuple(r.get(d) for d in dims): r.get(metric) for r in cmp.rows}
+    fmt = defs.metrics[metric].format
+    cells = []
+    for row in result.rows:
+        old = before.get(tuple(row.get(d) for d in dims))
+        now = row.get(metric)
+        if not isinstance(now, int | float | Decimal) or isinstance(now, bool):
+            cells.append("")
+            continue
+        old_value = old if isinstance(old, int | float | Decimal) and not isinstance(old, bool) else 0
+        change = float(now) - float(old_value)
+        rate = change / abs(float(old_value)) if old_value else None
+        cells.append(format_change(change, rate, fmt, currency))
+    return cells
 
 
 def _stock_alert_text(result: Result, defs: CatalogDefs, table: TableData) -> str:

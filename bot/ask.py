@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+import uuid
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import IO, Any
 
 from rich.console import Console
 
-from agents.brain import Brain
+from agents.graph import TallyGraph
 from bot.app import App
 from bot.reply import Reply
 from storage.catalog import AsOf
@@ -45,23 +46,27 @@ def reply_json(reply: Reply) -> str:
     return json.dumps(reply.data, ensure_ascii=False, default=str)
 
 
-def answer_batch(brain: Brain, workspace: str, lines: Iterable[str], as_of: AsOf | None,
+def answer_batch(graph: TallyGraph, workspace: str, lines: Iterable[str], as_of: AsOf | None,
                  out: IO[str]) -> int:
-    """One JSON object per question line (JSON Lines); returns how many were unanswerable."""
+    """One JSON object per question line (JSON Lines); returns how many were unanswerable.
+
+    The lines are one conversation: "and the month before?" follows the line above it.
+    """
     refused = 0
+    conversation = f"batch:{uuid.uuid4().hex}"
     for line in lines:
         question = line.strip()
         if not question:
             continue
-        reply = brain.ask(workspace, question, as_of)
+        reply = graph.ask(workspace, question, conversation, as_of)
         refused += not reply.ok
         out.write(reply_json(reply) + "\n")
         out.flush()
     return refused
 
 
-def chat(brain: Brain, workspace: str, as_of: AsOf | None, console: Console,
-         history: Path) -> None:
+def chat(graph: TallyGraph, workspace: str, as_of: AsOf | None, console: Console,
+         history: Path, conversation: str = "terminal") -> None:
     """An interactive chat with readline history; `exit` or Ctrl-D leaves."""
     try:
         import readline
@@ -83,7 +88,7 @@ def chat(brain: Brain, workspace: str, as_of: AsOf | None, console: Console,
             break
         if not question:
             continue
-        reply = brain.ask(workspace, question, as_of)
+        reply = graph.ask(workspace, question, conversation, as_of)
         console.print(f"[bold cyan]tally ›[/bold cyan] {_markup_safe(reply.as_text())}\n",
                       highlight=False)
     if readline is not None:
@@ -104,3 +109,10 @@ def print_reply(reply: Reply, as_json: bool, console: Console) -> None:
 
 def data_of(reply: Reply) -> dict[str, Any]:
     return reply.data
+
+
+def make_graph(app: App) -> TallyGraph:
+    """The agent graph, with the LLM when one is configured."""
+    from agents.llm import make_chat_model
+
+    return TallyGraph(app, make_chat_model(app.settings))

@@ -6,6 +6,7 @@ Exit status: 0 on success, 1 on a user error (one line on stderr), 2 on bad usag
 from __future__ import annotations
 
 import functools
+import importlib
 import logging
 import sys
 from collections.abc import Callable
@@ -50,7 +51,24 @@ def make_app() -> App:
     return App(settings)
 
 
-@click.group()
+class LazyGroup(click.Group):
+    """Imports the modules of rarely used commands only when they run (start-up time)."""
+
+    lazy_modules: dict[str, str] = {  # noqa: RUF012 - a constant table
+        "connect": "connectors.cli", "sync": "connectors.cli",
+        "serve": "bot.cli_runtime", "feedback": "bot.cli_runtime",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self.lazy_modules))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in self.lazy_modules:
+            importlib.import_module(self.lazy_modules[name])
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup)
 @click.version_option(package_name="tally")
 def main() -> None:
     """Tally: exact answers about your business, in the chat you already use."""
@@ -160,10 +178,9 @@ def demo_command(scale: float, chat_after: bool) -> None:
     counts = build_demo(app, err_console, scale)
     print_summary(app, console, counts)
     if chat_after and sys.stdin.isatty():
-        from agents.brain import Brain
-        from bot.ask import chat
+        from bot.ask import chat, make_graph
 
-        chat(Brain(app), "demo", None, console, app.settings.data_dir / ".chat_history")
+        chat(make_graph(app), "demo", None, console, app.settings.data_dir / ".chat_history")
 
 
 # --- questions ---------------------------------------------------------------------------
@@ -179,8 +196,7 @@ def demo_command(scale: float, chat_after: bool) -> None:
 def ask_command(question: str | None, workspace_name: str | None, as_of: Any, as_json: bool,
                 batch: Any) -> None:
     """Answer one question (or a batch of questions) and exit."""
-    from agents.brain import Brain
-    from bot.ask import answer_batch, as_of_for, pick_workspace, print_reply
+    from bot.ask import answer_batch, as_of_for, make_graph, pick_workspace, print_reply
 
     if (question is None) == (batch is None):
         raise click.UsageError("give either a QUESTION or --batch FILE")
@@ -189,11 +205,11 @@ def ask_command(question: str | None, workspace_name: str | None, as_of: Any, as
     app = make_app()
     workspace_name = pick_workspace(app, workspace_name)
     when = as_of_for(app, workspace_name, as_of.date() if as_of else None)
-    brain = Brain(app)
+    graph = make_graph(app)
     if batch is not None:
-        answer_batch(brain, workspace_name, batch, when, sys.stdout)
+        answer_batch(graph, workspace_name, batch, when, sys.stdout)
         return
-    reply = brain.ask(workspace_name, question or "", when)
+    reply = graph.ask(workspace_name, question or "", "terminal:ask", when)
     print_reply(reply, as_json, console)
     if not reply.ok:
         sys.exit(1)
@@ -206,12 +222,12 @@ def ask_command(question: str | None, workspace_name: str | None, as_of: Any, as
 @user_errors
 def chat_command(workspace_name: str | None, as_of: Any) -> None:
     """Chat with Tally in the terminal (the same brain as every chat platform)."""
-    from agents.brain import Brain
-    from bot.ask import as_of_for, chat, pick_workspace
+    from bot.ask import as_of_for, chat, make_graph, pick_workspace
 
     app = make_app()
     workspace_name = pick_workspace(app, workspace_name)
-    chat(Brain(app), workspace_name, as_of_for(app, workspace_name, as_of.date() if as_of else None),
+    chat(make_graph(app), workspace_name,
+         as_of_for(app, workspace_name, as_of.date() if as_of else None),
          console, app.settings.data_dir / ".chat_history")
 
 
