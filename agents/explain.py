@@ -14,13 +14,16 @@ FRESHNESS_TABLES = {
 }
 
 
+SOURCE_TABLES = {"mrr_movements": "subscription_mrr", "stock": "inventory_levels",
+                 "_order_lines": "order_items", "sell_through": "inventory_levels", "streaks": "bets"}
+
+
 def _tables_of(defs: CatalogDefs, query: Query) -> list[str]:
     tables: list[str] = []
     for metric in query.metrics:
         for source in defs.sources_of(metric):
             text = (source.from_sql or source.relation or "").split()
-            name = {"mrr_movements": "subscription_mrr", "stock": "inventory_levels",
-                    "sell_through": "inventory_levels", "streaks": "bets"}.get(text[0], text[0])
+            name = SOURCE_TABLES.get(text[0], text[0])
             if name not in tables:
                 tables.append(name)
     return tables

@@ -38,7 +38,14 @@ def _v2() -> list[str]:
     ]
 
 
+def _v3() -> list[str]:
+    from storage.derived import backfill
+
+    return backfill()
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "normalized tables of data-model.md and the load log", _v1),
     Migration(2, "connector sync cursors, written in the same transaction as their rows", _v2),
+    Migration(3, "derived tables _order_lines and _first_orders, kept in step by every write", _v3),
 )

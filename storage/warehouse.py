@@ -18,6 +18,7 @@ from typing import Any
 
 import duckdb
 
+from storage import derived
 from storage.errors import WarehouseBusyError
 from storage.loading import Staged, arrow_source, stage
 from storage.migrations import MIGRATIONS
@@ -124,8 +125,10 @@ class Warehouse:
         written: dict[str, int] = {}
         now = datetime.now(UTC).replace(tzinfo=None)
         with self._lock:
+            batches = list(batches)
             self.con.execute("BEGIN TRANSACTION")
             try:
+                derived.prepare(self.con, batches)
                 for batch in batches:
                     self._upsert(batch)
                     self.con.execute(
@@ -135,6 +138,7 @@ class Warehouse:
                     written[batch.table.name] = written.get(batch.table.name, 0) + batch.rows
                     if on_table:
                         on_table(batch)
+                derived.refresh(self.con, batches)
                 for (connector, stream), cursor in (cursors or {}).items():
                     self.con.execute(
                         "INSERT OR REPLACE INTO _tally_cursors VALUES (?, ?, ?, ?)",

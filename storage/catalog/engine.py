@@ -29,7 +29,7 @@ from storage.warehouse import Warehouse
 from storage.workspaces import Workspace
 
 EPOCH = datetime(1970, 1, 1)
-CURRENCY_TABLES = ("orders", "subscription_mrr", "ad_performance_daily")
+CURRENCY_TABLES = ("orders", "_order_lines", "subscription_mrr", "ad_performance_daily")
 _METRIC_FILTER = re.compile(r"(?P<metric>[a-z_]+)_(?P<op>below|above|at_most|at_least)")
 _OPS = {"below": "<", "above": ">", "at_most": "<=", "at_least": ">="}
 

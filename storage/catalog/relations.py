@@ -149,8 +149,8 @@ GROUP BY s.customer_id) AS m"""
 
 def _units_by_product_day(ctx: RelationContext, start: datetime, end: datetime) -> str:
     day = ctx.local_date("o.created_at")
-    return (f"SELECT i.product_id, {day} AS day, sum(i.quantity) AS units "
-            f"FROM order_items AS i JOIN orders AS o ON o.order_id = i.order_id "
+    return (f"SELECT o.product_id, {day} AS day, sum(o.quantity) AS units "
+            f"FROM _order_lines AS o "
             f"WHERE o.status IN {COUNTED} AND o.created_at >= {ts_literal(start)} "
             f"AND o.created_at < {ts_literal(end)} GROUP BY ALL")
 
@@ -213,10 +213,10 @@ def sell_through(ctx: RelationContext) -> str:
     metrics.md: sell_through = units sold in the period / (units sold + on_hand at its end).
     """
     last_day = ctx.period_end_day - timedelta(days=1)
-    units = (f"SELECT i.product_id, sum(i.quantity) AS units FROM order_items AS i "
-             f"JOIN orders AS o ON o.order_id = i.order_id WHERE o.status IN {COUNTED} "
+    units = (f"SELECT o.product_id, sum(o.quantity) AS units FROM _order_lines AS o "
+             f"WHERE o.status IN {COUNTED} "
              f"AND o.created_at >= {ts_literal(ctx.start)} AND o.created_at < {ts_literal(ctx.end)} "
-             f"GROUP BY i.product_id")
+             f"GROUP BY o.product_id")
     on_hand = (f"SELECT product_id, sum(on_hand) AS on_hand FROM inventory_levels WHERE date = "
                f"(SELECT max(date) FROM inventory_levels WHERE date <= {date_literal(last_day)}) "
                f"GROUP BY product_id")

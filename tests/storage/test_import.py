@@ -116,4 +116,27 @@ def test_migrations_are_versioned_and_applied_once(tmp_path):
     Warehouse(path).close()
     again = Warehouse(path)
     versions = again.fetch("SELECT version FROM _tally_schema ORDER BY version")
-    assert versions == [(1,), (2,)]
+    assert versions == [(1,), (2,), (3,)]
+
+
+def test_derived_tables_follow_every_write(tmp_path):
+    """_order_lines and _first_orders stay exact after re-stated and moved orders."""
+    warehouse = Warehouse(":memory:")
+    import_directory(warehouse, FIXTURES / "shop")
+    lines = "SELECT count(*) FROM _order_lines"
+    assert warehouse.fetch(lines) == warehouse.fetch("SELECT count(*) FROM order_items")
+    first = "SELECT customer_id, first_at FROM _first_orders ORDER BY 1"
+    assert [r[0] for r in warehouse.fetch(first)] == ["c1", "c2", "c3"]
+    # o1 (c1's first order, Feb) is cancelled and o2 moves from c1 to c3.
+    folder = write(tmp_path, "orders.csv",
+                   f"{HEADER},customer_id\n"
+                   "o1,2025-02-15T12:00:00-03:00,cancelled,USD,80,0,0,0,80,c1\n"
+                   "o2,2025-03-01T00:30:00-03:00,paid,USD,100,0,10,0,110,c3\n")
+    import_directory(warehouse, folder)
+    assert [r[0] for r in warehouse.fetch(first)] == ["c2", "c3"]  # c1 has no counted order left
+    c3 = warehouse.fetch("SELECT first_at FROM _first_orders WHERE customer_id = 'c3'")[0][0]
+    assert str(c3) == "2025-03-01 03:30:00"
+    statuses = warehouse.fetch("SELECT DISTINCT status FROM _order_lines WHERE order_id = 'o1'")
+    assert statuses == [("cancelled",)]
+    assert warehouse.fetch("SELECT customer_id FROM _order_lines WHERE order_id = 'o2' LIMIT 1") == \
+        [("c3",)]

@@ -1,0 +1,93 @@
+"""Derived tables the catalog reads instead of re-joining big tables on every question.
+
+- ``_order_lines``: every order item with its order's time, status, currency and
+  dimensions (country, channel, source, customer). Item-level metrics (units, product
+  revenue, margin, stock demand) scan one table filtered by time instead of joining
+  millions of items to their orders.
+- ``_first_orders``: each customer's first counted order, for new and returning
+  customers.
+
+Both are kept exact by :func:`refresh`, which runs inside the same transaction as every
+write (import, sync, webhook): only the orders and customers a batch touched are
+recomputed, so a webhook of one order costs one order's work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import duckdb
+
+from storage.loading import Staged
+
+COUNTED = "('paid', 'refunded', 'partially_refunded')"
+LINE_COLUMNS = (
+    "i.order_id, i.line_no, i.product_id, i.quantity, i.unit_price, i.discount, o.created_at, "
+    "o.status, o.currency, o.customer_id, o.country, o.sales_channel, o.source"
+)
+
+CREATE = (
+    "CREATE TABLE IF NOT EXISTS _order_lines (order_id VARCHAR, line_no BIGINT, product_id VARCHAR, "
+    "quantity DECIMAL(18,4), unit_price DECIMAL(18,4), discount DECIMAL(18,4), created_at TIMESTAMP, "
+    "status VARCHAR, currency VARCHAR, customer_id VARCHAR, country VARCHAR, sales_channel VARCHAR, "
+    "source VARCHAR)",
+    "CREATE TABLE IF NOT EXISTS _first_orders (customer_id VARCHAR, first_at TIMESTAMP)",
+)
+
+
+def backfill() -> list[str]:
+    """Statements that fill the derived tables from what the warehouse already holds."""
+    return [
+        *CREATE,
+        "DELETE FROM _order_lines",
+        f"INSERT INTO _order_lines SELECT {LINE_COLUMNS} FROM order_items AS i "
+        "JOIN orders AS o ON o.order_id = i.order_id ORDER BY o.created_at",
+        "DELETE FROM _first_orders",
+        f"INSERT INTO _first_orders SELECT customer_id, min(created_at) FROM orders "
+        f"WHERE status IN {COUNTED} AND customer_id IS NOT NULL GROUP BY customer_id",
+    ]
+
+
+def prepare(con: duckdb.DuckDBPyConnection, batches: Iterable[Staged]) -> None:
+    """Before an upsert: remember the customers of the orders about to be re-stated.
+
+    An order that moves to another customer, or stops counting, can change the first
+    order of the customer it leaves.
+    """
+    staged = {b.table.name: b.temp_name for b in batches}
+    if "orders" in staged:
+        con.execute("CREATE OR REPLACE TEMP TABLE _previous_customers AS SELECT DISTINCT customer_id "
+                    f"FROM orders WHERE order_id IN (SELECT order_id FROM {staged['orders']}) "
+                    "AND customer_id IS NOT NULL")
+
+
+def refresh(con: duckdb.DuckDBPyConnection, batches: Iterable[Staged]) -> None:
+    """Recomputes the derived rows of the orders and customers that ``batches`` touched."""
+    by_table = {b.table.name: b.temp_name for b in batches}
+    order_sources = [f"SELECT order_id FROM {by_table[t]}" for t in ("orders", "order_items")
+                     if t in by_table]
+    if not order_sources:
+        return
+    con.execute("CREATE OR REPLACE TEMP TABLE _touched_orders AS SELECT DISTINCT order_id FROM ("
+                + " UNION ALL ".join(order_sources) + ")")
+    con.execute("DELETE FROM _order_lines WHERE order_id IN (SELECT order_id FROM _touched_orders)")
+    con.execute(
+        f"INSERT INTO _order_lines SELECT {LINE_COLUMNS} FROM order_items AS i "
+        "JOIN orders AS o ON o.order_id = i.order_id "
+        "WHERE i.order_id IN (SELECT order_id FROM _touched_orders) ORDER BY o.created_at")
+    if "orders" in by_table:
+        # A customer's first order can change when any of their orders is added or re-stated.
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _touched_customers AS SELECT DISTINCT customer_id FROM "
+            "orders WHERE order_id IN (SELECT order_id FROM _touched_orders) "
+            "AND customer_id IS NOT NULL "
+            "UNION SELECT customer_id FROM _previous_customers")
+        con.execute("DELETE FROM _first_orders WHERE customer_id IN "
+                    "(SELECT customer_id FROM _touched_customers)")
+        con.execute(
+            "INSERT INTO _first_orders SELECT customer_id, min(created_at) FROM orders "
+            f"WHERE status IN {COUNTED} AND customer_id IN (SELECT customer_id FROM _touched_customers) "
+            "GROUP BY customer_id")
+        con.execute("DROP TABLE IF EXISTS _touched_customers")
+        con.execute("DROP TABLE IF EXISTS _previous_customers")
+    con.execute("DROP TABLE IF EXISTS _touched_orders")
