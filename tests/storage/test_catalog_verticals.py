@@ -6,8 +6,6 @@ measured at 2025-03-29T00:00Z.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 
 from storage.catalog import Filter, Order, Query, resolve_period

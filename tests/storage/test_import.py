@@ -76,10 +76,10 @@ def test_unknown_file_is_named(loaded, tmp_path):
 def test_bad_bet_odds_and_stake_are_rejected(tmp_path):
     header = ("bet_id,user_id,placed_at,sport,event,market,selection,odds_decimal,stake_units,status")
     folder = write(tmp_path, "bets.csv", f"{header}\nb1,u1,2025-03-01,nba,A,moneyline,A,0.9,1,won\n")
-    with pytest.raises(ImportError_, match="odds_decimal: must be decimal odds above 1.0"):
+    with pytest.raises(ImportError_, match=r"odds_decimal: must be decimal odds above 1\.0"):
         import_directory(Warehouse(":memory:"), folder)
     folder = write(tmp_path, "bets.csv", f"{header}\nb1,u1,2025-03-01,nba,A,moneyline,A,1.9,-1,won\n")
-    with pytest.raises(ImportError_, match="stake_units: must be a stake above 0"):
+    with pytest.raises(ImportError_, match=r"stake_units: must be a stake above 0"):
         import_directory(Warehouse(":memory:"), folder)
 
 
