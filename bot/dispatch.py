@@ -215,7 +215,8 @@ def unbound_reply(ref: ConversationRef) -> Reply:
     """Instructions for a chat that is not connected to any workspace yet."""
     target = {"discord": ref.space_id or ref.chat_id, "slack": ref.chat_id}.get(ref.platform,
                                                                                   ref.chat_id)
+    in_chat = (" or, as a channel admin, type \"connect NAME\" here"
+               if ref.platform in ("slack", "discord") else "")
     return Reply(
         "This chat isn't connected to a workspace yet, so I can't answer here. An admin can "
-        f"run `tally connect {ref.platform} {target} --workspace NAME`, or type "
-        "\"connect NAME\" here.", ok=False)
+        f"run `tally connect {ref.platform} {target} --workspace NAME`{in_chat}.", ok=False)

@@ -51,6 +51,7 @@ class Plan:
     limit: int | None
     min_count: int | None
     context: RelationContext
+    with_totals: bool = False  # also the row of totals (``_total``) in the same scan
 
 
 @functools.lru_cache(maxsize=256)
@@ -119,9 +120,11 @@ def _source_query(defs: CatalogDefs, source: SourceDef, measures: list[str], pla
     tree = sqlglot.parse_one(f"SELECT 1 FROM {from_sql}{join}", read=DIALECT)
     assert isinstance(tree, exp.Select)
     selects: list[str] = []
+    dim_exprs: list[str] = []
     for dim in plan.dimensions:
         expr = (_time_dimension(defs, source, dim, ctx) if defs.dimensions[dim].grain
                 else source.dimensions[dim])
+        dim_exprs.append(expr)
         selects.append(f"{expr} AS {dim}")
     for name in measures:
         selects.append(f"{_fill(defs.measures[name].expr, fx_rate)} AS {name}")
@@ -130,7 +133,12 @@ def _source_query(defs: CatalogDefs, source: SourceDef, measures: list[str], pla
     tree = tree.select(*selects, append=False, dialect=DIALECT, copy=False)
     for condition in _conditions(source, plan):
         tree = tree.where(condition, dialect=DIALECT, copy=False)
-    if plan.dimensions:
+    if plan.dimensions and plan.with_totals:
+        # One scan gives the breakdown and its total: GROUPING SETS ((dims), ()).
+        listed = ", ".join(dim_exprs)
+        tree = tree.select(f"grouping({listed}) <> 0 AS _total", dialect=DIALECT, copy=False)
+        tree = tree.group_by(f"GROUPING SETS (({listed}), ())", dialect=DIALECT, copy=False)
+    elif plan.dimensions:
         tree = tree.group_by(*[exp.Literal.number(i + 1) for i in range(len(plan.dimensions))],
                              copy=False)
     return tree
@@ -173,7 +181,7 @@ def _cache_key(defs: CatalogDefs, plan: Plan) -> tuple[object, ...] | None:
     ctx = plan.context
     filters = tuple(sorted((d, tuple(specs)) for d, specs in plan.filters.items()))
     return (id(defs), plan.metrics, plan.dimensions, filters, plan.metric_filters, plan.order,
-            plan.limit, plan.min_count, ctx.timezone, ctx.currency, ctx.foreign)
+            plan.limit, plan.min_count, ctx.timezone, ctx.currency, ctx.foreign, plan.with_totals)
 
 
 def compile_plan(defs: CatalogDefs, plan: Plan) -> str:
@@ -205,28 +213,44 @@ def _compile(defs: CatalogDefs, plan: Plan) -> str:
     for name, measures in by_source.items():
         query = query.with_(aliases[name], as_=_source_query(defs, defs.sources[name], measures, plan),
                             copy=False)
-    query = _join_sources(query, list(aliases.values()), plan.dimensions)
+    totals = plan.with_totals and bool(plan.dimensions)
+    total = "coalesce(" + ", ".join(f"{a}._total" for a in aliases.values()) + ")"
+    query = _join_sources(query, list(aliases.values()), plan.dimensions, totals)
     query = query.select(*_outer_columns(defs, plan, aliases, by_source), dialect=DIALECT, copy=False)
+    if totals:
+        query = query.select(f"{total} AS _total", dialect=DIALECT, copy=False)
     for condition in _outer_conditions(defs, plan, aliases, first):
+        condition = f"({total} OR ({condition}))" if totals else condition
         query = query.where(condition, dialect=DIALECT, copy=False)
+    ordering: list[str] = []
     if plan.order:
         column, descending = plan.order
-        ties = [f"{d} ASC NULLS LAST" for d in plan.dimensions if d != column]
-        query = query.order_by(f"{column} {'DESC' if descending else 'ASC'} NULLS LAST", *ties,
-                               dialect=DIALECT, copy=False)
-    if plan.limit:
-        query = query.limit(plan.limit, copy=False)
+        ordering = [f"{column} {'DESC' if descending else 'ASC'} NULLS LAST",
+                    *[f"{d} ASC NULLS LAST" for d in plan.dimensions if d != column]]
+    if totals:
+        if plan.limit:
+            window = f"PARTITION BY {total}" + (f" ORDER BY {', '.join(ordering)}" if ordering else "")
+            query = query.qualify(f"row_number() OVER ({window}) <= {int(plan.limit)}",
+                                  dialect=DIALECT, copy=False)
+        query = query.order_by(f"{total} DESC", *ordering, dialect=DIALECT, copy=False)
+    else:
+        if ordering:
+            query = query.order_by(*ordering, dialect=DIALECT, copy=False)
+        if plan.limit:
+            query = query.limit(plan.limit, copy=False)
     return query.sql(dialect=DIALECT)
 
 
-def _join_sources(query: exp.Select, aliases: list[str], dims: tuple[str, ...]) -> exp.Select:
+def _join_sources(query: exp.Select, aliases: list[str], dims: tuple[str, ...],
+                  totals: bool = False) -> exp.Select:
     query = query.from_(aliases[0], copy=False)
     for alias in aliases[1:]:
         if dims:
+            before = aliases[:aliases.index(alias)]
+            keys = [*dims, "_total"] if totals else list(dims)
             on = " AND ".join(
-                f"{alias}.{d} IS NOT DISTINCT FROM coalesce("
-                f"{', '.join(f'{a}.{d}' for a in aliases[:aliases.index(alias)])})"
-                for d in dims
+                f"{alias}.{d} IS NOT DISTINCT FROM coalesce({', '.join(f'{a}.{d}' for a in before)})"
+                for d in keys
             )
             query = query.join(alias, on=on, join_type="FULL OUTER", dialect=DIALECT, copy=False)
         else:

@@ -163,6 +163,12 @@ class Engine:
 
     def _evaluate(self, query: Query, period: Period, as_of: AsOf
                   ) -> tuple[dict[str, Value], list[dict[str, Any]], tuple[str, ...]]:
+        if query.dimensions and not self._needs_buckets(query):
+            plan = replace(self._plan(query, period, as_of), with_totals=True)
+            found, sql = self._execute(plan)
+            total = next((r for r in found if r.get("_total")), {})
+            rows = [{k: v for k, v in r.items() if k != "_total"} for r in found if not r.get("_total")]
+            return {m: total.get(m) for m in query.metrics}, rows, (sql,)
         totals_query = replace(query, dimensions=(), order=None, limit=None)
         values, sql = self._totals(totals_query, period, as_of)
         rows: list[dict[str, Any]] = []
@@ -170,6 +176,12 @@ class Engine:
             rows, row_sql = self._rows(query, period, as_of)
             sql = sql + row_sql
         return values, rows, sql
+
+    def _needs_buckets(self, query: Query) -> bool:
+        """Stocks and movements by day/week/month are evaluated bucket by bucket."""
+        grains = [d for d in query.dimensions if self.defs.dimensions[d].grain]
+        return bool(grains) and any(
+            s.kind != "flow" for m in query.metrics for s in self.defs.sources_of(m))
 
     def _totals(self, query: Query, period: Period, as_of: AsOf
                 ) -> tuple[dict[str, Value], tuple[str, ...]]:
