@@ -92,7 +92,7 @@ class TallyGraph:
     def ask(self, workspace: str, text: str, conversation: str = "default",
             as_of: AsOf | None = None, user_name: str | None = None) -> Reply:
         """Answers one message of a conversation (raises WorkspaceError for an unknown workspace)."""
-        self.app.workspace(workspace)
+        self.app.engine(workspace)
         config = {"configurable": {"thread_id": f"{workspace}|{conversation}"}}
         state = {"question": text, "workspace": workspace, "user_name": user_name,
                  "as_of": as_of.day.isoformat() if as_of else None}

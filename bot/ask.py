@@ -58,7 +58,7 @@ def answer_batch(graph: TallyGraph, workspace: str, lines: Iterable[str], as_of:
         question = line.strip()
         if not question:
             continue
-        reply = graph.ask(workspace, question, conversation, as_of)
+        reply = with_chart(graph.app, workspace, graph.ask(workspace, question, conversation, as_of))
         refused += not reply.ok
         out.write(reply_json(reply) + "\n")
         out.flush()
@@ -98,6 +98,19 @@ def chat(graph: TallyGraph, workspace: str, as_of: AsOf | None, console: Console
 
 def _markup_safe(text: str) -> str:
     return text.replace("[", r"\[")
+
+
+def with_chart(app: App, workspace: str, reply: Reply) -> Reply:
+    """Adds a chart (PNG under the data directory) to answers that are a series or a breakdown."""
+    if not reply.data.get("rows") or len(reply.data["rows"]) < 2:
+        return reply
+    from bot.charts import chart_for  # matplotlib only when there is something to draw
+
+    path = chart_for(reply.data, app.workspace(workspace).currency, app.settings.data_dir / "charts")
+    if path is None:
+        return reply
+    data = {**reply.data, "chart": str(path)}
+    return Reply(reply.text, reply.table, str(path), reply.suggestions, data, reply.ok)
 
 
 def print_reply(reply: Reply, as_json: bool, console: Console) -> None:

@@ -56,7 +56,7 @@ class LazyGroup(click.Group):
 
     lazy_modules: dict[str, str] = {  # noqa: RUF012 - a constant table
         "connect": "connectors.cli", "sync": "connectors.cli",
-        "serve": "bot.cli_runtime", "feedback": "bot.cli_runtime",
+        "serve": "bot.cli_runtime", "feedback": "bot.cli_runtime", "bind": "bot.cli_runtime",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -196,7 +196,7 @@ def demo_command(scale: float, chat_after: bool) -> None:
 def ask_command(question: str | None, workspace_name: str | None, as_of: Any, as_json: bool,
                 batch: Any) -> None:
     """Answer one question (or a batch of questions) and exit."""
-    from bot.ask import answer_batch, as_of_for, make_graph, pick_workspace, print_reply
+    from bot.ask import answer_batch, as_of_for, make_graph, pick_workspace, print_reply, with_chart
 
     if (question is None) == (batch is None):
         raise click.UsageError("give either a QUESTION or --batch FILE")
@@ -209,7 +209,7 @@ def ask_command(question: str | None, workspace_name: str | None, as_of: Any, as
     if batch is not None:
         answer_batch(graph, workspace_name, batch, when, sys.stdout)
         return
-    reply = graph.ask(workspace_name, question or "", "terminal:ask", when)
+    reply = with_chart(app, workspace_name, graph.ask(workspace_name, question or "", "terminal:ask", when))
     print_reply(reply, as_json, console)
     if not reply.ok:
         sys.exit(1)
@@ -259,4 +259,7 @@ def _vertical_of(from_sql: str) -> str:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    # Lazily loaded commands register on ``bot.cli.main``, not on this ``__main__`` copy.
+    from bot.cli import main as canonical_main
+
+    canonical_main()

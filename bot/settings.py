@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     http_host: str = Field(default="0.0.0.0", alias="TALLY_HTTP_HOST")
     http_port: int = Field(default=8080, alias="TALLY_HTTP_PORT")
     public_url: str | None = Field(default=None, alias="TALLY_PUBLIC_URL")
+    # The web playground answers any workspace to whoever reaches the port: turn it off
+    # (or bind TALLY_HTTP_HOST=127.0.0.1) on a public server.
+    playground: bool = Field(default=True, alias="TALLY_PLAYGROUND")
     user_rate_limit_per_minute: int = Field(default=20, ge=1, alias="TALLY_USER_RATE_LIMIT")
 
     # Chat platforms: each runs when its credentials are set. Base URLs point at fakes in tests.

@@ -49,6 +49,7 @@ class Warehouse:
         self.path = str(path)
         self._lock = threading.RLock()
         self._version = 0
+        self._load_version: str | None = None
         try:
             self.con = duckdb.connect(self.path, read_only=read_only)
         except duckdb.IOException as exc:
@@ -64,24 +65,16 @@ class Warehouse:
     def fetch(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None
               ) -> list[tuple[Any, ...]]:
         """Runs one read query and returns all rows."""
-        with self._lock:
-            cursor = self.con.cursor()
-            try:
-                return cursor.execute(sql, params or []).fetchall()
-            finally:
-                cursor.close()
+        with self._lock:  # one statement at a time on the shared connection
+            return self.con.execute(sql, params or []).fetchall()
 
     def fetch_with_columns(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None
                            ) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Like :meth:`fetch`, with the result's column names."""
         with self._lock:
-            cursor = self.con.cursor()
-            try:
-                cursor.execute(sql, params or [])
-                names = [d[0] for d in cursor.description or []]
-                return names, cursor.fetchall()
-            finally:
-                cursor.close()
+            result = self.con.execute(sql, params or [])
+            names = [d[0] for d in result.description or []]
+            return names, result.fetchall()
 
     @property
     def data_version(self) -> int:
@@ -89,9 +82,15 @@ class Warehouse:
         return self._version
 
     def load_version(self) -> str:
-        """Changes whenever any process loads data (import, sync, webhook): for caches on disk."""
-        count, last = self.fetch("SELECT count(*), max(loaded_at) FROM _tally_loads")[0]
-        return f"{count}:{last}"
+        """Changes whenever data is loaded (import, sync, webhook): for caches, also on disk.
+
+        Read once when the file opens (another process may have loaded data since the
+        last run) and kept current by :meth:`apply`; a DuckDB file has one writer at a time.
+        """
+        if self._load_version is None:
+            count, last = self.fetch("SELECT count(*), max(loaded_at) FROM _tally_loads")[0]
+            self._load_version = f"{count}:{last}"
+        return self._load_version
 
     def row_counts(self) -> dict[str, int]:
         """Rows per normalized table."""
@@ -148,6 +147,7 @@ class Warehouse:
                 self.con.execute("ROLLBACK")
                 raise
             self._version += 1
+            self._load_version = None
         return written
 
     def upsert_arrow(self, tables: Mapping[str, Any], origin: str,

@@ -1,0 +1,220 @@
+"""The playground: a local web chat against any workspace, through the same dispatcher.
+
+``GET /playground`` serves a single page (``static/playground.*``: vanilla HTML, CSS and
+JS, nothing from the network). Its JSON API:
+
+- ``GET /playground/api/workspaces``: the workspaces to choose from.
+- ``POST /playground/api/chat`` ``{workspace, conversation, text}``: one message, answered
+  by the dispatcher as platform ``playground``; ``conversation`` is the browser tab's id, so
+  follow-ups in a tab share memory. The tab's chat is bound to the chosen workspace on
+  first use (actor ``playground``).
+- ``POST /playground/api/feedback`` ``{answer_id, conversation, score}``: 👍 / 👎.
+- ``GET /playground/charts/{name}``: a generated chart, and nothing else (names are checked
+  against the charts' own pattern and resolved inside the charts folder).
+
+The page renders every piece of text with ``textContent``: no answer or data can inject
+markup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import uuid
+from collections import deque
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.channels.base import ConversationRef, InboundMessage, SendResult
+from bot.charts import is_chart_name
+from bot.dispatch import Dispatcher
+from bot.http import log_context
+from bot.reply import Reply
+from storage.errors import TallyError
+
+logger = logging.getLogger(__name__)
+
+STATIC = Path(__file__).with_name("static")
+ASSETS = {"playground.css": "text/css; charset=utf-8",
+          "playground.js": "text/javascript; charset=utf-8"}
+MAX_BODY_BYTES = 16_384
+MAX_TEXT = 2_000
+_CONVERSATION = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+PLAYGROUND_ACTOR = "playground"
+
+
+class PlaygroundChannel:
+    """The web playground as a :class:`~bot.channels.base.Channel`.
+
+    Args:
+        dispatcher: the dispatcher every platform goes through.
+        charts_dir: the folder of generated charts, the only one served.
+    """
+
+    platform = "playground"
+
+    def __init__(self, dispatcher: Dispatcher, charts_dir: Path) -> None:
+        self.dispatcher = dispatcher
+        self.charts_dir = charts_dir
+        #: proactive messages (digests, alerts) sent to playground chats, newest last
+        self.outbox: deque[tuple[ConversationRef, Reply]] = deque(maxlen=200)
+        self._bound: set[str] = set()
+
+    async def start(self) -> None:
+        """Nothing to connect: the playground lives on the shared HTTP app."""
+
+    async def stop(self) -> None:
+        """Nothing to close: in-flight requests are finished by the HTTP server."""
+
+    async def send(self, ref: ConversationRef, reply: Reply) -> SendResult:
+        """Keeps a proactive message for the page (there is no push channel to a browser)."""
+        self.outbox.append((ref, reply))
+        return SendResult(ok=True, message_ids=(uuid.uuid4().hex[:12],))
+
+    def routes(self) -> Sequence[BaseRoute]:
+        """The page, its assets, its JSON API and the chart files."""
+        return [
+            Route("/playground", self.page, methods=["GET"]),
+            Route("/playground/static/{name}", self.asset, methods=["GET"]),
+            Route("/playground/api/workspaces", self.workspaces, methods=["GET"]),
+            Route("/playground/api/chat", self.chat, methods=["POST"]),
+            Route("/playground/api/feedback", self.feedback, methods=["POST"]),
+            Route("/playground/charts/{name}", self.chart, methods=["GET"]),
+        ]
+
+    # --- pages -------------------------------------------------------------------------------
+    async def page(self, _request: Request) -> Response:
+        return FileResponse(STATIC / "playground.html", media_type="text/html; charset=utf-8",
+                            headers=_PAGE_HEADERS)
+
+    async def asset(self, request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in ASSETS:
+            return _error(404, "no such file")
+        return FileResponse(STATIC / name, media_type=ASSETS[name])
+
+    async def chart(self, request: Request) -> Response:
+        name = request.path_params["name"]
+        if not is_chart_name(name):
+            return _error(404, "no such chart")
+        path = (self.charts_dir / name).resolve()
+        if path.parent != self.charts_dir.resolve() or not path.is_file():
+            return _error(404, "no such chart")
+        # Content-addressed names: the same name always holds the same picture.
+        return FileResponse(path, media_type="image/png",
+                            headers={"Cache-Control": "public, max-age=86400, immutable"})
+
+    # --- API -----------------------------------------------------------------------------------
+    async def workspaces(self, _request: Request) -> Response:
+        found = await asyncio.to_thread(self.dispatcher.app.workspaces.list)
+        return JSONResponse({"workspaces": [
+            {"name": w.name, "currency": w.currency, "timezone": w.timezone} for w in found]})
+
+    async def chat(self, request: Request) -> Response:
+        body = await _json_body(request)
+        if isinstance(body, Response):
+            return body
+        workspace, conversation = str(body.get("workspace") or ""), str(body.get("conversation") or "")
+        text = str(body.get("text") or "").strip()
+        if not _CONVERSATION.match(conversation):
+            return _error(400, "conversation must be 8-64 letters, digits, - or _")
+        if not text or len(text) > MAX_TEXT:
+            return _error(400, f"text must be 1-{MAX_TEXT} characters")
+        ref = ConversationRef(self.platform, chat_id=f"tab:{conversation}", space_id=workspace)
+        with log_context(platform=self.platform, conversation=ref.key, workspace=workspace):
+            try:
+                await self._bind(workspace)
+            except TallyError as exc:
+                return _error(404, str(exc))
+            message_id = str(body.get("message_id") or "") or None
+            reply = await self.dispatcher.handle(InboundMessage(
+                ref, text, user_id=conversation, user_name=None, event_id=message_id))
+        if reply is None:  # the same message_id again (a retried request): already answered
+            return JSONResponse({"duplicate": True}, status_code=409)
+        return JSONResponse(self.render(reply))
+
+    async def feedback(self, request: Request) -> Response:
+        body = await _json_body(request)
+        if isinstance(body, Response):
+            return body
+        conversation = str(body.get("conversation") or "")
+        if not _CONVERSATION.match(conversation):
+            return _error(400, "conversation must be 8-64 letters, digits, - or _")
+        try:
+            score = int(body.get("score") or 0)
+        except (TypeError, ValueError):
+            score = 0
+        if score not in (1, -1):
+            return _error(400, "score must be 1 or -1")
+        stored = await asyncio.to_thread(self.dispatcher.feedback, str(body.get("answer_id") or ""),
+                                         f"playground:{conversation}", score)
+        return JSONResponse({"ok": stored}, status_code=200 if stored else 404)
+
+    async def _bind(self, workspace: str) -> None:
+        # The whole playground space of a workspace is bound once; every tab that chooses
+        # it is then answered from it (and only from it).
+        if workspace in self._bound:
+            return
+        await asyncio.to_thread(self._bind_space, workspace)
+        self._bound.add(workspace)
+
+    def _bind_space(self, workspace: str) -> None:
+        ref = ConversationRef(self.platform, chat_id="tab:-", space_id=workspace)
+        if self.dispatcher.workspace_for(ref) != workspace:
+            self.dispatcher.bind(self.platform, workspace, workspace, PLAYGROUND_ACTOR)
+
+    # --- rendering -------------------------------------------------------------------------------
+    def render(self, reply: Reply) -> dict[str, Any]:
+        """The reply as the page's JSON: text, table, chart URL, suggestions, answer id."""
+        table = None
+        if reply.table is not None:
+            table = {"columns": list(reply.table.columns), "rows": [list(r) for r in reply.table.rows]}
+        chart = self.chart_url(reply.chart)
+        data = json.loads(json.dumps({**reply.data, "chart": chart}, default=str))  # no server paths
+        return {"text": reply.text, "ok": reply.ok, "table": table, "chart": chart,
+                "suggestions": list(reply.suggestions), "answer_id": reply.data.get("answer_id"),
+                "data": data}
+
+    def chart_url(self, chart: str | None) -> str | None:
+        """The URL of a generated chart, or None for a file outside the charts folder."""
+        if not chart:
+            return None
+        path = Path(chart).resolve()
+        if path.parent != self.charts_dir.resolve() or not is_chart_name(path.name):
+            return None
+        return f"/playground/charts/{path.name}"
+
+
+_PAGE_HEADERS = {
+    # Everything the page needs is its own: no script, style, image or request elsewhere.
+    "Content-Security-Policy": "default-src 'self'; img-src 'self'; object-src 'none'; "
+                               "base-uri 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+async def _json_body(request: Request) -> dict[str, Any] | Response:
+    if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
+        return _error(413, "message too large")
+    raw = await request.body()
+    if len(raw) > MAX_BODY_BYTES:
+        return _error(413, "message too large")
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return _error(400, "the body must be JSON")
+    if not isinstance(body, dict):
+        return _error(400, "the body must be a JSON object")
+    return body
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)

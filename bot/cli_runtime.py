@@ -1,0 +1,198 @@
+"""Runtime commands of ``tally``: ``serve``, ``feedback export`` and ``bind``.
+
+They register themselves on :data:`bot.cli.main` when this module is imported. Heavy
+imports (uvicorn, APScheduler, matplotlib) wait until ``serve`` runs, so the other
+commands start fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+import click
+import sqlalchemy as sa
+
+from bot.app import App
+from bot.cli import console, main, user_errors
+from bot.dispatch import bind_chat
+from bot.settings import Settings
+from storage.errors import TallyError
+from storage.state import AnswerRow, FeedbackRow
+
+BIND_PLATFORMS = ("slack", "discord", "telegram", "whatsapp")
+EXPORT_COLUMNS = ("answer_id", "time", "workspace", "platform", "user", "score", "question",
+                  "query", "answer")
+# Slack ids are upper-case letters and digits (always some digits): C… public, G… private, D… DM.
+_SLACK_CHANNEL = re.compile(r"^[CGD](?=[A-Z0-9]*\d)[A-Z0-9]{6,}$")
+_SLACK_TEAM = re.compile(r"^T(?=[A-Z0-9]*\d)[A-Z0-9]{6,}/\*$")
+_DISCORD_GUILD = re.compile(r"^\d{17,20}$")
+_TELEGRAM_CHAT = re.compile(r"^-?\d{1,20}$")
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
+class BindError(TallyError):
+    """A chat id that does not have its platform's shape, or an unknown platform."""
+
+
+# --- serve ---------------------------------------------------------------------------------
+@main.command("serve")
+@user_errors
+def serve() -> None:
+    """Run the bot: every chat platform with credentials, the HTTP server, the scheduler."""
+    from bot.http import configure_logging
+    from bot.runtime import build_runtime
+
+    settings = Settings()
+    configure_logging(settings)
+    runtime = build_runtime(settings)
+    platforms = ", ".join(c.platform for c in runtime.channels)
+    console.print(f"Tally on http://{settings.http_host}:{settings.http_port} "
+                  f"(playground at /playground; channels: {platforms}). Ctrl+C stops.")
+    asyncio.run(runtime.run())
+
+
+# --- feedback ------------------------------------------------------------------------------
+@main.group("feedback")
+def feedback() -> None:
+    """Answers people rated (👍/👎), to turn wrong answers into test cases."""
+
+
+@feedback.command("export")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv",
+              show_default=True, help="Output format.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to FILE instead of standard output.")
+@click.option("--workspace", "-w", default=None, help="Only this workspace's answers.")
+@user_errors
+def feedback_export(fmt: str, output: Path | None, workspace: str | None) -> None:
+    """Export rated answers: question, parsed query (JSON), answer, score, user, time."""
+    app = App(Settings())
+    try:
+        if output is None:
+            count = export_feedback(app, sys.stdout, fmt, workspace)
+        else:
+            with output.open("w", encoding="utf-8", newline="") as out:
+                count = export_feedback(app, out, fmt, workspace)
+            click.echo(f"Exported {count} rated answers to {output}.", err=True)
+    finally:
+        app.close()
+
+
+def feedback_rows(app: App, workspace: str | None = None) -> Iterator[dict[str, Any]]:
+    """Every vote joined with its answer, oldest first."""
+    query = (sa.select(FeedbackRow, AnswerRow).join(AnswerRow, AnswerRow.id == FeedbackRow.answer_id)
+             .order_by(FeedbackRow.created_at, FeedbackRow.answer_id, FeedbackRow.user_id))
+    if workspace:
+        query = query.where(AnswerRow.workspace == workspace)
+    with app.state.session() as session:
+        for vote, answer in session.execute(query):
+            yield {"answer_id": answer.id, "time": vote.created_at.isoformat(timespec="seconds"),
+                   "workspace": answer.workspace, "platform": answer.platform, "user": vote.user_id,
+                   "score": vote.score, "question": answer.question,
+                   "query": _parsed(answer.query), "answer": answer.answer}
+
+
+def export_feedback(app: App, out: TextIO, fmt: str = "csv", workspace: str | None = None) -> int:
+    """Writes :func:`feedback_rows` as CSV (``query`` as a JSON string) or JSON Lines.
+
+    Returns:
+        How many votes were written.
+    """
+    count = 0
+    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS) if fmt == "csv" else None
+    if writer is not None:
+        writer.writeheader()
+    for row in feedback_rows(app, workspace):
+        if writer is not None:
+            writer.writerow({**row, "query": json.dumps(row["query"], sort_keys=True, default=str)})
+        else:
+            out.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+        count += 1
+    return count
+
+
+def _parsed(query: str | None) -> Any:
+    if not query:
+        return None
+    try:
+        return json.loads(query)
+    except ValueError:
+        return query
+
+
+# --- bind ------------------------------------------------------------------------------------
+@main.command("bind")
+@click.argument("platform")
+@click.argument("chat_id")
+@click.option("--workspace", "-w", required=True, help="The workspace this chat asks about.")
+@user_errors
+def bind(platform: str, chat_id: str, workspace: str) -> None:
+    """Bind a chat (Slack channel or team, Discord guild, Telegram chat, WhatsApp number)."""
+    app = App(Settings())
+    try:
+        chat = bind_platform(app, platform, chat_id, workspace)
+    finally:
+        app.close()
+    console.print(f"Bound {platform.lower()} {chat} to workspace [bold]{workspace}[/bold].")
+
+
+def bind_platform(app: App, platform: str, chat_id: str, workspace: str, actor: str = "cli") -> str:
+    """Binds a platform chat to a workspace after checking the id has the platform's shape.
+
+    Args:
+        app: the application.
+        platform: ``slack``, ``discord``, ``telegram`` or ``whatsapp``.
+        chat_id: a Slack channel id (``C…``) or ``TEAM_ID/*``, a Discord guild id, a Telegram
+            chat id (negative for groups), or a WhatsApp number in E.164 (``+15551234567``).
+        workspace: an existing workspace.
+        actor: who binds, for the audit log.
+
+    Returns:
+        The chat id as stored (normalized: upper-case Slack ids, E.164 without spaces).
+
+    Raises:
+        BindError: unknown platform or a chat id of the wrong shape (the message says which
+            shape is expected and where to find it).
+        WorkspaceError: the workspace does not exist.
+    """
+    platform = platform.strip().lower()
+    if platform not in BIND_PLATFORMS:
+        raise BindError(f"unknown platform {platform!r}: use one of {', '.join(BIND_PLATFORMS)}")
+    chat = normalize_chat_id(platform, chat_id)
+    app.workspaces.get(workspace)  # raises WorkspaceError naming the known ones
+    bind_chat(app, platform, chat, workspace, actor)
+    return chat
+
+
+def normalize_chat_id(platform: str, chat_id: str) -> str:
+    """The chat id in the form the platform's channel reports it, or BindError."""
+    raw = chat_id.strip()
+    if platform == "slack":
+        chat = raw.upper()
+        if _SLACK_CHANNEL.match(chat) or _SLACK_TEAM.match(chat):
+            return chat
+        raise BindError(f"{chat_id!r} is not a Slack channel id: use the id from the channel's "
+                        "details (like C0123456789), not its name, or TEAM_ID/* (like "
+                        "T0123456789/*) for a whole Slack team")
+    if platform == "discord":
+        if _DISCORD_GUILD.match(raw):
+            return raw
+        raise BindError(f"{chat_id!r} is not a Discord server (guild) id: it is a number of 17-20 "
+                        "digits (Server Settings → Widget, or right-click the server → Copy Server ID)")
+    if platform == "telegram":
+        if _TELEGRAM_CHAT.match(raw):
+            return raw
+        raise BindError(f"{chat_id!r} is not a Telegram chat id: use the numeric id (groups are "
+                        "negative, like -1001234567890), not a @username")
+    number = re.sub(r"[\s().-]", "", raw)
+    if _E164.match(number):
+        return number
+    raise BindError(f"{chat_id!r} is not a phone number in E.164 form: write + then the country "
+                    "code and number, like +5511987654321")

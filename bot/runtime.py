@@ -1,0 +1,320 @@
+"""The runtime of ``tally serve``: the one place that wires everything, and its lifecycle.
+
+:func:`build_runtime` turns :class:`~bot.settings.Settings` into a :class:`Runtime`: the
+app, the brain behind the dispatcher, every chat platform that has credentials (found
+through :data:`CHANNEL_BUILDERS`), the playground, the connectors' webhook gateway and
+sync schedule, the APScheduler scheduler, and the HTTP app. :meth:`Runtime.run` runs
+them in one event loop until SIGINT or SIGTERM, then shuts down gracefully: it stops
+accepting (HTTP listener closed, channels stopped), finishes the answers in flight, and
+stops the background services and the scheduler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute
+
+from bot.app import App
+from bot.channels.base import Channel, InboundMessage, Responder
+from bot.channels.playground import PlaygroundChannel
+from bot.charts import ChartingResponder
+from bot.dispatch import Dispatcher
+from bot.http import build_http_app, log_context
+from bot.reply import Reply
+from bot.settings import Settings
+from storage.errors import TallyError
+
+logger = logging.getLogger(__name__)
+
+#: platform → ``"module:function"``; ``function(settings, dispatcher) -> Channel | None``
+#: returns None when the platform has no credentials.
+CHANNEL_BUILDERS: dict[str, str] = {
+    "slack": "bot.channels.slack:build",
+    "discord": "bot.channels.discord:build",
+    "telegram": "bot.channels.telegram:build",
+    "whatsapp": "bot.channels.whatsapp:build",
+}
+SHUTDOWN_TIMEOUT_SECONDS = 30.0
+
+#: A background service: runs until the event is set, then returns.
+Service = Callable[[asyncio.Event], Awaitable[None]]
+
+
+class RuntimeDispatcher(Dispatcher):
+    """The dispatcher, counting answers in flight so a shutdown can wait for them.
+
+    Every message handled also carries its platform, conversation and workspace into the
+    log records written while it is answered.
+    """
+
+    def __init__(self, app: App, responder: Responder, rate_limit_per_minute: int = 20) -> None:
+        super().__init__(app, responder, rate_limit_per_minute)
+        self.in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def handle(self, message: InboundMessage) -> Reply | None:
+        """As :meth:`Dispatcher.handle`, tracked."""
+        self.in_flight += 1
+        self._idle.clear()
+        try:
+            workspace = await asyncio.to_thread(self.workspace_for, message.ref)
+            with log_context(platform=message.ref.platform, conversation=message.ref.key,
+                             workspace=workspace):
+                return await super().handle(message)
+        finally:
+            self.in_flight -= 1
+            if self.in_flight == 0:
+                self._idle.set()
+
+    async def drain(self, timeout: float) -> bool:
+        """Waits until no answer is in flight; False if some still were after ``timeout``."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        return self.in_flight == 0
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: the runtime owns SIGINT/SIGTERM."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+@dataclass
+class Runtime:
+    """Everything ``tally serve`` runs, wired; :meth:`run` runs it.
+
+    Attributes:
+        scheduler: APScheduler's ``AsyncIOScheduler`` (started by :meth:`start`); add jobs to it.
+        channels: the platforms that had credentials, and the playground.
+        http: the ASGI app (tests may serve it on their own).
+        services: background loops run beside the server (webhook worker, sync schedule).
+    """
+
+    settings: Settings
+    app: App
+    dispatcher: RuntimeDispatcher
+    channels: list[Channel]
+    scheduler: AsyncIOScheduler
+    http: Starlette
+    services: list[Service] = field(default_factory=list)
+    data_hooks: Any = None
+    shutdown_timeout: float = SHUTDOWN_TIMEOUT_SECONDS
+    started: asyncio.Event = field(default_factory=asyncio.Event)
+    server: uvicorn.Server | None = None
+    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _services_stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+
+    @property
+    def port(self) -> int | None:
+        """The port the HTTP server listens on, once started (useful with port 0)."""
+        if self.server is None or not self.server.servers:
+            return None
+        return int(self.server.servers[0].sockets[0].getsockname()[1])
+
+    async def start(self) -> None:
+        """Starts the scheduler, every channel and the background services (not the server)."""
+        self.scheduler.start()
+        for channel in self.channels:
+            self._tasks.append(asyncio.create_task(self._run_channel(channel),
+                                                   name=f"channel-{channel.platform}"))
+        for service in self.services:
+            self._tasks.append(asyncio.create_task(self._run_service(service),
+                                                   name=f"service-{_name(service)}"))
+
+    async def run(self, *, install_signal_handlers: bool = True) -> None:
+        """Serves until :meth:`request_stop` (SIGINT, SIGTERM), then shuts down gracefully.
+
+        Raises:
+            TallyError: the HTTP server could not start (e.g. the port is taken).
+        """
+        loop = asyncio.get_running_loop()
+        signals = (signal.SIGINT, signal.SIGTERM) if install_signal_handlers else ()
+        for sig in signals:
+            loop.add_signal_handler(sig, self._on_signal, sig)
+        try:
+            await self.start()
+            self.server = _Server(uvicorn.Config(
+                self.http, host=self.settings.http_host, port=self.settings.http_port,
+                lifespan="off", log_config=None, access_log=False, server_header=False,
+                timeout_graceful_shutdown=int(self.shutdown_timeout)))
+            serving = asyncio.create_task(self._serve(self.server), name="http")
+            while not self.server.started and not serving.done():
+                await asyncio.sleep(0.01)
+            if self.server.started:
+                self.started.set()
+                logger.info("serving on %s:%s with %s", self.settings.http_host, self.port,
+                            ", ".join(c.platform for c in self.channels))
+                stopping = asyncio.create_task(self._stop.wait())
+                await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                stopping.cancel()
+            await self.shutdown(serving)
+            failure = None if serving.cancelled() else serving.exception()
+            if failure is not None:
+                raise TallyError(f"the HTTP server could not run on {self.settings.http_host}:"
+                                 f"{self.settings.http_port}: {failure}")
+        finally:
+            for sig in signals:
+                loop.remove_signal_handler(sig)
+
+    def request_stop(self) -> None:
+        """Begins the graceful shutdown (what SIGINT and SIGTERM do)."""
+        self._stop.set()
+
+    def _on_signal(self, sig: int) -> None:
+        if self._stop.is_set() and sig == signal.SIGINT and self.server is not None:
+            logger.warning("second interrupt: not waiting for connections any longer")
+            self.server.force_exit = True
+        logger.info("received %s: shutting down", signal.Signals(sig).name)
+        self.request_stop()
+
+    async def shutdown(self, serving: asyncio.Task[None] | None = None) -> None:
+        """Stops accepting, finishes answers in flight, stops services and the scheduler."""
+        logger.info("shutting down: %d answers in flight", self.dispatcher.in_flight)
+        if self.server is not None:
+            self.server.should_exit = True  # closes the listener; open requests finish
+        await asyncio.gather(*(self._stop_channel(c) for c in self.channels))
+        if serving is not None:
+            with contextlib.suppress(Exception):
+                await serving
+        if not await self.dispatcher.drain(self.shutdown_timeout):
+            logger.warning("%d answers still in flight after %.0fs; stopping anyway",
+                           self.dispatcher.in_flight, self.shutdown_timeout)
+        self._services_stop.set()
+        if self._tasks:
+            _done, pending = await asyncio.wait(self._tasks, timeout=self.shutdown_timeout)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        self.app.close()
+        logger.info("stopped")
+
+    async def _serve(self, server: uvicorn.Server) -> None:
+        try:
+            await server.serve()
+        except SystemExit as exc:  # uvicorn exits when it cannot bind; keep it inside the loop
+            raise OSError("the address is in use or cannot be bound") from exc
+
+    async def _run_channel(self, channel: Channel) -> None:
+        # A channel's start() may return at once or run until stopped: both are fine here.
+        try:
+            await channel.start()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # one platform failing (a revoked token) never stops the others
+            logger.exception("the %s channel stopped with an error", channel.platform)
+
+    async def _stop_channel(self, channel: Channel) -> None:
+        try:
+            await asyncio.wait_for(channel.stop(), self.shutdown_timeout)
+        except Exception:
+            logger.exception("the %s channel did not stop cleanly", channel.platform)
+
+    async def _run_service(self, service: Service) -> None:
+        try:
+            await service(self._services_stop)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("background service %s failed", _name(service))
+
+
+def _name(service: Service) -> str:
+    return getattr(service, "__qualname__", None) or type(service).__name__
+
+
+# --- building --------------------------------------------------------------------------------
+def build_runtime(settings: Settings, *, responder: Responder | None = None,
+                  builders: Mapping[str, str] | None = None) -> Runtime:
+    """Wires the runtime from settings (nothing runs until :meth:`Runtime.run`).
+
+    Args:
+        settings: the configuration.
+        responder: the brain; by default :func:`make_responder` (tests pass their own).
+        builders: the platform registry; by default :data:`CHANNEL_BUILDERS`.
+    """
+    app = App(settings)
+    dispatcher = RuntimeDispatcher(app, responder or make_responder(app),
+                                   settings.user_rate_limit_per_minute)
+    channels = load_channels(settings, dispatcher, CHANNEL_BUILDERS if builders is None else builders)
+    if settings.playground:
+        channels.append(PlaygroundChannel(dispatcher, charts_dir(settings)))
+    else:
+        logger.info("playground off (TALLY_PLAYGROUND=false)")
+    hooks, webhook_routes, services = connector_services(app)
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    http = build_http_app(app=app, dispatcher=dispatcher, scheduler=scheduler, channels=channels,
+                          extra_routes=webhook_routes)
+    return Runtime(settings, app, dispatcher, channels, scheduler, http, services, hooks)
+
+
+def make_responder(app: App) -> Responder:
+    """The brain every platform talks to, with charts added to answers that have rows."""
+    from agents.graph import TallyGraph
+    from agents.llm import make_chat_model
+
+    brain: Responder = TallyGraph(app, make_chat_model(app.settings))
+    return ChartingResponder(brain, lambda workspace: app.workspace(workspace).currency,
+                             charts_dir(app.settings))
+
+
+def charts_dir(settings: Settings) -> Path:
+    """Where generated charts are written (and the only place the playground serves from)."""
+    return settings.data_dir / "charts"
+
+
+def load_channels(settings: Settings, dispatcher: Dispatcher,
+                  builders: Mapping[str, str]) -> list[Channel]:
+    """Builds every platform that has credentials; one log line for each one skipped."""
+    channels: list[Channel] = []
+    for platform, target in builders.items():
+        module_name, _, function = target.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                logger.info("%s: skipped (no %s module in this version)", platform, module_name)
+            else:
+                logger.warning("%s: skipped (missing package %r: pip install it)", platform, exc.name)
+            continue
+        channel = getattr(module, function)(settings, dispatcher)
+        if channel is None:
+            logger.info("%s: skipped (its credentials are not set)", platform)
+            continue
+        channels.append(channel)
+    return channels
+
+
+def connector_services(app: App) -> tuple[Any, list[BaseRoute], list[Service]]:
+    """The connectors' new-data hooks, webhook routes and background loops, when available.
+
+    Imported defensively: the runtime still serves chat when the connectors cannot load.
+    """
+    try:
+        from connectors.hooks import DataHooks
+        from connectors.service import Connections
+        from connectors.webhooks import WebhookGateway
+    except ImportError as exc:
+        logger.warning("connectors unavailable (%s): no webhooks, no scheduled syncs", exc)
+        return None, [], []
+    hooks = DataHooks()
+    gateway = WebhookGateway(app, hooks=hooks)
+    connections = Connections(app, hooks=hooks)
+    return hooks, list(gateway.routes()), [gateway.run, connections.run_schedule]
