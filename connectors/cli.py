@@ -22,8 +22,24 @@ from connectors.service import Connections
 
 # Chat platforms bind with `tally connect PLATFORM CHAT_ID --workspace W`; bot/ registers a
 # binder per platform here: binder(chat_id, workspace) -> a line to print.
-CHAT_BINDERS: dict[str, Callable[[str, str], str]] = {}
 CHAT_PLATFORMS = ("slack", "discord", "telegram", "whatsapp")
+
+
+def _chat_binder(platform: str) -> Callable[[str, str], str]:
+    def bind(chat_id: str, workspace: str) -> str:
+        from bot.cli_runtime import bind_platform  # the chat side validates the ids
+
+        app = make_app()
+        try:
+            normalized = bind_platform(app, platform, chat_id, workspace)
+        finally:
+            app.close()
+        return f"Bound {platform} {normalized} to workspace [bold]{workspace}[/bold]."
+
+    return bind
+
+
+CHAT_BINDERS: dict[str, Callable[[str, str], str]] = {p: _chat_binder(p) for p in CHAT_PLATFORMS}
 
 _OPTIONS = {
     "path": "files: the folder of <table>.csv / <table>.parquet files",

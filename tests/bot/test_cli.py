@@ -102,3 +102,12 @@ def test_demo_answers_every_example_that_help_shows(tmp_path):
         answers = [json.loads(line) for line in done.stdout.splitlines()]
         failed = [(a["question"], a["text"]) for a in answers if a.get("error")]
         assert len(answers) == len(questions) and not failed
+
+
+def test_connect_binds_chats_and_checks_their_ids(data):
+    done = tally("connect", "slack", "C0123456789", "--workspace", "shop", data=data)
+    assert done.returncode == 0 and "Bound slack C0123456789 to workspace shop" in done.stdout
+    wrong = tally("connect", "telegram", "not-a-chat", "--workspace", "shop", data=data)
+    assert wrong.returncode == 1 and "Traceback" not in wrong.stderr
+    missing = tally("connect", "discord", "--workspace", "shop", data=data)
+    assert missing.returncode == 2 and "needs a CHAT_ID" in missing.stderr
