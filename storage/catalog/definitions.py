@@ -164,5 +164,6 @@ def parse_definitions(raw: dict[str, Any]) -> CatalogDefs:
 @functools.cache
 def load_definitions(path: Path = DEFINITIONS) -> CatalogDefs:
     """The catalog of ``definitions.yaml`` (parsed once per process)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10x faster
     with path.open(encoding="utf-8") as fh:
-        return parse_definitions(yaml.safe_load(fh))
+        return parse_definitions(yaml.load(fh, Loader=loader))
