@@ -61,6 +61,11 @@ class Warehouse:
         if not read_only:
             migrate(self.con)
 
+    @property
+    def lock(self) -> threading.RLock:
+        """Held by every read and write: hold it to read-then-write atomically (settling a bet)."""
+        return self._lock
+
     # --- reads ---------------------------------------------------------------------
     def fetch(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None
               ) -> list[tuple[Any, ...]]:
