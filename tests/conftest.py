@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import App
+from bot.settings import Settings
 from storage.catalog import AsOf, Engine
 from storage.importer import import_directory
 from storage.warehouse import Warehouse
@@ -71,3 +73,16 @@ def multi_as_of() -> AsOf:
     import zoneinfo
 
     return AsOf.for_day(date(2025, 3, 28), zoneinfo.ZoneInfo("UTC"))
+
+
+SHOP = ("shop", "USD", "America/Sao_Paulo", "shop")
+MULTI = ("multi", "USD", "UTC", "multi")
+
+
+def build_app(data_dir: Path, *workspaces: tuple[str, str, str, str]) -> App:
+    """An App in ``data_dir`` with fixture workspaces: (name, currency, timezone, fixture dir)."""
+    app = App(Settings(TALLY_DATA_DIR=data_dir))
+    for name, currency, timezone, fixture in workspaces:
+        app.workspaces.create(name, currency, timezone)
+        import_directory(app.workspaces.warehouse(name), FIXTURES / fixture)
+    return app

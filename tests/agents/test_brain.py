@@ -8,22 +8,14 @@ from pathlib import Path
 import pytest
 
 from agents.brain import Brain
-from bot.app import App
-from bot.settings import Settings
 from storage.catalog import AsOf
 from storage.importer import import_directory
-from tests.conftest import FIXTURES
+from tests.conftest import MULTI, SHOP, build_app
 
 
 @pytest.fixture(scope="module")
 def brain(tmp_path_factory: pytest.TempPathFactory) -> Brain:
-    data = tmp_path_factory.mktemp("data")
-    app = App(Settings(TALLY_DATA_DIR=data))
-    app.workspaces.create("shop", "USD", "America/Sao_Paulo")
-    import_directory(app.workspaces.warehouse("shop"), FIXTURES / "shop")
-    app.workspaces.create("multi", "USD", "UTC")
-    import_directory(app.workspaces.warehouse("multi"), FIXTURES / "multi")
-    return Brain(app)
+    return Brain(build_app(tmp_path_factory.mktemp("data"), SHOP, MULTI))
 
 
 def shop_as_of(brain: Brain) -> AsOf:

@@ -12,20 +12,13 @@ from agents.llm import make_chat_model
 from bot.app import App
 from bot.settings import Settings
 from storage.catalog import AsOf
-from storage.importer import import_directory
-from tests.conftest import FIXTURES
+from tests.conftest import MULTI, SHOP, build_app
 from tests.fakes.openai_api import message, serve_fake_openai, tool_call
 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> App:
-    data = tmp_path_factory.mktemp("graph")
-    found = App(Settings(TALLY_DATA_DIR=data))
-    found.workspaces.create("shop", "USD", "America/Sao_Paulo")
-    import_directory(found.workspaces.warehouse("shop"), FIXTURES / "shop")
-    found.workspaces.create("multi", "USD", "UTC")
-    import_directory(found.workspaces.warehouse("multi"), FIXTURES / "multi")
-    return found
+    return build_app(tmp_path_factory.mktemp("graph"), SHOP, MULTI)
 
 
 def as_of(app: App, workspace: str = "shop") -> AsOf:

@@ -23,9 +23,7 @@ from bot.channels.slack import SlackChannel, build
 from bot.dispatch import Dispatcher
 from bot.reply import Reply
 from bot.settings import Settings
-from storage.importer import import_directory
 from storage.state import AnswerRow, ChannelBindingRow, FeedbackRow
-from tests.conftest import FIXTURES
 from tests.fakes import slack_api as fs
 from tests.fakes.server import serve
 
@@ -35,15 +33,6 @@ ANA, BOSS = "U0ANA00001", "U0BOSS0001"
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
                     "1f15c4890000000d49444154789c6360000002000100ffff03000006000557bfab"
                     "d40000000049454e44ae426082")
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
-    app = App(Settings(TALLY_DATA_DIR=tmp_path_factory.mktemp("data")))
-    app.workspaces.create("shop", "USD", "America/Sao_Paulo")
-    import_directory(app.workspaces.warehouse("shop"), FIXTURES / "shop")
-    yield app
-    app.close()
 
 
 @pytest.fixture(scope="module")

@@ -23,22 +23,11 @@ from bot.channels.telegram import TelegramChannel, build
 from bot.dispatch import Dispatcher
 from bot.reply import Reply, TableData
 from bot.settings import Settings
-from storage.importer import import_directory
-from tests.conftest import FIXTURES
 from tests.fakes.server import serve
 from tests.fakes.telegram_api import BOT_USERNAME, TOKEN, FakeTelegram, group_text, private_text
 
 PRIVATE, GROUP, UNBOUND = 7001, -1001234, 7999
 SECRET = "s3cret-webhook-token"
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
-    app = App(Settings(TALLY_DATA_DIR=tmp_path_factory.mktemp("data")))
-    app.workspaces.create("shop", "USD", "America/Sao_Paulo")
-    import_directory(app.workspaces.warehouse("shop"), FIXTURES / "shop")
-    yield app
-    app.close()
 
 
 @pytest.fixture(scope="module")

@@ -21,22 +21,11 @@ from bot.channels.whatsapp import WhatsAppChannel, build
 from bot.dispatch import Dispatcher
 from bot.reply import Reply, TableData
 from bot.settings import Settings
-from storage.importer import import_directory
-from tests.conftest import FIXTURES
 from tests.fakes import whatsapp_api as graph
 from tests.fakes.server import serve
 
 ANA = "5511987654321"  # as WhatsApp writes numbers: digits, no "+"
 STRANGER = "5521900000000"
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
-    app = App(Settings(TALLY_DATA_DIR=tmp_path_factory.mktemp("data")))
-    app.workspaces.create("shop", "USD", "America/Sao_Paulo")
-    import_directory(app.workspaces.warehouse("shop"), FIXTURES / "shop")
-    yield app
-    app.close()
 
 
 @pytest.fixture(scope="module")
