@@ -10,6 +10,12 @@
 Both are kept exact by :func:`refresh`, which runs inside the same transaction as every
 write (import, sync, webhook): only the orders and customers a batch touched are
 recomputed, so a webhook of one order costs one order's work.
+
+``_order_lines.rate`` is the exchange rate of the line's currency into the workspace
+currency on the order's local date (metrics.md), so item-level money needs no join at
+question time. It depends on the workspace's currency and timezone, kept in
+``_tally_settings`` (:func:`configure`): a change of either, or new ``fx_rates``,
+recomputes the rates.
 """
 
 from __future__ import annotations
@@ -35,6 +41,14 @@ CREATE = (
 )
 
 
+def add_rates() -> list[str]:
+    """Migration 4: the settings table and the precomputed rate column."""
+    return [
+        "CREATE TABLE IF NOT EXISTS _tally_settings (key VARCHAR PRIMARY KEY, value VARCHAR)",
+        "ALTER TABLE _order_lines ADD COLUMN IF NOT EXISTS rate DECIMAL(24,10)",
+    ]
+
+
 def backfill() -> list[str]:
     """Statements that fill the derived tables from what the warehouse already holds."""
     return [
@@ -46,6 +60,43 @@ def backfill() -> list[str]:
         f"INSERT INTO _first_orders SELECT customer_id, min(created_at) FROM orders "
         f"WHERE status IN {COUNTED} AND customer_id IS NOT NULL GROUP BY customer_id",
     ]
+
+
+def settings(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
+    """The workspace (currency, timezone) the derived rates are computed for."""
+    rows = dict(con.execute("SELECT key, value FROM _tally_settings").fetchall())
+    return rows.get("currency", "USD"), rows.get("timezone", "UTC")
+
+
+def _fx_starts(timezone: str) -> str:
+    zone = "'" + timezone.replace("'", "''") + "'"
+    return (f"(SELECT currency, rate, CAST(timezone({zone}, CAST(date AS TIMESTAMP)) AS TIMESTAMP) "
+            "AS starts FROM fx_rates)")
+
+
+def _line_rates_update(con: duckdb.DuckDBPyConnection, where: str) -> None:
+    """Sets ``rate`` on the lines matching ``where`` (1 in the workspace currency)."""
+    currency, timezone = settings(con)
+    ws = "'" + currency.replace("'", "''") + "'"
+    con.execute(f"UPDATE _order_lines SET rate = 1 WHERE currency = {ws} AND ({where})")
+    con.execute(
+        f"UPDATE _order_lines SET rate = r.rate FROM ("
+        f"SELECT l.order_id, l.line_no, fx.rate FROM _order_lines AS l "
+        f"ASOF LEFT JOIN {_fx_starts(timezone)} AS fx ON fx.currency = l.currency "
+        f"AND l.created_at >= fx.starts WHERE l.currency <> {ws} "
+        f"AND ({where.replace('order_id', 'l.order_id', 1)})"
+        f") AS r WHERE _order_lines.order_id = r.order_id AND _order_lines.line_no = r.line_no")
+
+
+def configure(con: duckdb.DuckDBPyConnection, currency: str, timezone: str) -> bool:
+    """Records the workspace's currency and timezone; recomputes the rates when they changed."""
+    if settings(con) == (currency, timezone) and con.execute(
+            "SELECT count(*) FROM _tally_settings").fetchall()[0][0] == 2:
+        return False
+    con.execute("INSERT OR REPLACE INTO _tally_settings VALUES ('currency', ?), ('timezone', ?)",
+                [currency, timezone])
+    _line_rates_update(con, "TRUE")
+    return True
 
 
 def prepare(con: duckdb.DuckDBPyConnection, batches: Iterable[Staged]) -> None:
@@ -64,6 +115,8 @@ def prepare(con: duckdb.DuckDBPyConnection, batches: Iterable[Staged]) -> None:
 def refresh(con: duckdb.DuckDBPyConnection, batches: Iterable[Staged]) -> None:
     """Recomputes the derived rows of the orders and customers that ``batches`` touched."""
     by_table = {b.table.name: b.temp_name for b in batches}
+    if "fx_rates" in by_table:
+        _line_rates_update(con, "TRUE")
     order_sources = [f"SELECT order_id FROM {by_table[t]}" for t in ("orders", "order_items")
                      if t in by_table]
     if not order_sources:
@@ -72,9 +125,10 @@ def refresh(con: duckdb.DuckDBPyConnection, batches: Iterable[Staged]) -> None:
                 + " UNION ALL ".join(order_sources) + ")")
     con.execute("DELETE FROM _order_lines WHERE order_id IN (SELECT order_id FROM _touched_orders)")
     con.execute(
-        f"INSERT INTO _order_lines SELECT {LINE_COLUMNS} FROM order_items AS i "
+        f"INSERT INTO _order_lines SELECT {LINE_COLUMNS}, NULL FROM order_items AS i "
         "JOIN orders AS o ON o.order_id = i.order_id "
         "WHERE i.order_id IN (SELECT order_id FROM _touched_orders) ORDER BY o.created_at")
+    _line_rates_update(con, "order_id IN (SELECT order_id FROM _touched_orders)")
     if "orders" in by_table:
         # A customer's first order can change when any of their orders is added or re-stated.
         con.execute(

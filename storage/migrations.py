@@ -44,8 +44,15 @@ def _v3() -> list[str]:
     return backfill()
 
 
+def _v4() -> list[str]:
+    from storage.derived import add_rates
+
+    return add_rates()
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "normalized tables of data-model.md and the load log", _v1),
     Migration(2, "connector sync cursors, written in the same transaction as their rows", _v2),
     Migration(3, "derived tables _order_lines and _first_orders, kept in step by every write", _v3),
+    Migration(4, "workspace settings and the exchange rate of each order line", _v4),
 )

@@ -206,10 +206,59 @@ def _v3_runtime(op: Operations) -> None:
         row.__table__.create(bind)  # type: ignore[attr-defined]
 
 
+class SubscriptionRow(Base):
+    """A chat's standing order for a report (digest, weekly report, ...) on a cron schedule."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (sa.Index("ix_subscriptions_chat", "platform", "chat_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace: Mapped[str] = mapped_column(sa.String(64))
+    platform: Mapped[str] = mapped_column(sa.String(16))
+    chat_id: Mapped[str] = mapped_column(sa.String(200))
+    thread_id: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
+    space_id: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
+    kind: Mapped[str] = mapped_column(sa.String(32))  # a key of bot.subscriptions.KINDS
+    schedule: Mapped[str] = mapped_column(sa.String(100))  # crontab: "minute hour day month weekday"
+    timezone: Mapped[str] = mapped_column(sa.String(64))  # the workspace's, when subscribed
+    only_when_notable: Mapped[bool] = mapped_column(default=False)
+    created_by: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=_utcnow)
+
+
+class DeliveryRow(Base):
+    """One scheduled send: (subscription, period) is unique, so a period is claimed once."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (sa.UniqueConstraint("subscription_id", "period_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column()
+    period_key: Mapped[str] = mapped_column(sa.String(64))  # the local scheduled time
+    status: Mapped[str] = mapped_column(sa.String(16), default="claimed")  # claimed|sent|failed|skipped
+    attempts: Mapped[int] = mapped_column(default=0)
+    claimed_at: Mapped[datetime] = mapped_column(default=_utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    message_ids: Mapped[str | None] = mapped_column(sa.Text, nullable=True)  # JSON list
+    error: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+
+
+def _v4_subscriptions(op: Operations) -> None:
+    """Subscriptions, their delivery log, and APScheduler's job table (its 3.x layout)."""
+    bind = op.get_bind()
+    for row in (SubscriptionRow, DeliveryRow):
+        row.__table__.create(bind)  # type: ignore[attr-defined]
+    op.create_table(
+        "scheduler_jobs",
+        sa.Column("id", sa.Unicode(191), primary_key=True),
+        sa.Column("next_run_time", sa.Float(25), index=True),
+        sa.Column("job_state", sa.LargeBinary, nullable=False),
+    )
+
+
 STATE_MIGRATIONS: tuple[tuple[int, str, Callable[[Operations], None]], ...] = (
     (1, "workspaces", _v1),
     (2, "connectors: configs with encrypted secrets, webhook event queue, record versions", _v2_connectors),
     (3, "chat runtime: channel bindings, processed events, answers, feedback, audit", _v3_runtime),
+    (4, "subscriptions, their delivery log, scheduler jobs", _v4_subscriptions),
 )
 
 _VERSION_TABLE = sa.Table(

@@ -191,6 +191,19 @@ class Warehouse:
         cols = ", ".join(c.name for c in table.columns)
         self.con.execute(f"INSERT INTO {table.name} ({cols}) SELECT {cols} FROM {temp}")
 
+    def configure(self, currency: str, timezone: str) -> None:
+        """Tells the warehouse its workspace's currency and timezone (derived rates follow)."""
+        with self._lock:
+            self.con.execute("BEGIN TRANSACTION")
+            try:
+                changed = derived.configure(self.con, currency, timezone)
+                self.con.execute("COMMIT")
+            except BaseException:
+                self.con.execute("ROLLBACK")
+                raise
+            if changed:
+                self._version += 1
+
     def drop_temp(self, names: Iterable[str]) -> None:
         """Drops staging tables once they are applied or abandoned."""
         with self._lock:

@@ -111,7 +111,11 @@ def _source_query(defs: CatalogDefs, source: SourceDef, measures: list[str], pla
             table = _tables_by_alias(from_sql).get(alias, alias)
             fx_time = source.fx_time or "NULL"
             spelled = f"{table} AS {alias}"
-            if table in ctx.foreign and fx_time.split(".")[0] == alias and spelled in from_sql:
+            if table in ctx.foreign and source.rate:
+                fx_rate = source.rate
+                fx_missing = (f"CASE WHEN {source.rate} IS NULL THEN {source.currency} || ' on ' || "
+                              f"CAST({ctx.local_date(fx_time, source.time_type)} AS VARCHAR) END")
+            elif table in ctx.foreign and fx_time.split(".")[0] == alias and spelled in from_sql:
                 derived, fx_rate, fx_missing = ctx.fx_table(
                     table, alias, source.currency, fx_time, source.time_type)
                 from_sql = from_sql.replace(spelled, f"{derived} AS {alias}", 1)

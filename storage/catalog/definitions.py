@@ -49,6 +49,7 @@ class SourceDef:
     time: str | None
     time_type: str
     currency: str | None
+    rate: str | None
     fx_time: str | None
     dimensions: dict[str, str]
     measures: tuple[str, ...]
@@ -118,6 +119,7 @@ def _source(name: str, raw: dict[str, Any]) -> tuple[SourceDef, list[MeasureDef]
         time=raw.get("time"),
         time_type=raw.get("time_type", "timestamp"),
         currency=raw.get("currency"),
+        rate=raw.get("rate"),
         fx_time=raw.get("fx_time", raw.get("time")),
         dimensions={k: str(v) for k, v in raw.get("dimensions", {}).items()},
         measures=tuple(m.name for m in measures),

@@ -49,6 +49,7 @@ class Engine:
         self.warehouse = warehouse
         self.defs = defs or load_definitions()
         self._foreign: tuple[int, frozenset[str]] | None = None
+        warehouse.configure(workspace.currency, workspace.timezone)
 
     # --- public ------------------------------------------------------------------------
     def run(self, query: Query, as_of: AsOf) -> Result:
