@@ -64,20 +64,23 @@ def questions() -> list[tuple[str, str]]:
     return list(itertools.islice(itertools.cycle(mixed), 200))
 
 
-def warm(folder: Path) -> None:
+def warm(folder: Path, slowest: int = 0) -> None:
     app = App(Settings(TALLY_DATA_DIR=folder))
     brain = Brain(app)
     as_of = {name: AsOf.for_day(END - timedelta(days=1), app.workspace(name).tz)
              for name in DEMO_WORKSPACES}
     for name in DEMO_WORKSPACES:  # first touch: vocabulary, connection
         brain.ask(name, "help", as_of[name])
-    timings, refused = [], 0
+    timings, refused, slow = [], 0, {}
     for workspace, question in questions():
         started = time.perf_counter()
         reply = brain.ask(workspace, question, as_of[workspace])
         timings.append((time.perf_counter() - started) * 1000)
+        slow[question] = max(slow.get(question, 0.0), timings[-1])
         refused += not reply.ok
     timings.sort()
+    for question, ms in sorted(slow.items(), key=lambda kv: -kv[1])[:slowest]:
+        print(f"  {ms:8.1f} ms  {question}")
     print(f"warm: {len(timings)} questions, median {statistics.median(timings):.1f} ms, "
           f"p95 {timings[int(len(timings) * 0.95) - 1]:.1f} ms, max {timings[-1]:.1f} ms, "
           f"unanswered {refused}")
@@ -99,10 +102,13 @@ def cold(folder: Path, runs: int = 5) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--orders", type=int, default=1_000_000)
+    parser.add_argument("--slowest", type=int, default=0, help="also list the N slowest questions")
+    parser.add_argument("--no-cold", action="store_true", help="skip the cold-start runs")
     args = parser.parse_args()
     folder = data_dir(args.orders)
-    warm(folder)
-    cold(folder)
+    warm(folder, args.slowest)
+    if not args.no_cold:
+        cold(folder)
 
 
 if __name__ == "__main__":

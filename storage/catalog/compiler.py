@@ -232,11 +232,12 @@ def _compile(defs: CatalogDefs, plan: Plan) -> str:
         ordering = [f"{column} {'DESC' if descending else 'ASC'} NULLS LAST",
                     *[f"{d} ASC NULLS LAST" for d in plan.dimensions if d != column]]
     if totals:
-        if plan.limit:
-            window = f"PARTITION BY {total}" + (f" ORDER BY {', '.join(ordering)}" if ordering else "")
-            query = query.qualify(f"row_number() OVER ({window}) <= {int(plan.limit)}",
-                                  dialect=DIALECT, copy=False)
+        # The grand-total grouping set is exactly one row, sorted first: a plain top-N
+        # (LIMIT n + 1) keeps it and the n best rows. A window over every group would
+        # sort all of them (3M customers at 10M orders: seconds instead of milliseconds).
         query = query.order_by(f"{total} DESC", *ordering, dialect=DIALECT, copy=False)
+        if plan.limit:
+            query = query.limit(int(plan.limit) + 1, copy=False)
     else:
         if ordering:
             query = query.order_by(*ordering, dialect=DIALECT, copy=False)

@@ -169,6 +169,7 @@ class Engine:
             found, sql = self._execute(plan)
             total = next((r for r in found if r.get("_total")), {})
             rows = [{k: v for k, v in r.items() if k != "_total"} for r in found if not r.get("_total")]
+            rows = rows[:query.limit] if query.limit else rows
             return {m: total.get(m) for m in query.metrics}, rows, (sql,)
         totals_query = replace(query, dimensions=(), order=None, limit=None)
         values, sql = self._totals(totals_query, period, as_of)
