@@ -3,15 +3,22 @@
 The SDK is pointed at ``STRIPE_API_URL`` and its own retries are off: every
 call goes through :meth:`StripeConnector._call`, which applies Tally's policy
 (429 waits Retry-After, 5xx and network errors back off, 401/403 ask to
-reconnect). Lists are walked 100 at a time with ``starting_after``; the page
-position is the cursor, so a killed walk resumes where it stopped. Stripe lists
-cannot filter by "updated since", so every sync re-walks the lists (cheap at
-100 per page); webhooks carry the changes in between.
+reconnect).
+
+The first sync of a stream walks its list 100 at a time with ``starting_after``;
+the page position is the cursor, so a killed walk resumes where it stopped. Stripe
+lists cannot filter by "updated since", so later syncs read the changes from the
+Events API instead (``GET /v1/events`` since the cursor's second, the same events
+the webhooks carry): one page or two instead of the whole account. Stripe keeps
+events for 30 days; a cursor older than that walks the list again. MRR spans are
+recomputed whole, and only when a subscription or invoice event arrived since the
+last computation (a span depends on all of its subscription's invoices).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from datetime import timedelta
 from typing import Any, ClassVar
 
 import stripe
@@ -19,9 +26,19 @@ import stripe
 from connectors import stripe_mapping as m
 from connectors.base import Batch, ConnectorContext, Option, dump_cursor, load_cursor, tables_of
 from connectors.errors import CredentialError, ProviderError, TransientError
-from connectors.stripe_webhooks import StripeWebhooks
+from connectors.stripe_webhooks import StripeWebhooks, event_updates
 
 PAGE = 100
+#: Stripe's events are listed for 30 days; a day's margin for clocks and slow syncs.
+EVENTS_KEPT = timedelta(days=29)
+#: stream → (the event types that change it, the table its records land in)
+STREAM_EVENTS: dict[str, tuple[str, str]] = {
+    "plans": ("price.*", "saas_plans"),
+    "customers": ("customer.*", "saas_customers"),
+    "subscriptions": ("customer.subscription.*", "subscriptions"),
+    "invoices": ("invoice.*", "invoices"),
+}
+SPAN_EVENTS = ("customer.subscription.*", "invoice.*")
 
 
 class StripeConnector(StripeWebhooks):
@@ -53,19 +70,77 @@ class StripeConnector(StripeWebhooks):
         return "Stripe account"
 
     async def sync(self, stream: str, cursor: str | None) -> AsyncIterator[Batch]:
-        """Yields one batch per page of ``stream`` (MRR spans: one batch at the end)."""
+        """Yields the changes of ``stream`` since ``cursor``: pages of a walk, or one batch of events.
+
+        Cursors: ``{"after": id, "started": [t, ids]}`` mid-walk, ``{"since": t, "seen": ids}``
+        once walked. ``t`` is the newest event's second when the walk began, so nothing
+        that changes during the walk is missed: its event is read next time. Event times
+        are whole seconds, so reads include ``t`` and skip the events already ``seen``.
+        """
+        state = load_cursor(cursor)
         if stream == "subscription_mrr":
-            yield await self._spans()
+            async for batch in self._sync_spans(state):
+                yield batch
             return
+        since = state.get("since")
+        if since is not None and self._events_kept(int(since)):
+            yield await self._changes(stream, int(since), state.get("seen", []))
+            return
+        started = state.get("started") if state.get("after") else None
+        if started is None:
+            started = await self._latest_event()
         lister, params, mapper = self._lists()[stream]
-        after = load_cursor(cursor).get("after")
+        after = state.get("after")
         while True:
             page = await self._page(lister, params, after)
             objects = [o.to_dict() for o in page.data]
             after = objects[-1]["id"] if page.has_more and objects else None
-            yield Batch(stream, tables_of(mapper(objects)), dump_cursor({"after": after}))
+            next_cursor = ({"after": after, "started": started} if after
+                           else {"since": started[0], "seen": started[1]})
+            yield Batch(stream, tables_of(mapper(objects)), dump_cursor(next_cursor))
             if after is None:
                 return
+
+    def _events_kept(self, since: int) -> bool:
+        """Whether Stripe still lists the events since ``since`` (else: walk again)."""
+        return since >= (self.context.clock() - EVENTS_KEPT).timestamp()
+
+    async def _latest_event(self) -> tuple[int, list[str]]:
+        """The newest event's second and id (now when there is none): where changes start."""
+        page = await self._call(lambda: self.client.v1.events.list_async(params={"limit": 1}))
+        if page.data:
+            return int(page.data[0].created), [str(page.data[0].id)]
+        return int(self.context.clock().timestamp()), []
+
+    async def _events(self, event_type: str, since: int, seen: list[str]) -> list[dict[str, Any]]:
+        """The events of ``event_type`` (a ``*`` pattern) since second ``since``, but ``seen``."""
+        params = {"type": event_type, "created": {"gte": since}}
+        found = await self._all(self.client.v1.events.list_async, params)
+        return [e for e in found if e["id"] not in seen]
+
+    async def _changes(self, stream: str, since: int, seen: list[str]) -> Batch:
+        """One batch: the newest state of each record with an event since ``since``."""
+        event_type, table = STREAM_EVENTS[stream]
+        events = await self._events(event_type, since, seen)
+        newest: dict[str, Any] = {}
+        for event in sorted(events, key=lambda e: int(e["created"])):  # the API lists newest first
+            for update in event_updates(event):
+                held = newest.get(update.entity)
+                if table in update.rows and (held is None or update.version >= held.version):
+                    newest[update.entity] = update
+        rows = [row for update in newest.values() for row in update.rows[table]]
+        return Batch(stream, tables_of({table: rows}), dump_cursor(_after_events(events, since, seen)))
+
+    async def _sync_spans(self, state: Mapping[str, Any]) -> AsyncIterator[Batch]:
+        """MRR spans, recomputed when a subscription or invoice changed since the cursor."""
+        since = state.get("since")
+        started = await self._latest_event()
+        if since is not None and self._events_kept(int(since)):
+            seen = state.get("seen", [])
+            changed = [e for t in SPAN_EVENTS for e in await self._events(t, int(since), seen)]
+            if not changed:
+                return
+        yield await self._spans(started)
 
     def _lists(self) -> dict[str, tuple[Callable[..., Awaitable[Any]], dict[str, Any], Any]]:
         v1 = self.client.v1
@@ -80,7 +155,7 @@ class StripeConnector(StripeWebhooks):
                          lambda objs: {"invoices": [m.invoice_row(o) for o in objs]}),
         }
 
-    async def _spans(self) -> Batch:
+    async def _spans(self, started: tuple[int, list[str]]) -> Batch:
         """Every subscription's MRR spans from its invoices (recomputed whole: spans merge)."""
         subscriptions = await self._all(self.client.v1.subscriptions.list_async, {"status": "all"})
         invoices = await self._all(self.client.v1.invoices.list_async, {})
@@ -90,7 +165,8 @@ class StripeConnector(StripeWebhooks):
                 by_subscription.setdefault(sub_id, []).append(invoice)
         spans = [span for sub in subscriptions
                  for span in m.mrr_spans(sub, by_subscription.get(sub["id"], []))]
-        return Batch("subscription_mrr", tables_of({"subscription_mrr": spans}), dump_cursor({}))
+        return Batch("subscription_mrr", tables_of({"subscription_mrr": spans}),
+                     dump_cursor({"since": started[0], "seen": started[1]}))
 
     async def _all(self, lister: Callable[..., Awaitable[Any]], params: dict[str, Any]) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
@@ -132,6 +208,13 @@ class StripeConnector(StripeWebhooks):
                 await policy.sleep(wait)
         raise TransientError(f"Stripe kept failing ({problem}) after {policy.attempts} tries; "
                              "the sync resumes from its cursor next time")
+
+
+def _after_events(events: list[dict[str, Any]], since: int, seen: list[str]) -> dict[str, Any]:
+    """The cursor after ``events``: their newest second and the ids read in it."""
+    latest = max((int(e["created"]) for e in events), default=since)
+    ids = [str(e["id"]) for e in events if int(e["created"]) == latest]
+    return {"since": latest, "seen": ids + (seen if latest == since else [])}
 
 
 def _code(exc: stripe.StripeError) -> str:

@@ -45,18 +45,27 @@ class StripeWebhooks:
     @staticmethod
     def webhook_updates(topic: str, body: bytes) -> list[EntityUpdate]:
         """Rows of customer, price, subscription and invoice events; others bring none."""
-        event = json.loads(body)
-        obj = event["data"]["object"]
-        version = f"{int(event['created']):012d}"
-        kind = obj.get("object")
-        if kind == "customer" and topic != "customer.deleted":
-            return [EntityUpdate(f"customer:{obj['id']}", version,
-                                 {"saas_customers": [m.customer_row(obj)]})]
-        if kind == "price" and (row := m.plan_row(obj)) is not None:
-            return [EntityUpdate(f"plan:{obj['id']}", version, {"saas_plans": [row]})]
-        if kind == "subscription":
-            return [EntityUpdate(f"subscription:{obj['id']}", version,
-                                 {"subscriptions": [m.subscription_row(obj)]})]
-        if kind == "invoice" and obj.get("id"):
-            return [EntityUpdate(f"invoice:{obj['id']}", version, {"invoices": [m.invoice_row(obj)]})]
-        return []
+        return event_updates(json.loads(body))
+
+
+def event_updates(event: Mapping[str, Any]) -> list[EntityUpdate]:
+    """An event's record as an update versioned by the event's ``created`` second.
+
+    Used by webhooks and by the incremental sync, which reads the same events from
+    ``GET /v1/events``.
+    """
+    topic = str(event["type"])
+    obj = event["data"]["object"]
+    version = f"{int(event['created']):012d}"
+    kind = obj.get("object")
+    if kind == "customer" and topic != "customer.deleted":
+        return [EntityUpdate(f"customer:{obj['id']}", version,
+                             {"saas_customers": [m.customer_row(obj)]})]
+    if kind == "price" and (row := m.plan_row(obj)) is not None:
+        return [EntityUpdate(f"plan:{obj['id']}", version, {"saas_plans": [row]})]
+    if kind == "subscription":
+        return [EntityUpdate(f"subscription:{obj['id']}", version,
+                             {"subscriptions": [m.subscription_row(obj)]})]
+    if kind == "invoice" and obj.get("id"):
+        return [EntityUpdate(f"invoice:{obj['id']}", version, {"invoices": [m.invoice_row(obj)]})]
+    return []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -68,6 +69,14 @@ class FakeStripe:
     api_key: str = API_KEY
     faults: list[tuple[int, dict[str, str], dict[str, Any]]] = field(default_factory=list)
     requests: int = 0
+    paths: list[str] = field(default_factory=list)
+
+    def add_event(self, event_type: str, obj: dict[str, Any], created: int) -> None:
+        """Records an event the way Stripe lists them: newest first."""
+        events = self.lists.setdefault("events", [])
+        events.append({"id": f"evt_{len(events) + 1}", "object": "event", "type": event_type,
+                       "created": created, "data": {"object": obj}})
+        events.sort(key=lambda e: -e["created"])
 
     def fail_next(self, status: int, headers: dict[str, str] | None = None,
                   error: dict[str, Any] | None = None) -> None:
@@ -87,7 +96,10 @@ class FakeStripe:
             status, headers, body = self.faults.pop(0)
             return JSONResponse(body, status_code=status, headers=headers)
         resource = request.path_params["resource"]
+        self.paths.append(resource)
         objects = self.lists.get(resource, [])
+        if resource == "events":
+            objects = _matching_events(objects, request)
         after = request.query_params.get("starting_after")
         start = next(i + 1 for i, o in enumerate(objects) if o["id"] == after) if after else 0
         limit = min(int(request.query_params.get("limit", 10)), self.page_size)
@@ -100,6 +112,15 @@ class FakeStripe:
         if "data.product" in expands and isinstance(obj.get("product"), str):
             return {**obj, "product": self.products[obj["product"]]}
         return obj
+
+
+def _matching_events(events: list[dict[str, Any]], request: Request) -> list[dict[str, Any]]:
+    """``GET /v1/events`` filters: ``type`` (``*`` matches any suffix) and ``created[gte]``."""
+    pattern = request.query_params.get("type")
+    since = request.query_params.get("created[gte]")
+    return [e for e in events
+            if (pattern is None or fnmatch.fnmatchcase(e["type"], pattern))
+            and (since is None or e["created"] >= int(since))]
 
 
 def seeded_stripe() -> FakeStripe:
