@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     meta_api_url: str = Field(default="https://graph.facebook.com", alias="META_API_URL")
     google_ads_api_url: str = Field(default="https://googleads.googleapis.com", alias="GOOGLE_ADS_API_URL")
     google_oauth_url: str = Field(default="https://oauth2.googleapis.com", alias="GOOGLE_OAUTH_URL")
+    # The files connector's S3 endpoint for s3:// folders: unset is AWS; MinIO, R2 etc. set it
+    # (a connection's own --endpoint-url option wins).
+    s3_endpoint_url: str | None = Field(default=None, alias="S3_ENDPOINT_URL")
     # Fernet key for connector credentials at rest; generated into data_dir/secret.key when unset.
     secret_key: SecretStr | None = Field(default=None, alias="TALLY_SECRET_KEY")
     sync_interval_minutes: int = Field(default=60, ge=1, alias="TALLY_SYNC_INTERVAL_MINUTES")

@@ -42,7 +42,11 @@ def _chat_binder(platform: str) -> Callable[[str, str], str]:
 CHAT_BINDERS: dict[str, Callable[[str, str], str]] = {p: _chat_binder(p) for p in CHAT_PLATFORMS}
 
 _OPTIONS = {
-    "path": "files: the folder of <table>.csv / <table>.parquet files",
+    "path": "files: the folder of <table>.csv / <table>.parquet files, or s3://bucket/folder",
+    "endpoint_url": "files: an S3-compatible endpoint for s3:// paths (MinIO, R2; default AWS)",
+    "region": "files: the bucket's region (s3:// paths)",
+    "access_key_id": "files: the bucket's access key id (s3:// paths)",
+    "secret_access_key": "files: the bucket's secret access key (s3:// paths)",
     "shop": "shopify: the shop's domain, e.g. acme.myshopify.com",
     "access_token": "shopify: an Admin API access token; meta-ads: a token with ads_read",
     "api_key": "stripe: a secret or restricted key, read-only is enough",

@@ -7,7 +7,7 @@ written.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,21 +35,31 @@ def discover(directory: Path) -> list[tuple[str, Path]]:
     """The (table, file) pairs of an import directory, checked against the data model."""
     if not directory.is_dir():
         raise ImportError_(f"{directory} is not a directory; pass the folder that holds the files")
-    found: dict[str, Path] = {}
-    for path in sorted(directory.iterdir()):
-        if path.name.startswith(".") or path.is_dir():
+    paths = {p.name: p for p in sorted(directory.iterdir()) if not p.is_dir()}
+    return [(table, paths[name]) for table, name in tables_of_files(paths, str(directory))]
+
+
+def tables_of_files(names: Iterable[str], where: str) -> list[tuple[str, str]]:
+    """(table, file name) pairs of a folder's file names (local or a bucket), in data-model order.
+
+    Hidden files are skipped; any other file must be ``<table>.csv`` or ``<table>.parquet``.
+    """
+    found: dict[str, str] = {}
+    for name in sorted(names):
+        if name.startswith("."):
             continue
-        table, suffix = path.stem, path.suffix.lower()
+        stem, dot, suffix = name.rpartition(".")
+        table, suffix = (stem, f".{suffix.lower()}") if dot else (name, "")
         if suffix not in SUFFIXES or table not in TABLE_MAP:
             raise ImportError_(
-                f"{path.name}: unknown file; name each file <table>.csv or <table>.parquet "
+                f"{name}: unknown file; name each file <table>.csv or <table>.parquet "
                 f"with a table of the data model ({', '.join(TABLE_MAP)})"
             )
         if table in found:
-            raise ImportError_(f"{path.name} and {found[table].name} both hold {table}; keep one")
-        found[table] = path
+            raise ImportError_(f"{name} and {found[table]} both hold {table}; keep one")
+        found[table] = name
     if not found:
-        raise ImportError_(f"{directory} holds no <table>.csv or <table>.parquet files")
+        raise ImportError_(f"{where} holds no <table>.csv or <table>.parquet files")
     order = list(TABLE_MAP)
     return sorted(found.items(), key=lambda item: order.index(item[0]))
 
