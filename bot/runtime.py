@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import importlib
 import logging
 import signal
@@ -61,12 +62,17 @@ class RuntimeDispatcher(Dispatcher):
 
     def __init__(self, app: App, responder: Responder, rate_limit_per_minute: int = 20) -> None:
         super().__init__(app, responder, rate_limit_per_minute)
+        #: plain text → a command name ("subscribe daily digest at 8:00" → "subscribe") or None,
+        #: tried in order for messages that are not commands; the first name found wins
+        self.text_routers: list[Callable[[str], str | None]] = []
         self.in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
 
     async def handle(self, message: InboundMessage) -> Reply | None:
         """As :meth:`Dispatcher.handle`, tracked."""
+        if message.command is None and (command := self.route_text(message.text)) is not None:
+            message = dataclasses.replace(message, command=command)
         self.in_flight += 1
         self._idle.clear()
         try:
@@ -78,6 +84,10 @@ class RuntimeDispatcher(Dispatcher):
             self.in_flight -= 1
             if self.in_flight == 0:
                 self._idle.set()
+
+    def route_text(self, text: str) -> str | None:
+        """The command a plain message means, by the first text router that knows it."""
+        return next((name for router in self.text_routers if (name := router(text)) is not None), None)
 
     async def drain(self, timeout: float) -> bool:
         """Waits until no answer is in flight; False if some still were after ``timeout``."""
@@ -113,6 +123,7 @@ class Runtime:
     http: Starlette
     services: list[Service] = field(default_factory=list)
     data_hooks: Any = None
+    proactive: Any = None  # bot.scheduler.ProactiveScheduler: subscriptions and their jobs
     shutdown_timeout: float = SHUTDOWN_TIMEOUT_SECONDS
     started: asyncio.Event = field(default_factory=asyncio.Event)
     server: uvicorn.Server | None = None
@@ -259,10 +270,18 @@ def build_runtime(settings: Settings, *, responder: Responder | None = None,
     else:
         logger.info("playground off (TALLY_PLAYGROUND=false)")
     hooks, webhook_routes, services = connector_services(app)
-    scheduler = AsyncIOScheduler(timezone="UTC")
+    from bot.scheduler import ProactiveScheduler
+    from bot.subscriptions import command_for_text
+
+    proactive = ProactiveScheduler(app, channels, charts_dir=charts_dir(settings), data_hooks=hooks)
+    proactive.install(dispatcher.commands)
+    dispatcher.text_routers.append(command_for_text)
+    services.append(proactive.run)
+    scheduler = proactive.scheduler
     http = build_http_app(app=app, dispatcher=dispatcher, scheduler=scheduler, channels=channels,
                           extra_routes=webhook_routes)
-    return Runtime(settings, app, dispatcher, channels, scheduler, http, services, hooks)
+    return Runtime(settings, app, dispatcher, channels, scheduler, http, services, hooks,
+                   proactive=proactive)
 
 
 def make_responder(app: App) -> Responder:
