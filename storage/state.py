@@ -254,11 +254,57 @@ def _v4_subscriptions(op: Operations) -> None:
     )
 
 
+class AlertRuleRow(Base):
+    """A chat's threshold rule ("alert me when daily revenue drops below 1000")."""
+
+    __tablename__ = "alert_rules"
+    # AUTOINCREMENT: a deleted rule's id is never reused, so its firings never shadow a new rule.
+    __table_args__ = (sa.Index("ix_alert_rules_chat", "platform", "chat_id"),
+                      {"sqlite_autoincrement": True})
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace: Mapped[str] = mapped_column(sa.String(64), index=True)
+    platform: Mapped[str] = mapped_column(sa.String(16))
+    chat_id: Mapped[str] = mapped_column(sa.String(200))
+    thread_id: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
+    space_id: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
+    metric: Mapped[str] = mapped_column(sa.String(64))  # also in spec; a column for "snooze revenue"
+    spec: Mapped[str] = mapped_column(sa.Text)  # JSON of agents.insights.rules_parse.RuleSpec
+    created_by: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=_utcnow)
+    snoozed_until: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class AlertFiringRow(Base):
+    """A rule's condition that fired: (condition, window) is unique, so it is claimed once."""
+
+    __tablename__ = "alert_firings"
+    __table_args__ = (sa.UniqueConstraint("condition_key", "window_key"),
+                      sa.Index("ix_alert_firings_condition", "condition_key", "fired_at"),
+                      sa.Index("ix_alert_firings_chat", "chat_key", "fired_at"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule_id: Mapped[int] = mapped_column(index=True)
+    workspace: Mapped[str] = mapped_column(sa.String(64))
+    chat_key: Mapped[str] = mapped_column(sa.String(500))  # where it was sent (the daily budget)
+    condition_key: Mapped[str] = mapped_column(sa.String(300))  # rule id + dimension value
+    window_key: Mapped[str] = mapped_column(sa.String(64))  # the period checked (or the day, for stocks)
+    fired_at: Mapped[datetime] = mapped_column()
+    value: Mapped[float | None] = mapped_column(nullable=True)
+    delivery: Mapped[str] = mapped_column(sa.String(16), default="single")  # single|summary
+
+
+def _v5_alert_rules(op: Operations) -> None:
+    """Alert rules and their firings, created from their models."""
+    bind = op.get_bind()
+    for row in (AlertRuleRow, AlertFiringRow):
+        row.__table__.create(bind)  # type: ignore[attr-defined]
+
+
 STATE_MIGRATIONS: tuple[tuple[int, str, Callable[[Operations], None]], ...] = (
     (1, "workspaces", _v1),
     (2, "connectors: configs with encrypted secrets, webhook event queue, record versions", _v2_connectors),
     (3, "chat runtime: channel bindings, processed events, answers, feedback, audit", _v3_runtime),
     (4, "subscriptions, their delivery log, scheduler jobs", _v4_subscriptions),
+    (5, "alert rules and their firings", _v5_alert_rules),
 )
 
 _VERSION_TABLE = sa.Table(
