@@ -4,13 +4,14 @@
 They work on discord.py's own objects (built from the gateway payloads by its
 connection state), so unit tests feed them recorded payloads through discord.py.
 Embed limits that shape :func:`render`: title 256, description 4,096, footer 2,048,
-6,000 characters in all.
+field name 256 and value 1,024, 6,000 characters in all.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import discord
 
@@ -20,6 +21,7 @@ from bot.reply import Reply
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
 FOOTER_LIMIT = 1024  # below Discord's 2,048 so the embed stays under 6,000 in all
+FIELD_NAME_LIMIT, FIELD_VALUE_LIMIT, FIELD_COUNT_LIMIT = 256, 1024, 10  # (Discord allows 25 fields)
 CHART_FILENAME = "chart.png"
 OK_COLOUR, NOT_OK_COLOUR = 0x2F855A, 0xC05621
 _MENTION = re.compile(r"<@!?(\d+)>")
@@ -55,8 +57,13 @@ def message_to_inbound(message: discord.Message, bot_user_id: int,
 
 
 def interaction_to_inbound(interaction: discord.Interaction, command: str, text: str = "",
-                           admin_role: str | None = None) -> InboundMessage:
-    """A slash command: ``/ask`` is a question, the others are dispatcher commands."""
+                           admin_role: str | None = None,
+                           raw: dict[str, Any] | None = None) -> InboundMessage:
+    """A slash command: ``/ask`` is a question, the others are dispatcher commands.
+
+    ``raw`` carries a command's structured options (``/bet add``'s sport, odds, stake...)
+    as ``{"subcommand": ..., "options": {...}}``, so handlers need not re-parse text.
+    """
     ref = ConversationRef("discord", str(interaction.channel_id),
                           None, str(interaction.guild_id) if interaction.guild_id else None)
     user = interaction.user
@@ -64,7 +71,8 @@ def interaction_to_inbound(interaction: discord.Interaction, command: str, text:
         interaction.permissions.manage_guild or interaction.permissions.administrator))
     return InboundMessage(ref=ref, text=" ".join(text.split()), user_id=str(user.id),
                           user_name=user.display_name, event_id=str(interaction.id),
-                          is_admin=admin, command=None if command == "ask" else command)
+                          is_admin=admin, command=None if command == "ask" else command,
+                          raw=raw or {})
 
 
 def is_admin(user: discord.User | discord.Member, admin_role: str | None) -> bool:
@@ -87,6 +95,9 @@ def render(reply: Reply) -> DiscordMessage:
     embed = discord.Embed(title=_cut(question, TITLE_LIMIT) or None,
                           description=_description(reply),
                           colour=OK_COLOUR if reply.ok else NOT_OK_COLOUR)
+    for name, value, inline in _fields(reply)[:FIELD_COUNT_LIMIT]:
+        embed.add_field(name=_cut(name, FIELD_NAME_LIMIT), value=_cut(value, FIELD_VALUE_LIMIT),
+                        inline=inline)
     if reply.suggestions:
         tries = " · ".join(f"“{s}”" for s in reply.suggestions)
         embed.set_footer(text=_cut(f"Try: {tries}", FOOTER_LIMIT))
@@ -94,6 +105,16 @@ def render(reply: Reply) -> DiscordMessage:
         embed.set_image(url=f"attachment://{CHART_FILENAME}")
     answer_id = reply.data.get("answer_id")
     return DiscordMessage(embed, reply.chart, str(answer_id) if answer_id else None)
+
+
+def _fields(reply: Reply) -> list[tuple[str, str, bool]]:
+    """``data["fields"]``: [name, value, inline] cards (a bet's odds, stake, status)."""
+    found = []
+    for field in reply.data.get("fields") or ():
+        name, value, *rest = field
+        if str(name).strip() and str(value).strip():
+            found.append((str(name), str(value), bool(rest[0]) if rest else True))
+    return found
 
 
 def _description(reply: Reply) -> str:
