@@ -57,6 +57,9 @@ class LazyGroup(click.Group):
     lazy_modules: dict[str, str] = {  # noqa: RUF012 - a constant table
         "connect": "connectors.cli", "sync": "connectors.cli",
         "serve": "bot.cli_runtime", "feedback": "bot.cli_runtime", "bind": "bot.cli_runtime",
+        "report": "bot.cli_reports",
+        "digest": "bot.cli_proactive", "subscribe": "bot.cli_proactive", "subscriptions": "bot.cli_proactive",
+        "bets": "bot.cli_betting",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -245,10 +245,43 @@ class WorkspaceChecks:
         self.log = log
         self.clock = clock
         self.checks: dict[str, Check] = {}
+        self._running: dict[tuple[str, str], bool] = {}  # (check, workspace) → rerun wanted
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def add(self, name: str, check: Check) -> None:
         """Registers (or replaces) a check under ``name``."""
         self.checks[name] = check
+
+    def soon(self, name: str, workspace: str) -> None:
+        """Runs check ``name`` for ``workspace`` in the background, coalescing bursts.
+
+        New data arrives in bursts (a webhook batch every few milliseconds): the writer
+        must not wait for the check, and a burst must not queue a check per batch. While
+        a run is in flight, later calls only ask for one more run after it.
+        """
+        key = (name, workspace)
+        if key in self._running:
+            self._running[key] = True
+            return
+        self._running[key] = False
+        task = asyncio.get_running_loop().create_task(self._run_coalesced(key))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run_coalesced(self, key: tuple[str, str]) -> None:
+        try:
+            while True:
+                await self.run(*key)
+                if not self._running.get(key):
+                    return
+                self._running[key] = False
+        finally:
+            self._running.pop(key, None)
+
+    async def idle(self) -> None:
+        """Waits for the background runs started by :meth:`soon` (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     async def run(self, name: str, workspace: str | None = None) -> list[DeliveryResult]:
         """Runs check ``name`` for ``workspace`` (or every workspace) and delivers its messages.

@@ -20,7 +20,7 @@ import signal
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -35,7 +35,11 @@ from bot.dispatch import Dispatcher
 from bot.http import build_http_app, log_context
 from bot.reply import Reply
 from bot.settings import Settings
+from storage.catalog import AsOf, Engine
 from storage.errors import TallyError
+
+if TYPE_CHECKING:
+    from bot.scheduler import ProactiveScheduler
 
 logger = logging.getLogger(__name__)
 
@@ -275,6 +279,8 @@ def build_runtime(settings: Settings, *, responder: Responder | None = None,
 
     proactive = ProactiveScheduler(app, channels, charts_dir=charts_dir(settings), data_hooks=hooks)
     proactive.install(dispatcher.commands)
+    install_rules(app, dispatcher, proactive)
+    install_betting(dispatcher)
     dispatcher.text_routers.append(command_for_text)
     services.append(proactive.run)
     scheduler = proactive.scheduler
@@ -282,6 +288,34 @@ def build_runtime(settings: Settings, *, responder: Responder | None = None,
                           extra_routes=webhook_routes)
     return Runtime(settings, app, dispatcher, channels, scheduler, http, services, hooks,
                    proactive=proactive)
+
+
+def install_rules(app: App, dispatcher: RuntimeDispatcher, proactive: ProactiveScheduler) -> None:
+    """Alert rules: their chat commands, and their check on a schedule and after new data.
+
+    Rules route before subscriptions: "alert me when revenue drops below 1000" is a rule,
+    while "subscribe alerts" (anomaly alerts) stays a subscription.
+    """
+    from agents.insights.rules import evaluate_rules
+    from agents.insights.rules_commands import register_rule_commands, rule_command_for_text
+    from bot.delivery import Outgoing
+
+    clock = proactive.clock
+    register_rule_commands(dispatcher, clock)
+    dispatcher.text_routers.append(rule_command_for_text)
+
+    def check(engine: Engine, as_of: AsOf, workspace: str) -> list[Outgoing]:
+        return [Outgoing(ref, reply) for ref, reply in evaluate_rules(app, workspace, as_of, clock())]
+
+    proactive.add_check("rules", check, interval_seconds=app.settings.rule_check_minutes * 60)
+
+
+def install_betting(dispatcher: RuntimeDispatcher) -> None:
+    """Betting commands (``bet add ...``, ``stats``, ``leaderboard``, ``record``), typed or slash."""
+    from agents.betting.commands import register_betting_commands, text_command
+
+    register_betting_commands(dispatcher)
+    dispatcher.text_routers.append(lambda text: found[0] if (found := text_command(text)) else None)
 
 
 def make_responder(app: App) -> Responder:

@@ -345,7 +345,7 @@ class ProactiveScheduler:
                                    args=(name,), id=f"check:{name}", name=f"check {name}",
                                    replace_existing=True)
         if after_sync and self.data_hooks is not None:
-            self.data_hooks.register(lambda event: self.run_check(name, event.workspace))
+            self.data_hooks.register(lambda event: self.checks.soon(name, event.workspace))
 
     async def run_check(self, name: str, workspace: str | None = None) -> list[DeliveryResult]:
         """Runs a check added with :meth:`add_check` now, for one workspace or all."""

@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     # Fernet key for connector credentials at rest; generated into data_dir/secret.key when unset.
     secret_key: SecretStr | None = Field(default=None, alias="TALLY_SECRET_KEY")
     sync_interval_minutes: int = Field(default=60, ge=1, alias="TALLY_SYNC_INTERVAL_MINUTES")
+    # Alert rules are checked this often in `tally serve`, and after every sync or webhook batch.
+    rule_check_minutes: int = Field(default=15, ge=1, alias="TALLY_RULE_CHECK_MINUTES")
     webhook_max_attempts: int = Field(default=8, ge=1, alias="TALLY_WEBHOOK_MAX_ATTEMPTS")
 
     @property

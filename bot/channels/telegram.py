@@ -39,7 +39,9 @@ logger = logging.getLogger(__name__)
 PLATFORM = "telegram"
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-COMMANDS = frozenset({"ask", "digest", "subscribe", "unsubscribe"})
+COMMANDS = frozenset({"ask", "digest", "subscribe", "unsubscribe", "subscriptions",
+                      "alert", "alerts", "snooze", "unsnooze",  # alert rules
+                      "bet", "stats", "leaderboard", "record"})  # betting
 HELP_COMMANDS = frozenset({"start", "help"})
 MAX_RETRIES = 3
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]+)(?:@([A-Za-z0-9_]+))?(?:\s+(.*))?$", re.DOTALL)
