@@ -53,6 +53,8 @@ def main() -> None:
         source = folder / "source.duckdb"
         warehouse = Warehouse(str(source))
         import_directory(warehouse, folder / "src" / "demo")
+        meta = DEMO_WORKSPACES["demo"]
+        warehouse.configure(meta["currency"], meta["timezone"])  # as a created workspace is
         warehouse.close()
         paths = []
         for n in range(args.workspaces):

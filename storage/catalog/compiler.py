@@ -176,28 +176,37 @@ def _safe_division(node: exp.Expression) -> exp.Expression:
 _CACHE: dict[tuple[object, ...], str] = {}
 
 
-def _cache_key(defs: CatalogDefs, plan: Plan) -> tuple[object, ...] | None:
-    """Plans over plain sources differ only in their parameters: compile them once."""
-    sources = {defs.measures[m].source for metric in plan.metrics
-               for m in defs.metrics[metric].measures}
-    if any(defs.sources[s].relation for s in sources):
-        return None
+def _cache_key(defs: CatalogDefs, plan: Plan) -> tuple[object, ...]:
+    """The shape of a plan: plans of one shape compile to the same SQL.
+
+    Plans over plain sources differ only in their parameters. Relations (MRR movements,
+    stock, streaks) write their dates into the SQL, so their key also holds the context's
+    instants and days: every workspace asked about the same day shares one compilation
+    (the digest of a thousand workspaces compiles each statement once).
+    """
+    sources = {defs.measures[m].source for metric in plan.metrics + tuple(
+        f.metric for f in plan.metric_filters) for m in defs.metrics[metric].measures}
     ctx = plan.context
     filters = tuple(sorted((d, tuple(specs)) for d, specs in plan.filters.items()))
-    return (id(defs), plan.metrics, plan.dimensions, filters, plan.metric_filters, plan.order,
-            plan.limit, plan.min_count, ctx.timezone, ctx.currency, ctx.foreign, plan.with_totals)
+    key: tuple[object, ...] = (
+        id(defs), plan.metrics, plan.dimensions, filters, plan.metric_filters, plan.order,
+        plan.limit, plan.min_count, ctx.timezone, ctx.currency, ctx.foreign, plan.with_totals)
+    if any(defs.sources[s].relation for s in sources):
+        inside = tuple(sorted((d, tuple(specs)) for d, specs in ctx.filters.items()))
+        key += (ctx.start, ctx.end, ctx.t, ctx.as_of_day, ctx.period_start_day,
+                ctx.period_end_day, ctx.by_bettor, inside)
+    return key
 
 
 def compile_plan(defs: CatalogDefs, plan: Plan) -> str:
     """The SQL answering ``plan`` (cached by shape; instants are parameters)."""
     key = _cache_key(defs, plan)
-    if key is not None and key in _CACHE:
+    if key in _CACHE:
         return _CACHE[key]
     sql = _compile(defs, plan)
-    if key is not None:
-        if len(_CACHE) > 2048:
-            _CACHE.clear()
-        _CACHE[key] = sql
+    if len(_CACHE) > 4096:
+        _CACHE.clear()
+    _CACHE[key] = sql
     return sql
 
 
