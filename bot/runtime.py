@@ -308,6 +308,30 @@ def install_rules(app: App, dispatcher: RuntimeDispatcher, proactive: ProactiveS
         return [Outgoing(ref, reply) for ref, reply in evaluate_rules(app, workspace, as_of, clock())]
 
     proactive.add_check("rules", check, interval_seconds=app.settings.rule_check_minutes * 60)
+    proactive.add_check("anomalies", anomaly_check(proactive))
+
+
+def anomaly_check(proactive: ProactiveScheduler) -> Callable[[Engine, AsOf, str], list[Any]]:
+    """After new data: the anomaly alerts of chats subscribed to them, once per reported day.
+
+    The subscription's own schedule re-checks too; both claim the same key, so a day's
+    alert goes out once whichever finds it first.
+    """
+    from datetime import timedelta
+
+    from agents.insights.digest import build_alerts
+    from bot.delivery import Outgoing
+    from bot.scheduler import alerts_key
+
+    def check(engine: Engine, as_of: AsOf, workspace: str) -> list[Outgoing]:
+        subscriptions = proactive.store.list(workspace=workspace, kind="alerts")
+        reply = build_alerts(engine, as_of) if subscriptions else None
+        if reply is None:
+            return []
+        day = as_of.day - timedelta(days=1)
+        return [Outgoing(s.ref, reply, key=alerts_key(s.id, day)) for s in subscriptions]
+
+    return check
 
 
 def install_betting(dispatcher: RuntimeDispatcher) -> None:

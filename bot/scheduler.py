@@ -28,7 +28,7 @@ import importlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -42,6 +42,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.app import App
 from bot.channels.base import Channel, InboundMessage
 from bot.delivery import (
+    CHECK_SUBSCRIPTION_ID,
     Check,
     Deliverer,
     DeliveryLog,
@@ -107,6 +108,11 @@ def _utc_now() -> datetime:
 async def subscription_job(subscription_id: int) -> None:
     """What the job store names; the ``subscriptions`` executor runs the real thing."""
     raise RuntimeError(f"subscription job {subscription_id} must run on the {EXECUTOR!r} executor")
+
+
+def alerts_key(subscription_id: int, day: date) -> str:
+    """The delivery key of one subscription's anomaly alerts about ``day`` (sent once)."""
+    return f"alerts:{subscription_id}:{day.isoformat()}"
 
 
 def job_id(subscription_id: int) -> str:
@@ -263,6 +269,8 @@ class ProactiveScheduler:
             if self.scheduler.get_job(job_id(subscription_id), JOBSTORE) is not None:
                 self.scheduler.remove_job(job_id(subscription_id), JOBSTORE)
             return "gone"
+        if subscription.kind == "alerts":
+            return await self.send_alerts(subscription, AsOf.now(ZoneInfo(subscription.timezone), scheduled))
         key = period_key(scheduled, subscription.timezone)
         delivery_id = self.log.claim(subscription.id, key)
         if delivery_id is None:
@@ -271,6 +279,27 @@ class ProactiveScheduler:
             return "duplicate"
         as_of = AsOf.now(ZoneInfo(subscription.timezone), scheduled)
         return await self._deliver(subscription, as_of, delivery_id)
+
+    async def send_alerts(self, subscription: Subscription, as_of: AsOf) -> str:
+        """Anomaly alerts: re-checked on every run (and after new data), sent once per day.
+
+        Unlike a digest, a run that finds nothing claims nothing: late data can still
+        reveal the day's anomaly at the next run, and then it goes out once.
+        """
+        try:
+            reply = await self.build(subscription, as_of)
+        except Exception:
+            logger.exception("alerts for %s could not be built", subscription.workspace)
+            return "failed"
+        if reply is None:
+            return "skipped"
+        delivery_id = self.log.claim(CHECK_SUBSCRIPTION_ID,
+                                     alerts_key(subscription.id, as_of.day - timedelta(days=1)))
+        if delivery_id is None:
+            return "duplicate"
+        result = await self.deliverer.send(subscription.ref, reply)
+        self.log.finish(delivery_id, "sent" if result.ok else "failed", result)
+        return "sent" if result.ok else "failed"
 
     async def send_now(self, workspace: str, kind: str, as_of: AsOf, key: str
                        ) -> list[tuple[Subscription, str]]:
