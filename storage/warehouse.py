@@ -50,6 +50,7 @@ class Warehouse:
         self._lock = threading.RLock()
         self._version = 0
         self._load_version: str | None = None
+        self._row_counts: tuple[str, dict[str, int]] | None = None
         try:
             self.con = duckdb.connect(self.path, read_only=read_only)
         except duckdb.IOException as exc:
@@ -98,9 +99,12 @@ class Warehouse:
         return self._load_version
 
     def row_counts(self) -> dict[str, int]:
-        """Rows per normalized table."""
-        union = " UNION ALL ".join(f"SELECT '{t.name}', count(*) FROM {t.name}" for t in TABLES)
-        return {name: int(n) for name, n in self.fetch(union)}
+        """Rows per normalized table (cached until the next load: digests ask several times)."""
+        version = self.load_version()
+        if self._row_counts is None or self._row_counts[0] != version:
+            union = " UNION ALL ".join(f"SELECT '{t.name}', count(*) FROM {t.name}" for t in TABLES)
+            self._row_counts = (version, {name: int(n) for name, n in self.fetch(union)})
+        return dict(self._row_counts[1])
 
     def last_loads(self) -> list[LoadRecord]:
         """The latest load of each table (import, sync or webhook)."""
