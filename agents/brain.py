@@ -40,6 +40,12 @@ TABLE_VERTICALS = {"orders": "shop", "subscription_mrr": "saas", "ad_performance
                    "web_traffic_daily": "marketing", "inventory_levels": "ops", "bets": "betting"}
 
 
+def workspace_verticals(engine: Engine) -> frozenset[str]:
+    """The verticals a workspace has data for (shop, saas, marketing, ops, betting)."""
+    counts = engine.warehouse.row_counts()
+    return frozenset(v for table, v in TABLE_VERTICALS.items() if counts.get(table))
+
+
 def agent_for(metrics: tuple[str, ...]) -> str:
     """Which agent owns a question, by its first metric."""
     if metrics and metrics[0] in MARKETING_METRICS:
@@ -157,8 +163,7 @@ def _write_vocabulary(path: Path, version: str, vocabulary: Vocabulary) -> None:
 def build_vocabulary(engine: Engine) -> Vocabulary:
     """Dimension values, verticals with data, and aliases (SKU → product title)."""
     values = {dim: engine.dimension_values(dim) for dim in VOCABULARY_DIMENSIONS}
-    counts = engine.warehouse.row_counts()
-    verticals = frozenset(v for table, v in TABLE_VERTICALS.items() if counts.get(table))
+    verticals = workspace_verticals(engine)
     skus = engine.warehouse.fetch("SELECT sku, title FROM products WHERE sku IS NOT NULL")
     aliases = {"product": {sku: title for sku, title in skus if title}}
     return Vocabulary(values=values, verticals=verticals, aliases=aliases)

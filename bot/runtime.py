@@ -19,6 +19,7 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -317,8 +318,6 @@ def anomaly_check(proactive: ProactiveScheduler) -> Callable[[Engine, AsOf, str]
     The subscription's own schedule re-checks too; both claim the same key, so a day's
     alert goes out once whichever finds it first.
     """
-    from datetime import timedelta
-
     from agents.insights.digest import build_alerts
     from bot.delivery import Outgoing
     from bot.scheduler import alerts_key

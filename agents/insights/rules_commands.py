@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
 
-from agents.brain import TABLE_VERTICALS
+from agents.brain import workspace_verticals
 from agents.insights.rules_parse import RuleSpec, has_threshold, metric_in, parse_rule
 from agents.insights.rules_store import RuleStore, StoredRule
 from bot.channels.base import InboundMessage
@@ -120,7 +120,7 @@ class RuleCommands:
     def _create(self, message: InboundMessage, workspace: str, text: str) -> Reply:
         engine = self.app.engine(workspace)
         spec = parse_rule(text, engine.defs, currency=engine.workspace.currency,
-                          verticals=_verticals(engine))
+                          verticals=workspace_verticals(engine))
         spec = _known_filter_values(spec, engine)
         as_of = AsOf.now(engine.workspace.tz, self.clock())
         engine.run(spec.query(as_of), as_of)  # refuse now what could never be checked later
@@ -197,11 +197,6 @@ def _body(message: InboundMessage) -> str:
     return text
 
 
-def _verticals(engine: Engine) -> frozenset[str]:
-    counts = engine.warehouse.row_counts()
-    return frozenset(v for table, v in TABLE_VERTICALS.items() if counts.get(table))
-
-
 def _known_filter_values(spec: RuleSpec, engine: Engine) -> RuleSpec:
     """Filter values as stored ("google" for "Google"); an unknown one is refused now."""
     resolved = []
@@ -225,7 +220,7 @@ def _target(text: str, engine: Engine) -> tuple[int | None, str | None]:
                    flags=re.IGNORECASE)
     if not words.strip():
         return None, None
-    metric = metric_in(words, engine.defs, _verticals(engine))
+    metric = metric_in(words, engine.defs, workspace_verticals(engine))
     if metric is None:
         raise TallyError(f"I don't know which alerts {words.strip()!r} means; say \"snooze alert 3 "
                          "for 1 day\", \"snooze revenue alerts for 3 days\" or \"snooze alerts\".")
