@@ -11,16 +11,21 @@ Both are kept exact by :func:`refresh`, which runs inside the same transaction a
 write (import, sync, webhook): only the orders and customers a batch touched are
 recomputed, so a webhook of one order costs one order's work.
 
-``_order_lines.rate`` is the exchange rate of the line's currency into the workspace
-currency on the order's local date (metrics.md), so item-level money needs no join at
-question time. It depends on the workspace's currency and timezone, kept in
-``_tally_settings`` (:func:`configure`): a change of either, or new ``fx_rates``,
-recomputes the rates.
+Exchange rates are stored with the rows whose money they convert: ``_order_lines.rate``,
+``orders._rate`` and ``subscription_mrr._rate`` hold the rate of the row's currency into
+the workspace currency on the row's local date (metrics.md: the order's ``created_at``,
+the span's ``valid_from``), so money needs no ``ASOF JOIN`` at question time (at ten
+million orders that join, and the planning of its union, cost more than the scan).
+Every write leaves its new rows' rate NULL and :func:`refresh` fills exactly those rows;
+a row with no rate available stays NULL, which the catalog reports as a missing rate.
+The rates depend on the workspace's currency and timezone, kept in ``_tally_settings``
+(:func:`configure`): a change of either, or new ``fx_rates``, recomputes every rate.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import duckdb
 
@@ -74,18 +79,53 @@ def _fx_starts(timezone: str) -> str:
             "AS starts FROM fx_rates)")
 
 
-def _line_rates_update(con: duckdb.DuckDBPyConnection, where: str) -> None:
-    """Sets ``rate`` on the lines matching ``where`` (1 in the workspace currency)."""
+@dataclass(frozen=True)
+class RatedTable:
+    """A table whose rows carry their exchange rate (see the module docstring)."""
+
+    name: str
+    key: tuple[str, ...]
+    rate: str  # the column holding the rate
+    time: str  # the timestamp whose local date picks the rate
+
+
+RATED = (RatedTable("_order_lines", ("order_id", "line_no"), "rate", "created_at"),
+         RatedTable("orders", ("order_id",), "_rate", "created_at"),
+         RatedTable("subscription_mrr", ("subscription_id", "valid_from"), "_rate", "valid_from"))
+
+
+def add_row_rates() -> list[str]:
+    """Migration 5: orders and MRR spans carry their rate; the next configure fills them.
+
+    Forgetting the recorded settings makes :func:`configure` (run whenever a catalog
+    engine opens the workspace) recompute every rate for the workspace's settings.
+    """
+    return [*(f"ALTER TABLE {t.name} ADD COLUMN IF NOT EXISTS {t.rate} DECIMAL(24,10)"
+              for t in RATED if t.name != "_order_lines"),
+            "DELETE FROM _tally_settings"]
+
+
+def _fill_rates(con: duckdb.DuckDBPyConnection, table: RatedTable) -> None:
+    """Sets the rate of ``table``'s rows that have none yet (1 in the workspace currency)."""
     currency, timezone = settings(con)
     ws = "'" + currency.replace("'", "''") + "'"
-    con.execute(f"UPDATE _order_lines SET rate = 1 WHERE currency = {ws} AND ({where})")
+    con.execute(f"UPDATE {table.name} SET {table.rate} = 1 "
+                f"WHERE {table.rate} IS NULL AND currency = {ws}")
+    match = " AND ".join(f"{table.name}.{k} = r.{k}" for k in table.key)
+    keys = ", ".join(f"t.{k}" for k in table.key)
     con.execute(
-        f"UPDATE _order_lines SET rate = r.rate FROM ("
-        f"SELECT l.order_id, l.line_no, fx.rate FROM _order_lines AS l "
-        f"ASOF LEFT JOIN {_fx_starts(timezone)} AS fx ON fx.currency = l.currency "
-        f"AND l.created_at >= fx.starts WHERE l.currency <> {ws} "
-        f"AND ({where.replace('order_id', 'l.order_id', 1)})"
-        f") AS r WHERE _order_lines.order_id = r.order_id AND _order_lines.line_no = r.line_no")
+        f"UPDATE {table.name} SET {table.rate} = r.rate FROM ("
+        f"SELECT {keys}, fx.rate FROM {table.name} AS t "
+        f"ASOF JOIN {_fx_starts(timezone)} AS fx ON fx.currency = t.currency "
+        f"AND t.{table.time} >= fx.starts WHERE t.{table.rate} IS NULL AND t.currency <> {ws}"
+        f") AS r WHERE {match}")
+
+
+def recompute_rates(con: duckdb.DuckDBPyConnection) -> None:
+    """Recomputes every stored rate (new fx_rates, or new workspace settings)."""
+    for table in RATED:
+        con.execute(f"UPDATE {table.name} SET {table.rate} = NULL")
+        _fill_rates(con, table)
 
 
 def configure(con: duckdb.DuckDBPyConnection, currency: str, timezone: str) -> bool:
@@ -95,7 +135,7 @@ def configure(con: duckdb.DuckDBPyConnection, currency: str, timezone: str) -> b
         return False
     con.execute("INSERT OR REPLACE INTO _tally_settings VALUES ('currency', ?), ('timezone', ?)",
                 [currency, timezone])
-    _line_rates_update(con, "TRUE")
+    recompute_rates(con)
     return True
 
 
@@ -116,7 +156,9 @@ def refresh(con: duckdb.DuckDBPyConnection, batches: Iterable[Staged]) -> None:
     """Recomputes the derived rows of the orders and customers that ``batches`` touched."""
     by_table = {b.table.name: b.temp_name for b in batches}
     if "fx_rates" in by_table:
-        _line_rates_update(con, "TRUE")
+        recompute_rates(con)
+    elif "subscription_mrr" in by_table:
+        _fill_rates(con, RATED[2])
     order_sources = [f"SELECT order_id FROM {by_table[t]}" for t in ("orders", "order_items")
                      if t in by_table]
     if not order_sources:
@@ -128,7 +170,8 @@ def refresh(con: duckdb.DuckDBPyConnection, batches: Iterable[Staged]) -> None:
         f"INSERT INTO _order_lines SELECT {LINE_COLUMNS}, NULL FROM order_items AS i "
         "JOIN orders AS o ON o.order_id = i.order_id "
         "WHERE i.order_id IN (SELECT order_id FROM _touched_orders) ORDER BY o.created_at")
-    _line_rates_update(con, "order_id IN (SELECT order_id FROM _touched_orders)")
+    for table in RATED[:2]:  # the rows just written (a recompute above ran before the lines)
+        _fill_rates(con, table)
     if "orders" in by_table:
         # A customer's first order can change when any of their orders is added or re-stated.
         con.execute(

@@ -208,6 +208,18 @@ class Warehouse:
             if changed:
                 self._version += 1
 
+    def recompute_rates(self) -> None:
+        """Recomputes every stored exchange rate (after editing ``fx_rates`` outside :meth:`apply`)."""
+        with self._lock:
+            self.con.execute("BEGIN TRANSACTION")
+            try:
+                derived.recompute_rates(self.con)
+                self.con.execute("COMMIT")
+            except BaseException:
+                self.con.execute("ROLLBACK")
+                raise
+            self._version += 1
+
     def drop_temp(self, names: Iterable[str]) -> None:
         """Drops staging tables once they are applied or abandoned."""
         with self._lock:

@@ -90,15 +90,16 @@ def compute_key_metrics(engine: Engine, as_of: AsOf, day: date,
 
 
 def _key_metrics(engine: Engine, as_of: AsOf, day: date, metrics: tuple[str, ...]) -> list[KeyMetric]:
-    daily = engine.run(Query(metrics, week_ago_day(day), compare="previous"), as_of)
-    averaged = tuple(m for m in metrics if engine.defs.metrics[m].kind != "stock")
+    # One statement for all five periods (run_many): the 28-day window also computes the
+    # stocks, whose average is not reported, so that its shape matches the others.
     window = Period(day - timedelta(days=AVERAGE_DAYS), day, "days", n=AVERAGE_DAYS)
-    average = engine.run(Query(averaged, window), as_of).values if averaged else {}
-    mtd = engine.run(Query(metrics, Period(day.replace(day=1), day + timedelta(days=1), "mtd"),
-                           compare="previous"), as_of)
+    mtd_period = Period(day.replace(day=1), day + timedelta(days=1), "mtd")
+    daily, average, mtd = engine.run_many(
+        [Query(metrics, week_ago_day(day), compare="previous"), Query(metrics, window),
+         Query(metrics, mtd_period, compare="previous")], as_of)
     found = []
     for m in metrics:
-        mean = number(average.get(m))
+        mean = number(average.values.get(m)) if engine.defs.metrics[m].kind != "stock" else None
         if mean is not None and _is_sum(engine, m):
             mean /= AVERAGE_DAYS
         found.append(KeyMetric(

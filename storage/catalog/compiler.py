@@ -76,6 +76,11 @@ def parameters(sql: str, ctx: RelationContext) -> dict[str, object]:
     return {name: values[name] for name in set(_PARAMETER.findall(sql))}
 
 
+def numbered_parameters(sql: str, index: int) -> str:
+    """The statement with its parameters renamed ``$start_<index>`` (one of several in a union)."""
+    return _PARAMETER.sub(lambda match: f"${match.group(1)}_{index}", sql)
+
+
 def display_sql(sql: str, ctx: RelationContext) -> str:
     """The statement with its parameters written in, as shown to a person."""
     params = parameters(sql, ctx)
@@ -111,10 +116,9 @@ def _source_query(defs: CatalogDefs, source: SourceDef, measures: list[str], pla
             table = _tables_by_alias(from_sql).get(alias, alias)
             fx_time = source.fx_time or "NULL"
             spelled = f"{table} AS {alias}"
-            if table in ctx.foreign and source.rate:
-                fx_rate = source.rate
-                fx_missing = (f"CASE WHEN {source.rate} IS NULL THEN {source.currency} || ' on ' || "
-                              f"CAST({ctx.local_date(fx_time, source.time_type)} AS VARCHAR) END")
+            if source.rate:
+                fx_rate, fx_missing = ctx.stored_fx(table, source.currency, source.rate, fx_time,
+                                                    source.time_type)
             elif table in ctx.foreign and fx_time.split(".")[0] == alias and spelled in from_sql:
                 derived, fx_rate, fx_missing = ctx.fx_table(
                     table, alias, source.currency, fx_time, source.time_type)
@@ -145,7 +149,30 @@ def _source_query(defs: CatalogDefs, source: SourceDef, measures: list[str], pla
     elif plan.dimensions:
         tree = tree.group_by(*[exp.Literal.number(i + 1) for i in range(len(plan.dimensions))],
                              copy=False)
+    _drop_unused_left_joins(tree)
     return tree
+
+
+def _drop_unused_left_joins(tree: exp.Select) -> None:
+    """Removes the plain LEFT JOINs that no column of the statement refers to.
+
+    A source's LEFT JOINs match at most one row (they are on the joined table's key and
+    only bring dimension columns, definitions.yaml), so one that no dimension, filter or
+    other join uses changes no row: MRR with no breakdown skips subscriptions, plans and
+    customers. Repeated until stable, since a dropped join may have been the only user of
+    another (plans are reached through subscriptions).
+    """
+    while True:
+        for join in tree.args.get("joins") or []:
+            if join.side != "LEFT" or join.kind:
+                continue
+            alias = join.this.alias_or_name
+            if not any(column.table == alias and column.find_ancestor(exp.Join) is not join
+                       for column in tree.find_all(exp.Column)):
+                join.pop()
+                break
+        else:
+            return
 
 
 def _conditions(source: SourceDef, plan: Plan) -> list[str]:

@@ -9,12 +9,21 @@ Currency conversion and the workspace timezone are handled here, not by callers.
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from storage.catalog.compiler import MetricFilter, Plan, compile_plan, display_sql, parameters
+from storage.catalog.compiler import (
+    MetricFilter,
+    Plan,
+    compile_plan,
+    display_sql,
+    numbered_parameters,
+    parameters,
+)
 from storage.catalog.definitions import CatalogDefs, load_definitions
 from storage.catalog.model import Comparison, Filter, Query, Result, Value
 from storage.catalog.periods import AsOf, Period, add_months, default_flow_period
@@ -49,6 +58,7 @@ class Engine:
         self.warehouse = warehouse
         self.defs = defs or load_definitions()
         self._foreign: tuple[int, frozenset[str]] | None = None
+        self._local = threading.local()  # rows fetched ahead by run_many, per thread
         warehouse.configure(workspace.currency, workspace.timezone)
 
     # --- public ------------------------------------------------------------------------
@@ -67,6 +77,31 @@ class Engine:
             sql = sql + comparison_sql_marker(comparison)
         shown_period = period if self._has_flow(query) or query.period else None
         return Result(query, shown_period, as_of, values, rows, comparison, sql)
+
+    def run_many(self, queries: Sequence[Query], as_of: AsOf) -> list[Result]:
+        """:meth:`run` for each query, the totals of same-metric queries in one statement.
+
+        A digest asks the same metrics over several periods (a day and the same weekday a
+        week earlier, 28 days, month to date and last month to date). Planning a statement
+        costs more than scanning a small workspace, so the totals of queries without a
+        breakdown (and of their comparisons) that ask the same metrics are fetched by one
+        ``UNION ALL``; :meth:`run` then finds its statements' rows already there.
+        """
+        groups: dict[tuple[str, ...], list[Plan]] = {}
+        for query in queries:
+            if not query.dimensions:
+                self._validate(query)
+                for plan in self._totals_plans(query, as_of):
+                    groups.setdefault(plan.metrics, []).append(plan)
+        fetched: dict[tuple[object, ...], tuple[list[str], list[tuple[Any, ...]]]] = {}
+        for plans in groups.values():
+            if len(plans) > 1:
+                fetched.update(self._fetch_together(plans))
+        self._local.fetched = fetched
+        try:
+            return [self.run(query, as_of) for query in queries]
+        finally:
+            self._local.fetched = {}
 
     def dimension_values(self, dimension: str, limit: int = 5000) -> list[str]:
         """Distinct stored values of a dimension across the sources that have it."""
@@ -240,9 +275,38 @@ class Engine:
             rows = rows[: query.limit]
         return rows, tuple(sql[:1])
 
+    def _totals_plans(self, query: Query, as_of: AsOf) -> list[Plan]:
+        """The plans :meth:`run` executes for a query without a breakdown."""
+        period = self._period(query, as_of)
+        plans = [self._plan(replace(query, order=None, limit=None), period, as_of)]
+        if query.compare:
+            other_query, other, other_as_of = self._comparison_target(query, period, as_of)
+            plans.append(self._plan(replace(other_query, order=None, limit=None), other, other_as_of))
+        return plans
+
+    def _fetch_together(self, plans: list[Plan]
+                        ) -> dict[tuple[object, ...], tuple[list[str], list[tuple[Any, ...]]]]:
+        """Runs same-metric totals plans as one statement; rows keyed like :meth:`_execute`."""
+        parts, params, keys = [], {}, []
+        for index, plan in enumerate(plans):
+            sql = compile_plan(self.defs, plan)
+            own = parameters(sql, plan.context)
+            keys.append(_statement_key(sql, own))
+            parts.append(f"SELECT {index} AS _part, * FROM ({numbered_parameters(sql, index)})")
+            params.update({f"{name}_{index}": value for name, value in own.items()})
+        names, raw = self.warehouse.fetch_with_columns(" UNION ALL ".join(parts), params)
+        found: dict[tuple[object, ...], tuple[list[str], list[tuple[Any, ...]]]] = {
+            key: (names[1:], []) for key in keys}
+        for row in raw:
+            found[keys[row[0]]][1].append(row[1:])
+        return found
+
     def _execute(self, plan: Plan) -> tuple[list[dict[str, Any]], str]:
         sql = compile_plan(self.defs, plan)
-        names, raw = self.warehouse.fetch_with_columns(sql, parameters(sql, plan.context))
+        params = parameters(sql, plan.context)
+        ahead = getattr(self._local, "fetched", None)
+        hit = ahead.get(_statement_key(sql, params)) if ahead else None
+        names, raw = hit if hit is not None else self.warehouse.fetch_with_columns(sql, params)
         rows = [dict(zip(names, row, strict=True)) for row in raw]
         for row in rows:
             missing = row.pop("_fx_missing", None)
@@ -256,6 +320,16 @@ class Engine:
     # --- comparison ----------------------------------------------------------------------
     def _compare(self, query: Query, period: Period, as_of: AsOf, values: dict[str, Value],
                  rows: list[dict[str, Any]]) -> Comparison:
+        other_query, other, other_as_of = self._comparison_target(query, period, as_of)
+        other_values, other_rows, _ = self._evaluate(other_query, other, other_as_of)
+        change = {m: _difference(values.get(m), other_values.get(m)) for m in query.metrics}
+        rate = {m: _rate(values.get(m), other_values.get(m)) for m in query.metrics}
+        return Comparison(other, other_values, change, rate, other_rows)
+
+
+    def _comparison_target(self, query: Query, period: Period, as_of: AsOf
+                           ) -> tuple[Query, Period, AsOf]:
+        """The query, period and "now" of a query's comparison."""
         other = comparison_period(period, query.compare or "previous")
         other_as_of = as_of
         if period.kind == "instant":
@@ -264,11 +338,11 @@ class Engine:
             day = add_months(as_of.day, -months)
             other_as_of = AsOf.for_day(day, self.workspace.tz)
             other = Period(day, day + timedelta(days=1), "instant", "")
-        other_query = replace(query, period=other if period.kind != "instant" else None)
-        other_values, other_rows, _ = self._evaluate(other_query, other, other_as_of)
-        change = {m: _difference(values.get(m), other_values.get(m)) for m in query.metrics}
-        rate = {m: _rate(values.get(m), other_values.get(m)) for m in query.metrics}
-        return Comparison(other, other_values, change, rate, other_rows)
+        return replace(query, period=other if period.kind != "instant" else None), other, other_as_of
+
+
+def _statement_key(sql: str, params: dict[str, object]) -> tuple[object, ...]:
+    return (sql, *sorted(params.items()))
 
 
 def comparison_sql_marker(comparison: Comparison) -> tuple[str, ...]:

@@ -95,6 +95,18 @@ class RelationContext:
                    f"THEN {currency} || ' on ' || CAST({self.local_date(key, time_type)} AS VARCHAR) END")
         return join, rate, missing
 
+    def stored_fx(self, table: str, currency: str, rate: str, ts: str, time_type: str = "timestamp"
+                  ) -> tuple[str, str | None]:
+        """(rate expression, missing-rate expression) for rows that carry their rate.
+
+        ``rate`` is the column filled at write time (storage/derived.py); NULL there
+        means no ``fx_rates`` row on or before the row's local date.
+        """
+        if table not in self.foreign:
+            return "1", None
+        return rate, (f"CASE WHEN {rate} IS NULL THEN {currency} || ' on ' || "
+                      f"CAST({self.local_date(ts, time_type)} AS VARCHAR) END")
+
     def fx_table(self, table: str, alias: str, currency: str, ts: str, time_type: str = "timestamp"
                  ) -> tuple[str, str, str]:
         """(derived table, rate expression, missing-rate expression) replacing ``table``.
@@ -129,7 +141,7 @@ def mrr_movements(ctx: RelationContext) -> str:
     Each span is converted at the rate of its own start date, so exchange-rate moves
     never show up as expansion or contraction.
     """
-    join, rate, missing = ctx.fx("subscription_mrr", "s.currency", "s.valid_from")
+    rate, missing = ctx.stored_fx("subscription_mrr", "s.currency", "s._rate", "s.valid_from")
     s, e = ts_literal(ctx.start), ts_literal(ctx.t)
 
     def at(instant: str) -> str:
@@ -141,7 +153,7 @@ def mrr_movements(ctx: RelationContext) -> str:
   {at(s)} AS mrr_s, {at(e)} AS mrr_e,
   coalesce(bool_or(s.valid_from < {s} AND s.mrr > 0), FALSE) AS had_before,
   max({missing or 'NULL'}) AS _fx_missing
-FROM subscription_mrr AS s{join}
+FROM subscription_mrr AS s
 LEFT JOIN saas_customers AS sc ON sc.customer_id = s.customer_id
 WHERE s.valid_from <= {e}
 GROUP BY s.customer_id) AS m"""

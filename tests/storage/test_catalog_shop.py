@@ -73,6 +73,7 @@ def test_missing_rate_names_currency_and_date(shop_as_of):
     shop = make_engine("shop", Workspace("shop", "USD", "America/Sao_Paulo"))
     shop.warehouse.con.execute("DELETE FROM fx_rates WHERE date = DATE '2025-03-31'")
     shop.warehouse.con.execute("UPDATE fx_rates SET date = DATE '2025-04-01'")
+    shop.warehouse.recompute_rates()  # rates are stored with the rows (storage/derived.py)
     with pytest.raises(MissingFxRateError, match=r"BRL on or before 2025-03-31"):
         run(shop, shop_as_of, "revenue")
 
