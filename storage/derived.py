@@ -4,8 +4,9 @@
   dimensions (country, channel, source, customer). Item-level metrics (units, product
   revenue, margin, stock demand) scan one table filtered by time instead of joining
   millions of items to their orders.
-- ``_first_orders``: each customer's first counted order, for new and returning
-  customers.
+- ``_first_orders``: each customer's first counted order (its time, country, sales
+  channel and source; ties in time go to the lower order id), for new and returning
+  customers: new customers in a period are the rows whose ``first_at`` falls in it.
 
 Both are kept exact by :func:`refresh`, which runs inside the same transaction as every
 write (import, sync, webhook): only the orders and customers a batch touched are
@@ -44,6 +45,24 @@ CREATE = (
     "source VARCHAR)",
     "CREATE TABLE IF NOT EXISTS _first_orders (customer_id VARCHAR, first_at TIMESTAMP)",
 )
+
+
+FIRST_ORDER_COLUMNS = ("customer_id", "first_at", "country", "sales_channel", "source")
+
+
+def first_orders_insert(where: str) -> str:
+    """Inserts the first counted order of the customers matching ``where`` (on orders)."""
+    return (f"INSERT INTO _first_orders ({', '.join(FIRST_ORDER_COLUMNS)}) "
+            "SELECT DISTINCT ON (customer_id) customer_id, created_at, country, sales_channel, "
+            f"source FROM orders WHERE status IN {COUNTED} AND customer_id IS NOT NULL AND ({where}) "
+            "ORDER BY customer_id, created_at, order_id")
+
+
+def add_first_order_dimensions() -> list[str]:
+    """Migration 6: the first order's country, channel and source, refilled for every customer."""
+    return [*(f"ALTER TABLE _first_orders ADD COLUMN IF NOT EXISTS {c} VARCHAR"
+              for c in FIRST_ORDER_COLUMNS[2:]),
+            "DELETE FROM _first_orders", first_orders_insert("TRUE")]
 
 
 def add_rates() -> list[str]:
@@ -181,10 +200,8 @@ def refresh(con: duckdb.DuckDBPyConnection, batches: Iterable[Staged]) -> None:
             "UNION SELECT customer_id FROM _previous_customers")
         con.execute("DELETE FROM _first_orders WHERE customer_id IN "
                     "(SELECT customer_id FROM _touched_customers)")
-        con.execute(
-            "INSERT INTO _first_orders SELECT customer_id, min(created_at) FROM orders "
-            f"WHERE status IN {COUNTED} AND customer_id IN (SELECT customer_id FROM _touched_customers) "
-            "GROUP BY customer_id")
+        con.execute(first_orders_insert(
+            "customer_id IN (SELECT customer_id FROM _touched_customers)"))
         con.execute("DROP TABLE IF EXISTS _touched_customers")
         con.execute("DROP TABLE IF EXISTS _previous_customers")
     con.execute("DROP TABLE IF EXISTS _touched_orders")

@@ -56,10 +56,17 @@ def _v5() -> list[str]:
     return add_row_rates()
 
 
+def _v6() -> list[str]:
+    from storage.derived import add_first_order_dimensions
+
+    return add_first_order_dimensions()
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "normalized tables of data-model.md and the load log", _v1),
     Migration(2, "connector sync cursors, written in the same transaction as their rows", _v2),
     Migration(3, "derived tables _order_lines and _first_orders, kept in step by every write", _v3),
     Migration(4, "workspace settings and the exchange rate of each order line", _v4),
     Migration(5, "the exchange rate of each order and each MRR span", _v5),
+    Migration(6, "the country, channel and source of each customer's first order", _v6),
 )

@@ -122,3 +122,23 @@ def test_no_period_means_the_last_30_days_for_flows(shop, shop_as_of):
 def test_unsupported_breakdown_says_what_works(shop, shop_as_of):
     with pytest.raises(UnsupportedDimensionError, match="can by"):
         run(shop, shop_as_of, "revenue", dimensions=("product",))
+
+
+def test_new_customers_are_split_by_their_first_orders_channel(shop, shop_as_of):
+    # c2 orders on the marketplace (o3) then at the POS (o5), both in March: one new
+    # customer, counted under the channel of the first order only, so rows add up.
+    result = run(shop, shop_as_of, "new_customers", dimensions=("sales_channel",))
+    assert {r["sales_channel"]: r["new_customers"] for r in result.rows} == {
+        "marketplace": 1, "online_store": 1}
+    assert result.value == 2
+
+
+def test_a_distinct_counts_total_is_not_the_sum_of_its_rows(shop, shop_as_of):
+    # Sums' totals are added up from the groups; a distinct count's cannot be: c2 buys
+    # on the marketplace and at the POS, one customer in the total.
+    result = run(shop, shop_as_of, "customers", dimensions=("sales_channel",))
+    assert {r["sales_channel"]: r["customers"] for r in result.rows} == {
+        "online_store": 2, "marketplace": 1, "pos": 1}
+    assert result.value == 3
+    revenue = run(shop, shop_as_of, "revenue", dimensions=("sales_channel",))
+    assert revenue.value == sum(r["revenue"] for r in revenue.rows) == Decimal("240")
