@@ -24,6 +24,7 @@ from storage.catalog.relations import (
     RelationContext,
     sql_string,
     ts_literal,
+    utc_offsets,
 )
 from storage.errors import QueryError
 
@@ -96,7 +97,8 @@ def _time_dimension(defs: CatalogDefs, source: SourceDef, dim: str, ctx: Relatio
     grain = defs.dimensions[dim].grain
     if source.time is None:
         raise QueryError(f"{source.name} has no time column to split by {dim}")
-    local = source.time if source.time_type == "date" else ctx.local(source.time)
+    local = (source.time if source.time_type == "date"
+             else ctx.local_within(source.time, ctx.start, ctx.end))  # rows are in the period
     return f"CAST(date_trunc('{grain}', {local}) AS DATE)"
 
 
@@ -255,6 +257,8 @@ def _cache_key(defs: CatalogDefs, plan: Plan) -> tuple[object, ...]:
     key: tuple[object, ...] = (
         id(defs), plan.metrics, plan.dimensions, filters, plan.metric_filters, plan.order,
         plan.limit, plan.min_count, ctx.timezone, ctx.currency, ctx.foreign, plan.with_totals)
+    if any(defs.dimensions[d].grain for d in plan.dimensions):
+        key += (utc_offsets(ctx.timezone, ctx.start, ctx.end),)  # written into the SQL
     if any(defs.sources[s].relation for s in sources):
         inside = tuple(sorted((d, tuple(specs)) for d, specs in ctx.filters.items()))
         key += (ctx.start, ctx.end, ctx.t, ctx.as_of_day, ctx.period_start_day,
