@@ -41,23 +41,26 @@ QUESTIONS = ("revenue march 2025", "orders march 2025", "aov march 2025",
 
 def serve(data_dir: str, port: int, api_url: str) -> None:
     """The child process: the Slack channel on 127.0.0.1:port until SIGINT."""
-    import uvicorn
-    from starlette.applications import Starlette
+    from bot.cli import gc_paused
 
-    from agents.brain import Brain, BrainResponder
-    from bot.app import App
-    from bot.channels.slack import build
-    from bot.dispatch import Dispatcher
-    from bot.settings import Settings
-    from tests.fakes import slack_api as fs
+    with gc_paused():  # as `tally serve` starts
+        import uvicorn
+        from starlette.applications import Starlette
 
-    settings = Settings(_env_file=None, TALLY_DATA_DIR=data_dir,  # type: ignore[call-arg]
-                        SLACK_BOT_TOKEN=fs.BOT_TOKEN, SLACK_SIGNING_SECRET=fs.SIGNING_SECRET,
-                        SLACK_API_URL=f"{api_url}/api/")
-    app = App(settings)
-    dispatcher = Dispatcher(app, BrainResponder(Brain(app)), rate_limit_per_minute=10_000)
-    channel = build(settings, dispatcher)
-    assert channel is not None
+        from agents.brain import Brain, BrainResponder
+        from bot.app import App
+        from bot.channels.slack import build
+        from bot.dispatch import Dispatcher
+        from bot.settings import Settings
+        from tests.fakes import slack_api as fs
+
+        settings = Settings(_env_file=None, TALLY_DATA_DIR=data_dir,  # type: ignore[call-arg]
+                            SLACK_BOT_TOKEN=fs.BOT_TOKEN, SLACK_SIGNING_SECRET=fs.SIGNING_SECRET,
+                            SLACK_API_URL=f"{api_url}/api/")
+        app = App(settings)
+        dispatcher = Dispatcher(app, BrainResponder(Brain(app)), rate_limit_per_minute=10_000)
+        channel = build(settings, dispatcher)
+        assert channel is not None
     uvicorn.run(Starlette(routes=list(channel.routes())), host="127.0.0.1", port=port,
                 log_level="warning", access_log=False)
     app.close()

@@ -20,7 +20,7 @@ import click
 import sqlalchemy as sa
 
 from bot.app import App
-from bot.cli import console, main, user_errors
+from bot.cli import console, gc_paused, main, user_errors
 from bot.dispatch import bind_chat
 from bot.settings import Settings
 from storage.errors import TallyError
@@ -46,12 +46,13 @@ class BindError(TallyError):
 @user_errors
 def serve() -> None:
     """Run the bot: every chat platform with credentials, the HTTP server, the scheduler."""
-    from bot.http import configure_logging
-    from bot.runtime import build_runtime
+    with gc_paused():  # start-up objects live as long as the process: frozen, never re-scanned
+        from bot.http import configure_logging
+        from bot.runtime import build_runtime
 
-    settings = Settings()
-    configure_logging(settings)
-    runtime = build_runtime(settings)
+        settings = Settings()
+        configure_logging(settings)
+        runtime = build_runtime(settings)
     platforms = ", ".join(c.platform for c in runtime.channels)
     console.print(f"Tally on http://{settings.http_host}:{settings.http_port} "
                   f"(playground at /playground; channels: {platforms}). Ctrl+C stops.")

@@ -111,3 +111,19 @@ def test_connect_binds_chats_and_checks_their_ids(data):
     assert wrong.returncode == 1 and "Traceback" not in wrong.stderr
     missing = tally("connect", "discord", "--workspace", "shop", data=data)
     assert missing.returncode == 2 and "needs a CHAT_ID" in missing.stderr
+
+
+def test_start_up_pauses_the_garbage_collector_and_always_resumes_it():
+    import gc
+
+    from bot.cli import gc_paused
+
+    assert gc.isenabled()
+    frozen = gc.get_freeze_count()
+    with pytest.raises(RuntimeError), gc_paused():
+        assert not gc.isenabled()
+        kept = [[] for _ in range(1000)]  # start-up objects: frozen out of later collections
+        raise RuntimeError("a failing start-up")
+    assert gc.isenabled()
+    assert gc.get_freeze_count() >= frozen + len(kept)
+    gc.unfreeze()
