@@ -391,6 +391,10 @@ def _has_fx_column(source: SourceDef, plan: Plan) -> bool:
 def _outer_conditions(defs: CatalogDefs, plan: Plan, aliases: dict[str, str],
                       first: SourceDef) -> list[str]:
     found: list[str] = []
+    for dim in plan.dimensions:
+        if defs.dimensions[dim].entities_only:
+            refs = [f"{a}.{dim}" for a in aliases.values()]
+            found.append(f"coalesce({', '.join(refs)}) IS NOT NULL")
     if plan.min_count is not None and first.count:
         found.append(f"coalesce({aliases[first.name]}.{first.count}, 0) >= {int(plan.min_count)}")
     for condition in plan.metric_filters:

@@ -76,6 +76,7 @@ class DimensionDef:
     name: str
     label: str
     grain: str | None = None
+    entities_only: bool = False  # rows without a value (guest orders) are no entity: no row
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,7 @@ def parse_definitions(raw: dict[str, Any]) -> CatalogDefs:
         for name, m in raw["metrics"].items()
     }
     dimensions = {
-        name: DimensionDef(name, d["label"], d.get("grain"))
+        name: DimensionDef(name, d["label"], d.get("grain"), bool(d.get("entities_only", False)))
         for name, d in raw["dimensions"].items()
     }
     return CatalogDefs(sources, measures, metrics, dimensions)

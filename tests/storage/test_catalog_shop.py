@@ -142,3 +142,17 @@ def test_a_distinct_counts_total_is_not_the_sum_of_its_rows(shop, shop_as_of):
     assert result.value == 3
     revenue = run(shop, shop_as_of, "revenue", dimensions=("sales_channel",))
     assert revenue.value == sum(r["revenue"] for r in revenue.rows) == Decimal("240")
+
+
+def test_guest_orders_count_in_the_total_but_are_no_customer(shop_as_of, tmp_path):
+    from storage.importer import import_directory
+
+    engine = make_engine("shop", Workspace("shop", "USD", "America/Sao_Paulo"))
+    (tmp_path / "orders.csv").write_text(
+        "order_id,created_at,status,currency,subtotal,discount,shipping,tax,total\n"
+        "guest1,2025-03-05T12:00:00Z,paid,USD,500,0,0,0,500\n", encoding="utf-8")
+    import_directory(engine.warehouse, tmp_path)
+    top = run(engine, shop_as_of, "revenue", dimensions=("customer",),
+              order=Order("revenue", True), limit=2)
+    assert [r["customer"] for r in top.rows] == ["c1", "c2"]  # not the 500 of a guest checkout
+    assert top.value == Decimal("740")  # 240 + the guest order
