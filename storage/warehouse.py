@@ -59,6 +59,10 @@ class Warehouse:
                 "(is `tally serve` running?); stop it or try again in a moment"
             ) from exc
         self.con.execute("SET TimeZone = 'UTC'")
+        # DuckDB's own progress bar writes to stdout: it would break `tally ask --json` (and
+        # JSON Lines) whenever a statement runs long. Tally draws its own, on stderr.
+        self.con.execute("SET enable_progress_bar = false")
+        self.con.execute("SET enable_progress_bar_print = false")
         if not read_only:
             migrate(self.con)
 

@@ -140,3 +140,11 @@ def test_derived_tables_follow_every_write(tmp_path):
     assert statuses == [("cancelled",)]
     assert warehouse.fetch("SELECT customer_id FROM _order_lines WHERE order_id = 'o2' LIMIT 1") == \
         [("c3",)]
+
+
+def test_a_long_statement_prints_nothing_on_stdout(capfd):
+    # DuckDB's progress bar would land in `tally ask --json` output.
+    warehouse = Warehouse(":memory:")
+    warehouse.con.execute("SET progress_bar_time = 0")
+    warehouse.fetch("SELECT count(*) FROM range(20000000) AS t(x) WHERE x % 7 = 1")
+    assert capfd.readouterr().out == ""
