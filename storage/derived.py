@@ -4,6 +4,7 @@
   dimensions (country, channel, source, customer). Item-level metrics (units, product
   revenue, margin, stock demand) scan one table filtered by time instead of joining
   millions of items to their orders.
+- ``_product_days``: counted lines summed per local day and product (storage/rollups.py).
 - ``_first_orders``: each customer's first counted order (its time, country, sales
   channel and source; ties in time go to the lower order id), for new and returning
   customers: new customers in a period are the rows whose ``first_at`` falls in it.
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from storage import rollups
 from storage.loading import Staged
 
 COUNTED = "('paid', 'refunded', 'partially_refunded')"
@@ -141,10 +143,12 @@ def _fill_rates(con: duckdb.DuckDBPyConnection, table: RatedTable) -> None:
 
 
 def recompute_rates(con: duckdb.DuckDBPyConnection) -> None:
-    """Recomputes every stored rate (new fx_rates, or new workspace settings)."""
+    """Recomputes every stored rate (new fx_rates, or new workspace settings), and the
+    daily product rollup whose money and days depend on them."""
     for table in RATED:
         con.execute(f"UPDATE {table.name} SET {table.rate} = NULL")
         _fill_rates(con, table)
+    rollups.rebuild(con, settings(con)[1])
 
 
 def configure(con: duckdb.DuckDBPyConnection, currency: str, timezone: str) -> bool:
@@ -184,13 +188,18 @@ def refresh(con: duckdb.DuckDBPyConnection, batches: Iterable[Staged]) -> None:
         return
     con.execute("CREATE OR REPLACE TEMP TABLE _touched_orders AS SELECT DISTINCT order_id FROM ("
                 + " UNION ALL ".join(order_sources) + ")")
-    con.execute("DELETE FROM _order_lines WHERE order_id IN (SELECT order_id FROM _touched_orders)")
+    timezone = settings(con)[1]
+    touched = "SELECT order_id FROM _touched_orders"
+    rollups.remember_days(con, timezone, touched)  # the days and products the lines leave
+    con.execute(f"DELETE FROM _order_lines WHERE order_id IN ({touched})")
     con.execute(
         f"INSERT INTO _order_lines SELECT {LINE_COLUMNS}, NULL FROM order_items AS i "
         "JOIN orders AS o ON o.order_id = i.order_id "
         "WHERE i.order_id IN (SELECT order_id FROM _touched_orders) ORDER BY o.created_at")
     for table in RATED[:2]:  # the rows just written (a recompute above ran before the lines)
         _fill_rates(con, table)
+    rollups.remember_days(con, timezone, touched)  # ... and the ones they join
+    rollups.refresh_days(con, timezone)
     if "orders" in by_table:
         # A customer's first order can change when any of their orders is added or re-stated.
         con.execute(

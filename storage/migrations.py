@@ -62,6 +62,12 @@ def _v6() -> list[str]:
     return add_first_order_dimensions()
 
 
+def _v7() -> list[str]:
+    from storage.rollups import add_product_days
+
+    return add_product_days()
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "normalized tables of data-model.md and the load log", _v1),
     Migration(2, "connector sync cursors, written in the same transaction as their rows", _v2),
@@ -69,4 +75,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "workspace settings and the exchange rate of each order line", _v4),
     Migration(5, "the exchange rate of each order and each MRR span", _v5),
     Migration(6, "the country, channel and source of each customer's first order", _v6),
+    Migration(7, "the daily product rollup _product_days", _v7),
 )

@@ -102,10 +102,11 @@ def _time_dimension(defs: CatalogDefs, source: SourceDef, dim: str, ctx: Relatio
     return f"CAST(date_trunc('{grain}', {local}) AS DATE)"
 
 
-def _source_query(defs: CatalogDefs, source: SourceDef, measures: list[str], plan: Plan
-                  ) -> exp.Expression:
+def _source_query(defs: CatalogDefs, source: SourceDef, measures: list[str], plan: Plan,
+                  exprs: dict[str, str] | None = None) -> exp.Expression:
     ctx = plan.context
-    fx_rate, fx_missing, join = "1", None, ""
+    fx_rate, fx_missing, join = "1", source.missing, ""
+    exprs = exprs or {name: defs.measures[name].expr for name in measures}
     if source.relation:
         builder, _internal = RELATIONS[source.relation]
         from_sql = builder(ctx)
@@ -137,14 +138,14 @@ def _source_query(defs: CatalogDefs, source: SourceDef, measures: list[str], pla
         dim_exprs.append(expr)
         selects.append(f"{expr} AS {dim}")
     for name in measures:
-        selects.append(f"{_fill(defs.measures[name].expr, fx_rate)} AS {name}")
+        selects.append(f"{_fill(exprs[name], fx_rate)} AS {name}")
     if fx_missing:
         selects.append(f"max({fx_missing}) AS _fx_missing")
     tree = tree.select(*selects, append=False, dialect=DIALECT, copy=False)
     for condition in _conditions(source, plan):
         tree = tree.where(condition, dialect=DIALECT, copy=False)
     totals = bool(plan.dimensions) and plan.with_totals
-    rollup = [_reaggregate(defs.measures[name].expr) for name in measures]
+    rollup = [_reaggregate(exprs[name]) for name in measures]
     if totals and all(rollup):
         tree = tree.group_by(*[exp.Literal.number(i + 1) for i in range(len(plan.dimensions))],
                              copy=False)
@@ -290,14 +291,18 @@ def _compile(defs: CatalogDefs, plan: Plan) -> str:
     if plan.min_count is not None and first.count and first.count not in by_source[first.name]:
         by_source[first.name].append(first.count)
     aliases = {name: f"s{i}" for i, name in enumerate(by_source)}
+    chosen = {name: _rollup_or_source(defs, defs.sources[name], measures, plan)
+              for name, measures in by_source.items()}
     query = exp.select()
     for name, measures in by_source.items():
-        query = query.with_(aliases[name], as_=_source_query(defs, defs.sources[name], measures, plan),
+        source, exprs = chosen[name]
+        query = query.with_(aliases[name], as_=_source_query(defs, source, measures, plan, exprs),
                             copy=False)
     totals = plan.with_totals and bool(plan.dimensions)
     total = "coalesce(" + ", ".join(f"{a}._total" for a in aliases.values()) + ")"
     query = _join_sources(query, list(aliases.values()), plan.dimensions, totals)
-    query = query.select(*_outer_columns(defs, plan, aliases, by_source), dialect=DIALECT, copy=False)
+    query = query.select(*_outer_columns(defs, plan, aliases, {n: c[0] for n, c in chosen.items()}),
+                         dialect=DIALECT, copy=False)
     if totals:
         query = query.select(f"{total} AS _total", dialect=DIALECT, copy=False)
     for condition in _outer_conditions(defs, plan, aliases, first):
@@ -321,6 +326,18 @@ def _compile(defs: CatalogDefs, plan: Plan) -> str:
         if plan.limit:
             query = query.limit(plan.limit, copy=False)
     return query.sql(dialect=DIALECT)
+
+
+def _rollup_or_source(defs: CatalogDefs, source: SourceDef, measures: list[str], plan: Plan
+                      ) -> tuple[SourceDef, dict[str, str] | None]:
+    """The source's rollup when the plan fits it (see Rollup), else the source itself."""
+    rollup = source.rollup
+    if rollup is None or plan.min_count is not None or not set(measures) <= set(rollup.exprs):
+        return source, None
+    dims = rollup.source.dimensions
+    fits = (all(d in dims or defs.dimensions[d].grain for d in plan.dimensions)
+            and all(d in dims for d in plan.filters if d in source.dimensions))
+    return (rollup.source, rollup.exprs) if fits else (source, None)
 
 
 def _join_sources(query: exp.Select, aliases: list[str], dims: tuple[str, ...],
@@ -362,7 +379,7 @@ def metric_expression(defs: CatalogDefs, metric: str, aliases: dict[str, str]) -
 
 
 def _outer_columns(defs: CatalogDefs, plan: Plan, aliases: dict[str, str],
-                   by_source: dict[str, list[str]]) -> list[exp.Expression | str]:
+                   sources: dict[str, SourceDef]) -> list[exp.Expression | str]:
     columns: list[exp.Expression | str] = []
     for dim in plan.dimensions:
         refs = [f"{a}.{dim}" for a in aliases.values()]
@@ -370,8 +387,8 @@ def _outer_columns(defs: CatalogDefs, plan: Plan, aliases: dict[str, str],
                        f"AS {dim}")
     for metric in plan.metrics:
         columns.append(exp.alias_(metric_expression(defs, metric, aliases), metric))
-    missing = [f"{aliases[name]}._fx_missing" for name in by_source
-               if _has_fx_column(defs.sources[name], plan)]
+    missing = [f"{aliases[name]}._fx_missing" for name, source in sources.items()
+               if _has_fx_column(source, plan)]
     if missing:
         columns.append(f"coalesce({', '.join(missing)}) AS _fx_missing" if len(missing) > 1
                        else f"{missing[0]} AS _fx_missing")
@@ -380,6 +397,8 @@ def _outer_columns(defs: CatalogDefs, plan: Plan, aliases: dict[str, str],
 
 def _has_fx_column(source: SourceDef, plan: Plan) -> bool:
     ctx = plan.context
+    if source.missing:
+        return True
     if source.relation:
         return source.relation == "mrr_movements" and "subscription_mrr" in ctx.foreign
     if not source.currency or not source.from_sql:

@@ -54,6 +54,22 @@ class SourceDef:
     dimensions: dict[str, str]
     measures: tuple[str, ...]
     count: str | None
+    missing: str | None = None  # a column of stored missing-rate labels ("BRL on 2025-03-31")
+    rollup: Rollup | None = None
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """A pre-aggregated twin of a source, read instead when a query fits it.
+
+    ``source`` says where the rollup's rows are (its FROM, date column and dimensions);
+    ``exprs`` computes the twin's measures, by the same names, from the rolled-up
+    columns. A query fits when the rollup has every measure it asks for, every dimension
+    it breaks down by (time grains included) and every filter the source would apply.
+    """
+
+    source: SourceDef
+    exprs: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -125,8 +141,22 @@ def _source(name: str, raw: dict[str, Any]) -> tuple[SourceDef, list[MeasureDef]
         dimensions={k: str(v) for k, v in raw.get("dimensions", {}).items()},
         measures=tuple(m.name for m in measures),
         count=raw.get("count"),
+        rollup=_rollup(name, raw["rollup"], {m.name for m in measures}) if "rollup" in raw else None,
     )
     return source, measures
+
+
+def _rollup(name: str, raw: dict[str, Any], measures: set[str]) -> Rollup:
+    exprs = {str(k): str(v) for k, v in raw["measures"].items()}
+    unknown = sorted(set(exprs) - measures)
+    if unknown:
+        raise ValueError(f"the rollup of {name} defines measures its source has not: {unknown}")
+    source = SourceDef(
+        name=f"{name}.rollup", kind="flow", from_sql=raw["from"], relation=None, where=None,
+        time=raw["time"], time_type=raw.get("time_type", "date"), currency=None, rate=None,
+        fx_time=None, dimensions={k: str(v) for k, v in raw.get("dimensions", {}).items()},
+        measures=tuple(exprs), count=None, missing=raw.get("missing"))
+    return Rollup(source, exprs)
 
 
 def _measure_names(expr: str, measures: dict[str, MeasureDef]) -> tuple[str, ...]:

@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from storage.catalog.periods import local_midnight
-
 COUNTED = "('paid', 'refunded', 'partially_refunded')"
 
 
@@ -220,12 +218,10 @@ WHERE s.valid_from <= {e}
 GROUP BY s.customer_id) AS m"""
 
 
-def _units_by_product_day(ctx: RelationContext, start: datetime, end: datetime) -> str:
-    day = f"CAST({ctx.local_within('o.created_at', start, end)} AS DATE)"
-    return (f"SELECT o.product_id, {day} AS day, sum(o.quantity) AS units "
-            f"FROM _order_lines AS o "
-            f"WHERE o.status IN {COUNTED} AND o.created_at >= {ts_literal(start)} "
-            f"AND o.created_at < {ts_literal(end)} GROUP BY ALL")
+def _units_by_product_day(first: date, last: date) -> str:
+    """Units sold per product and local day in ``[first, last)`` (storage/rollups.py)."""
+    return (f"SELECT product_id, day, units FROM _product_days "
+            f"WHERE day >= {date_literal(first)} AND day < {date_literal(last)}")
 
 
 def stock(ctx: RelationContext) -> str:
@@ -237,10 +233,7 @@ def stock(ctx: RelationContext) -> str:
     deviation of daily demand × √lead time (sample standard deviation);
     reorder point = mean demand × lead time + safety stock.
     """
-    tz = ZoneInfo(ctx.timezone)
     first = ctx.as_of_day - timedelta(days=28)
-    start = local_midnight(first, tz).replace(tzinfo=None)
-    end = local_midnight(ctx.as_of_day, tz).replace(tzinfo=None)
     t = ts_literal(ctx.t)
     location = ("lv.location_id IN (SELECT location_id FROM locations WHERE "
                 f"{ctx.predicate('location', 'name')} OR {ctx.predicate('location', 'location_id')})"
@@ -253,7 +246,7 @@ onhand AS (
 days AS (
   SELECT CAST(range AS DATE) AS day
   FROM range({date_literal(first)}, {date_literal(ctx.as_of_day)}, INTERVAL 1 DAY)),
-sold AS ({_units_by_product_day(ctx, start, end)}),
+sold AS ({_units_by_product_day(first, ctx.as_of_day)}),
 demand AS (
   SELECT oh.product_id, avg(coalesce(sold.units, 0)) AS avg_daily_units,
     coalesce(stddev_samp(coalesce(sold.units, 0)), 0) AS sd
