@@ -129,7 +129,7 @@ def _breakdown_text(result: Result, defs: CatalogDefs, currency: str, intent: st
     table = TableData(
         columns=tuple(defs.dimensions[d].label for d in dims)
         + tuple(defs.metrics[m].label for m in query.metrics)
-        + ((f"vs {result.comparison.period.plain()}",) if changes else ()),
+        + ((f"vs {result.comparison.period.plain()}",) if changes and result.comparison else ()),
         rows=tuple(
             tuple(_cell(row.get(d)) for d in dims)
             + tuple(_display(defs, m, row.get(m), currency) for m in query.metrics)

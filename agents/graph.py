@@ -19,6 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, TypedDict
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.graph import END, START, StateGraph
 
@@ -93,10 +94,10 @@ class TallyGraph:
             as_of: AsOf | None = None, user_name: str | None = None) -> Reply:
         """Answers one message of a conversation (raises WorkspaceError for an unknown workspace)."""
         self.app.engine(workspace)
-        config = {"configurable": {"thread_id": f"{workspace}|{conversation}"}}
-        state = {"question": text, "workspace": workspace, "user_name": user_name,
-                 "as_of": as_of.day.isoformat() if as_of else None}
-        result = self.graph.invoke(state, config, durability="exit")  # type: ignore[arg-type]
+        config: RunnableConfig = {"configurable": {"thread_id": f"{workspace}|{conversation}"}}
+        state: GraphState = {"question": text, "workspace": workspace, "user_name": user_name,
+                             "as_of": as_of.day.isoformat() if as_of else None}
+        result = self.graph.invoke(state, config, durability="exit")
         return reply_from_dict(result["reply"])
 
     async def respond(self, *, workspace: str, conversation: str, text: str,
@@ -121,8 +122,10 @@ class TallyGraph:
         text = state["question"]
         turns = [t for t in state.get("turns", []) if t.get("query")]
         last = turns[-1] if turns else None
-        last_query = query_from_dict(last["query"]) if last and last.get("query") else None
+        last_query_dict = last.get("query") if last else None
+        last_query = query_from_dict(last_query_dict) if last_query_dict else None
         followup = resolve_followup(text, last_query, last.get("intent", "metric") if last else "", ctx)
+        plan: dict[str, Any]
         if followup is not None:
             plan = {"kind": followup.kind, "query": query_to_dict(followup.query),
                     "intent": followup.intent, "understood": list(followup.understood)}

@@ -232,9 +232,9 @@ def _check_duplicates(con: duckdb.DuckDBPyConnection, table: Table, source: RawS
         f"HAVING count(*) > 1 ORDER BY min(_line) LIMIT 1"
     ).fetchall()
     if dup:
-        dup = dup[0]
-        key_text = ", ".join(f"{k}={v!r}" for k, v in zip(table.key, dup, strict=False))
-        first, second = dup[len(table.key)], dup[len(table.key) + 1]
+        row = dup[0]
+        key_text = ", ".join(f"{k}={v!r}" for k, v in zip(table.key, row, strict=False))
+        first, second = row[len(table.key)], row[len(table.key) + 1]
         raise ImportError_(
             f"{source.label}: duplicate key {key_text} on {_where(source, first)} and "
             f"{_where(source, second)}; each row's key must be unique within the file"

@@ -113,7 +113,8 @@ def _insights(engine: Engine, as_of: AsOf, day: date, series: DailySeries,
               keys: list[KeyMetric]) -> list[Insight]:
     have = verticals(engine)
     by_metric = {k.metric: k for k in keys}
-    movements = {m: by_metric[m].yesterday for m in ("new_mrr", "churned_mrr") if m in by_metric}
+    movements: dict[str, float | None] = {
+        m: by_metric[m].yesterday for m in ("new_mrr", "churned_mrr") if m in by_metric}
     anomalies = detect_anomalies(engine, as_of, day, series=series, movement_values=movements)
     found = anomaly_insights(anomalies)
     flagged = {a.metric for a in anomalies}

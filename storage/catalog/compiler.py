@@ -190,7 +190,9 @@ def _with_total_row(grouped: exp.Select, dims: tuple[str, ...], totals: list[str
     sql = (f"WITH _groups AS MATERIALIZED ({grouped.sql(dialect=DIALECT)}) "
            f"SELECT *, FALSE AS _total FROM _groups "
            f"UNION ALL SELECT {nulls}, {', '.join(totals)}, TRUE AS _total FROM _groups")
-    return sqlglot.parse_one(sql, read=DIALECT)
+    tree = sqlglot.parse_one(sql, read=DIALECT)
+    assert isinstance(tree, exp.Expression)
+    return tree
 
 
 def _drop_unused_left_joins(tree: exp.Select) -> None:
@@ -361,7 +363,7 @@ def _measure_ref(defs: CatalogDefs, aliases: dict[str, str], name: str) -> exp.E
     measure = defs.measures[name]
     column = exp.column(name, table=aliases[measure.source])
     if measure.empty_zero:
-        return exp.func("coalesce", column, exp.Literal.number(0))
+        return exp.Coalesce(this=column, expressions=[exp.Literal.number(0)])
     return column
 
 
@@ -386,7 +388,9 @@ def _outer_columns(defs: CatalogDefs, plan: Plan, aliases: dict[str, str],
         columns.append(f"{'coalesce(' + ', '.join(refs) + ')' if len(refs) > 1 else refs[0]} "
                        f"AS {dim}")
     for metric in plan.metrics:
-        columns.append(exp.alias_(metric_expression(defs, metric, aliases), metric))
+        column = exp.alias_(metric_expression(defs, metric, aliases), metric)
+        assert isinstance(column, exp.Expression)
+        columns.append(column)
     missing = [f"{aliases[name]}._fx_missing" for name, source in sources.items()
                if _has_fx_column(source, plan)]
     if missing:

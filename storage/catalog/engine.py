@@ -201,11 +201,11 @@ class Engine:
                   ) -> tuple[dict[str, Value], list[dict[str, Any]], tuple[str, ...]]:
         if query.dimensions and not self._needs_buckets(query):
             plan = replace(self._plan(query, period, as_of), with_totals=True)
-            found, sql = self._execute(plan)
+            found, statement = self._execute(plan)
             total = next((r for r in found if r.get("_total")), {})
-            rows = [{k: v for k, v in r.items() if k != "_total"} for r in found if not r.get("_total")]
-            rows = rows[:query.limit] if query.limit else rows
-            return {m: total.get(m) for m in query.metrics}, rows, (sql,)
+            listed = [{k: v for k, v in r.items() if k != "_total"} for r in found if not r.get("_total")]
+            listed = listed[:query.limit] if query.limit else listed
+            return {m: total.get(m) for m in query.metrics}, listed, (statement,)
         totals_query = replace(query, dimensions=(), order=None, limit=None)
         values, sql = self._totals(totals_query, period, as_of)
         rows: list[dict[str, Any]] = []
