@@ -156,3 +156,16 @@ def test_guest_orders_count_in_the_total_but_are_no_customer(shop_as_of, tmp_pat
               order=Order("revenue", True), limit=2)
     assert [r["customer"] for r in top.rows] == ["c1", "c2"]  # not the 500 of a guest checkout
     assert top.value == Decimal("740")  # 240 + the guest order
+
+
+def test_a_first_order_without_a_country_keeps_the_new_customer_without_one(shop_as_of, tmp_path):
+    from storage.importer import import_directory
+
+    engine = make_engine("shop", Workspace("shop", "USD", "America/Sao_Paulo"))
+    (tmp_path / "orders.csv").write_text(
+        "order_id,customer_id,created_at,status,currency,subtotal,discount,shipping,tax,total,country\n"
+        "n1,c9,2025-03-05T12:00:00Z,paid,USD,5,0,0,0,5,\n"      # c9's first order: no country
+        "n2,c9,2025-03-06T12:00:00Z,paid,USD,5,0,0,0,5,US\n", encoding="utf-8")
+    import_directory(engine.warehouse, tmp_path)
+    result = run(engine, shop_as_of, "new_customers", dimensions=("country",))
+    assert {r["country"]: r["new_customers"] for r in result.rows} == {"US": 1, "MX": 1, None: 1}
