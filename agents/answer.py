@@ -13,7 +13,7 @@ from typing import Any
 from bot.reply import Reply, TableData, json_number
 from storage.catalog import Result
 from storage.catalog.definitions import CatalogDefs
-from storage.catalog.display import format_change, format_value
+from storage.catalog.display import ADDITIVE_FORMATS, format_change, format_value
 from storage.catalog.model import Filter, Value
 from storage.catalog.periods import Period
 
@@ -162,7 +162,7 @@ def _breakdown_text(result: Result, defs: CatalogDefs, currency: str, intent: st
         text = f"Leaderboard {when}" + (f", bettors with at least {minimum} {bets}" if minimum
                                         else "") + ":"
     elif not defs.dimensions[dims[0]].grain and len(result.rows) > 1 and \
-            defs.metrics[first].format in ("money", "count", "units") and \
+            defs.metrics[first].format in ADDITIVE_FORMATS and \
             (not query.order or query.order.descending):
         top = result.rows[0]
         text += f" {_cell(top.get(dims[0]))} leads with {_display(defs, first, top.get(first), currency)}."

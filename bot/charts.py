@@ -24,14 +24,14 @@ from typing import Any
 from bot.channels.base import Responder
 from bot.reply import Reply
 from storage.catalog.definitions import load_definitions
-from storage.catalog.display import SYMBOLS, format_value
+from storage.catalog.display import ADDITIVE_FORMATS, SYMBOLS, format_value
 
 logger = logging.getLogger(__name__)
 
 TIME_GRAINS = ("day", "week", "month")
 MAX_BARS = 15
 MAX_SERIES = 8
-NUMERIC_FORMATS = ("money", "count", "units", "rate", "ratio", "days", "odds", "number")
+NUMERIC_FORMATS = (*ADDITIVE_FORMATS, "rate", "ratio", "days", "odds", "number")
 CHART_NAME_LENGTH = 24  # hex characters of the data's hash
 _COLORS = ("#2563eb", "#16a34a", "#ea580c", "#9333ea", "#0891b2", "#dc2626", "#ca8a04", "#4b5563")
 
@@ -208,6 +208,8 @@ def _axis_label(plot: _Plot) -> str:
         return f"{plot.label} ({plot.currency})"
     if plot.fmt == "rate":
         return f"{plot.label} (%)"
+    if plot.fmt in ("bet_units", "bet_profit"):
+        return f"{plot.label} (units)"
     return plot.label
 
 

@@ -54,8 +54,7 @@ def units(value: Value, signed: bool = True) -> str:
     """``+2.50u`` (profit) or ``14.00u`` (staked): units to 2 decimals."""
     if value is None:
         return "n/a"
-    text = format_value(value, "units", "")
-    return f"{'+' if signed and float(value) > 0 else ''}{text}u"
+    return format_value(value, "bet_profit" if signed else "bet_units", "")
 
 
 def show(result: Result, metric: str, row: dict[str, Any] | None = None) -> str:

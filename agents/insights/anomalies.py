@@ -26,7 +26,7 @@ from typing import Any
 
 from agents.insights.drivers import Driver, describe_driver, find_drivers
 from storage.catalog import AsOf, Engine, Query
-from storage.catalog.display import format_value
+from storage.catalog.display import ADDITIVE_FORMATS, format_value
 from storage.catalog.periods import Period
 
 HISTORY_WEEKS = 8
@@ -146,7 +146,7 @@ def load_series(engine: Engine, as_of: AsOf, day: date, metrics: Sequence[str],
         period = Period(day - timedelta(days=days_back), day + timedelta(days=1), "range")
         result = engine.run(Query(flows, period, ("day",)), as_of)
         for metric in flows:
-            additive = engine.defs.metrics[metric].format in ("money", "count", "units")
+            additive = engine.defs.metrics[metric].format in ADDITIVE_FORMATS
             for offset in range(days_back + 1):  # a day with no rows is 0 for sums, unknown for ratios
                 values[metric][period.start + timedelta(days=offset)] = 0.0 if additive else None
         for row in result.rows:

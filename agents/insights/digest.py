@@ -40,14 +40,13 @@ from agents.insights.score import (
 )
 from bot.reply import Reply, TableData
 from storage.catalog import AsOf, Engine, Query
-from storage.catalog.display import format_value
+from storage.catalog.display import ADDITIVE_FORMATS, format_value
 from storage.catalog.periods import Period
 
 KEY_METRICS = {"shop": ("revenue", "orders", "aov"), "saas": ("mrr", "new_mrr", "churned_mrr"),
                "ads": ("ad_spend", "roas"), "betting": ("bets", "profit_units")}
 AVERAGE_DAYS = 28
 CHART_DAYS = 28
-ADDITIVE = ("money", "count", "units")
 
 
 @dataclass(frozen=True)
@@ -167,7 +166,7 @@ def build_digest(engine: Engine, as_of: AsOf, *, only_when_notable: bool = False
 def _is_sum(engine: Engine, metric: str) -> bool:
     """A sum or count (averaged per day), not a ratio such as AOV or ROAS."""
     definition = engine.defs.metrics[metric]
-    return definition.format in ADDITIVE and "/" not in definition.expr
+    return definition.format in ADDITIVE_FORMATS and "/" not in definition.expr
 
 
 def _is_flow(engine: Engine, metric: str) -> bool:

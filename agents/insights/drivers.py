@@ -13,12 +13,11 @@ from decimal import Decimal
 from typing import Any
 
 from storage.catalog import AsOf, Engine, Query, Result
-from storage.catalog.display import format_change, format_value
+from storage.catalog.display import ADDITIVE_FORMATS, format_change, format_value
 
 # Dimensions worth explaining with, most telling first; time grains and ids are not causes.
 CANDIDATES = ("country", "sales_channel", "source", "channel", "campaign", "category", "product",
               "plan", "segment", "medium", "sport", "league", "market", "bettor")
-ADDITIVE = ("money", "count", "units")
 
 
 @dataclass(frozen=True)
@@ -57,7 +56,7 @@ def find_drivers(engine: Engine, query: Query, as_of: AsOf, limit: int = 3,
     total = engine.run(base, as_of)
     cmp = total.comparison
     total_change = _number(cmp.change.get(metric)) if cmp else 0.0
-    additive = engine.defs.metrics[metric].format in ADDITIVE
+    additive = engine.defs.metrics[metric].format in ADDITIVE_FORMATS
     filtered = {f.dimension for f in query.filters if len(f.values) == 1 and not f.exclude}
     allowed = set(engine.defs.dimensions_of(metric))
     dims = [d for d in CANDIDATES if d in allowed and d not in filtered][:max_dimensions]

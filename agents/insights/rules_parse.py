@@ -316,7 +316,7 @@ def _prefer(candidates: list[MetricEntry], defs: CatalogDefs,
 
 def _refuse_leftovers(reading: _Reading, fmt: str) -> None:
     allowed = FILLER | _RULE_FILLER | ({"days", "day"} if fmt == "days" else set()) | (
-        {"units", "unit"} if fmt == "units" else set())
+        {"units", "unit", "u"} if fmt in ("units", "bet_units", "bet_profit") else set())
     unknown = [w for w in _words(reading.rest) if w not in allowed]
     if unknown:
         raise RuleParseError(f"I don't know what {' '.join(repr(w) for w in unknown)} means here",

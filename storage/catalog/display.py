@@ -1,7 +1,8 @@
 """Display rules of metrics.md: compute in full precision, round only for display.
 
 Money to 2 decimals with the currency symbol or code, rates and percentages to
-1 decimal, units to 2 decimals.
+1 decimal, units to 2 decimals. Betting units read as bettors write them: ``14.00u``
+staked, ``+2.50u`` profit.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from decimal import Decimal
 
 from storage.catalog.model import Value
 
+# Formats of sums and counts: a total is the sum of its parts, a daily average means something.
+ADDITIVE_FORMATS = ("money", "count", "units", "bet_units", "bet_profit")
 SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "BRL": "R$", "JPY": "¥", "INR": "₹",
            "CAD": "CA$", "AUD": "A$", "MXN": "MX$"}
 
@@ -49,6 +52,10 @@ def format_value(value: Value, fmt: str, currency: str) -> str:
         return f"{number:.2f}"
     if fmt == "units":
         return f"{number:,.2f}"
+    if fmt == "bet_units":
+        return f"{number:,.2f}u"
+    if fmt == "bet_profit":
+        return f"{'+' if number > 0 else ''}{number:,.2f}u"
     return f"{number:,.2f}"
 
 
@@ -59,6 +66,7 @@ def format_change(change: Value, rate: float | None, fmt: str, currency: str) ->
     number = float(change)  # type: ignore[arg-type]
     sign = "+" if number > 0 else ""
     absolute = (f"{sign}{number * 100:.1f} pts" if fmt == "rate"
+                else format_value(change, fmt, currency) if fmt == "bet_profit"  # signs itself
                 else sign + format_value(change, fmt, currency))
     relative = "new" if rate is None else f"{'+' if rate > 0 else ''}{rate * 100:.1f}%"
     return f"{absolute} ({relative})"

@@ -33,7 +33,7 @@ def graph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TallyGraph]:
     ("who's the top capper this month?", None, "Sharpie had the highest profit this month"),
     ("my ROI on NBA", "Sharpie", "Sharpie's ROI (league NBA)"),
     ("Sharpie's record last week", None, "was 2-0-2"),
-    ("profit by sport this year", None, "football leads with 3.10"),
+    ("profit by sport this year", None, "+6.80u in total. football leads with +3.10u"),
     ("what's my CLV", "Sharpie", "Sharpie's CLV"),
     ("how many pending bets", None, "Pending bets are 2"),
     ("my pending bets", "LockSmith", "LockSmith's pending bets are 1"),
