@@ -9,7 +9,6 @@ import contextlib
 import functools
 import gc
 import importlib
-import logging
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,6 +20,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from bot.app import App
+from bot.logs import configure_cli_logging
 from bot.settings import Settings
 from storage.catalog.definitions import load_definitions
 from storage.errors import TallyError
@@ -66,8 +66,7 @@ def gc_paused() -> Iterator[None]:
 
 def make_app() -> App:
     settings = Settings()
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_cli_logging(settings)
     return App(settings)
 
 

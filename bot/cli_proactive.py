@@ -24,8 +24,10 @@ import click
 from rich.table import Table
 
 from bot.app import App
-from bot.channels.base import PLATFORMS, ConversationRef
-from bot.cli import console, main, make_app, user_errors
+from bot.channels.base import PLATFORMS, Channel, ConversationRef
+from bot.cli import console, err_console, main, make_app, user_errors
+from bot.dispatch import Dispatcher
+from bot.logs import SecretMask, secret_values
 from bot.reply import Reply
 from bot.subscriptions import KINDS, SubscriptionError, SubscriptionStore, describe_schedule, parse_request
 from storage.catalog import AsOf
@@ -62,14 +64,36 @@ def digest_command(workspace_name: str | None, as_of: Any, send: bool) -> None:
         sys.exit(1)
 
 
+async def _open_channels(app: App, dispatcher: Dispatcher) -> list[Channel]:
+    """The configured platforms, ready to send; one that cannot connect is left out.
+
+    Its chats then get "failed" (recorded), and the others are delivered all the same.
+    """
+    from bot.runtime import CHANNEL_BUILDERS, load_channels
+
+    mask = SecretMask(secret_values(app.settings))
+    opened = []
+    for channel in load_channels(app.settings, dispatcher, CHANNEL_BUILDERS):
+        try:
+            await channel.open_outbound()
+        except Exception as exc:  # a revoked token: this platform only
+            err_console.print(f"{channel.platform}: could not connect ({mask(str(exc))}); "
+                              "its chats get nothing this time", highlight=False)
+            with contextlib.suppress(Exception):
+                await channel.stop()
+            continue
+        opened.append(channel)
+    return opened
+
+
 async def _digest(app: App, workspace: str, as_of: AsOf, send: bool) -> bool:
     """Prints (or sends) the digest; True when some delivery failed."""
-    from bot.runtime import CHANNEL_BUILDERS, RuntimeDispatcher, charts_dir, load_channels
+    from bot.runtime import RuntimeDispatcher, charts_dir
     from bot.scheduler import ProactiveScheduler
     from bot.subscriptions import Subscription
 
     dispatcher = RuntimeDispatcher(app, _NoAnswers())
-    channels = load_channels(app.settings, dispatcher, CHANNEL_BUILDERS) if send else []
+    channels = await _open_channels(app, dispatcher) if send else []
     proactive = ProactiveScheduler(app, channels, charts_dir=charts_dir(app.settings))
     try:
         if not send:

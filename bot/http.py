@@ -24,7 +24,6 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import SecretStr
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -34,6 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.app import App
 from bot.channels.base import PLATFORMS, Channel
 from bot.dispatch import Dispatcher
+from bot.logs import SecretMask, secret_values
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -157,8 +157,7 @@ class KeyValueFormatter(logging.Formatter):
 
     def __init__(self, secrets: Sequence[str] = ()) -> None:
         super().__init__()
-        # Longest first, so a secret that contains another is masked whole.
-        self.secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
+        self.mask = SecretMask(secrets)
 
     def format(self, record: logging.LogRecord) -> str:
         fields: dict[str, Any] = {
@@ -175,25 +174,13 @@ class KeyValueFormatter(logging.Formatter):
         line = " ".join(f"{key}={_quote(str(value))}" for key, value in fields.items())
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
-        for secret in self.secrets:
-            line = line.replace(secret, "***")
-        return line
+        return self.mask(line)
 
 
 def _quote(value: str) -> str:
     if value and not any(c in value for c in ' "=\n\t'):
         return value
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-
-
-def secret_values(settings: Settings) -> list[str]:
-    """The plain values of every secret setting that is set (what logs must never show)."""
-    values = []
-    for name in type(settings).model_fields:
-        value = getattr(settings, name)
-        if isinstance(value, SecretStr) and value.get_secret_value():
-            values.append(value.get_secret_value())
-    return values
 
 
 def configure_logging(settings: Settings) -> None:

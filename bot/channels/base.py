@@ -90,6 +90,13 @@ class Channel(Protocol):
     async def stop(self) -> None:
         """Stops receiving, finishing the answers in flight."""
 
+    async def open_outbound(self) -> None:
+        """Readies :meth:`send` without receiving (one-shot sends: ``tally digest --send``).
+
+        What :meth:`start` does to reach the platform's API (log in, open clients), without
+        listening for messages; :meth:`stop` closes it again.
+        """
+
     async def send(self, ref: ConversationRef, reply: Reply) -> SendResult:
         """Posts a reply (proactive messages: digests, alerts) in the platform's format."""
 

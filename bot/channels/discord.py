@@ -102,6 +102,8 @@ class TallyClient(discord.Client):
         The betting commands are added here, not at construction: the runtime registers
         their handlers on the dispatcher after the channels are built.
         """
+        if self.tally.outbound_only:
+            return
         self.add_dynamic_items(FeedbackButton)
         if "bet" in self.tally.dispatcher.commands and self.tree.get_command("bet") is None:
             register_betting_commands(self.tree, self.tally)
@@ -131,6 +133,7 @@ class DiscordChannel:
         self.dispatcher = dispatcher
         self.admin_role = admin_role
         self._token = token
+        self.outbound_only = False  # logged in to send only (open_outbound)
         self._gateway: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._guild_lock = threading.Lock()
@@ -141,6 +144,15 @@ class DiscordChannel:
         """Logs in (REST: identity, commands sync) and connects to the gateway."""
         await self.client.login(self._token)
         self._gateway = asyncio.create_task(self.client.connect(reconnect=True))
+
+    async def open_outbound(self) -> None:
+        """Logs in to the REST API only: no gateway, and no slash-command sync.
+
+        A daily ``tally digest --send`` must not re-sync commands every time (Discord rate
+        limits that); ``tally serve`` syncs them once per login.
+        """
+        self.outbound_only = True
+        await self.client.login(self._token)
 
     async def stop(self) -> None:
         """Waits for the answers in flight, then closes the gateway connection."""

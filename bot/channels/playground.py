@@ -70,6 +70,9 @@ class PlaygroundChannel:
     async def start(self) -> None:
         """Nothing to connect: the playground lives on the shared HTTP app."""
 
+    async def open_outbound(self) -> None:
+        """Nothing to open: proactive messages wait in the outbox."""
+
     async def stop(self) -> None:
         """Nothing to close: in-flight requests are finished by the HTTP server."""
 

@@ -102,6 +102,9 @@ class SlackChannel:
             await self._socket.connect_async()
             logger.info("slack: connected over Socket Mode")
 
+    async def open_outbound(self) -> None:
+        """Nothing to open: the Web API client is ready once built."""
+
     async def stop(self) -> None:
         """Closes Socket Mode and waits for the answers in flight."""
         if self._socket is not None:

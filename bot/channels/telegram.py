@@ -160,6 +160,10 @@ class TelegramChannel:
         logger.info("telegram: running as @%s (%s)", self.me.username,
                     "webhook" if self.webhook_url else "polling")
 
+    async def open_outbound(self) -> None:
+        """Initializes the bot (``getMe``, HTTP connections) without polling or a webhook."""
+        await self.application.initialize()
+
     async def stop(self) -> None:
         """Stops fetching updates, finishes the ones in flight, and closes the connections."""
         updater = self.application.updater

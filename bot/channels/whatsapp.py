@@ -145,6 +145,9 @@ class WhatsAppChannel:
         """Nothing to connect: Meta calls the webhook."""
         logger.info("whatsapp: receiving webhooks on %s", WEBHOOK_PATH)
 
+    async def open_outbound(self) -> None:
+        """Nothing to open: the Graph API sender is ready once built."""
+
     async def stop(self) -> None:
         """Finishes the answers in flight and closes the HTTP client."""
         await self.drain()

@@ -11,7 +11,8 @@ import pytest_asyncio
 from pydantic import SecretStr
 
 from bot.app import App
-from bot.http import KeyValueFormatter, log_context, secret_values
+from bot.http import KeyValueFormatter, log_context
+from bot.logs import secret_values
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from storage.importer import import_directory

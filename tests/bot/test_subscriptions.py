@@ -196,3 +196,43 @@ async def test_the_digest_goes_to_every_platform_with_its_chart(app, fakes, tmp_
     [message] = fakes["discord"].of("message")
     assert message.files == {"chart.png": png}
     assert "March 2025" in message.payload["embeds"][0]["title"] + message.payload["embeds"][0]["description"]
+
+
+def test_cli_digest_send_reaches_discord_and_whatsapp(cli_data, monkeypatch, fakes):
+    urls = fakes["urls"]
+    for name, value in {"DISCORD_BOT_TOKEN": fd.TOKEN, "DISCORD_API_URL": urls["discord"],
+                        "WHATSAPP_TOKEN": fw.TOKEN, "WHATSAPP_PHONE_NUMBER_ID": fw.PHONE_NUMBER_ID,
+                        "WHATSAPP_APP_SECRET": fw.APP_SECRET, "WHATSAPP_VERIFY_TOKEN": fw.VERIFY_TOKEN,
+                        "WHATSAPP_API_URL": f"{urls['whatsapp']}/{fw.VERSION}"}.items():
+        monkeypatch.setenv(name, value)
+    runner = CliRunner()
+    for platform, chat, extra in (("discord", fd.CHANNEL, ["--space", fd.GUILD]),
+                                  ("whatsapp", "+5511900000042", [])):
+        made = runner.invoke(main, ["subscribe", platform, chat, "--workspace", "shop", *extra])
+        assert made.exit_code == 0, made.output
+    monkeypatch.setitem(REPORTS, "digest", lambda engine, as_of, s: Reply(f"CLI digest of {as_of.day}"))
+    sent = runner.invoke(main, ["digest", "--workspace", "shop", "--as-of", "2025-04-11", "--send"])
+    assert sent.exit_code == 0, sent.output
+    assert f"discord {fd.CHANNEL}: sent" in sent.output and "whatsapp +5511900000042: sent" in sent.output
+    assert any("CLI digest of 2025-04-11" in str(m.payload) for m in fakes["discord"].of("message"))
+    assert any("CLI digest of 2025-04-11" in str(m) for m in fakes["whatsapp"].sent_to("5511900000042"))
+
+
+def test_cli_digest_send_skips_a_platform_that_cannot_connect(cli_data, monkeypatch, fakes):
+    revoked = "999999:REVOKED-token-that-must-never-be-printed"
+    urls = fakes["urls"]
+    for name, value in {"TELEGRAM_BOT_TOKEN": revoked, "TELEGRAM_API_URL": urls["telegram"],
+                        "WHATSAPP_TOKEN": fw.TOKEN, "WHATSAPP_PHONE_NUMBER_ID": fw.PHONE_NUMBER_ID,
+                        "WHATSAPP_APP_SECRET": fw.APP_SECRET, "WHATSAPP_VERIFY_TOKEN": fw.VERIFY_TOKEN,
+                        "WHATSAPP_API_URL": f"{urls['whatsapp']}/{fw.VERSION}"}.items():
+        monkeypatch.setenv(name, value)
+    runner = CliRunner()
+    for platform, chat in (("telegram", "7009"), ("whatsapp", "+5511900000077")):
+        assert runner.invoke(main, ["subscribe", platform, chat, "--workspace", "shop"]).exit_code == 0
+    monkeypatch.setitem(REPORTS, "digest", lambda engine, as_of, s: Reply(f"Digest of {as_of.day}"))
+    sent = runner.invoke(main, ["digest", "--workspace", "shop", "--as-of", "2025-04-12", "--send"])
+    assert sent.exit_code == 1  # a chat got nothing
+    assert "whatsapp +5511900000077: sent" in sent.output and "telegram 7009: failed" in sent.output
+    assert "telegram: could not connect" in sent.output, sent.output
+    assert revoked not in sent.output and revoked.split(":")[1] not in sent.output
+    assert "***" in sent.output  # the platform quoted the token: masked
