@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 from collections.abc import Iterator
 from datetime import date
@@ -33,6 +34,16 @@ def _loopback_only(self: socket.socket, address: object) -> object:
 def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fails any test that tries to connect anywhere but loopback."""
     monkeypatch.setattr(socket.socket, "connect", _loopback_only)
+
+
+def write_batch(tmp_path: Path, files: dict[str, str]) -> Path:
+    """A fresh import folder under ``tmp_path`` holding ``files`` (name -> CSV text)."""
+    folder = tmp_path / "batch"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
 
 
 def make_engine(fixture: str, workspace: Workspace) -> Engine:

@@ -7,10 +7,8 @@ order lines (a country filter that keeps every row makes the rollup unusable).
 
 from __future__ import annotations
 
-import shutil
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -21,7 +19,7 @@ from storage.errors import MissingFxRateError
 from storage.importer import import_directory
 from storage.warehouse import Warehouse
 from storage.workspaces import Workspace
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, write_batch
 
 FROM_SCRATCH = """
 SELECT CAST(timezone(?, timezone('UTC', created_at)) AS DATE) AS day, product_id, sum(quantity),
@@ -31,15 +29,6 @@ ORDER BY 1, 2"""
 STORED = "SELECT day, product_id, units, item_revenue FROM _product_days ORDER BY 1, 2"
 ORDERS = "order_id,customer_id,created_at,status,currency,subtotal,discount,shipping,tax,total,country"
 ITEMS = "order_id,line_no,product_id,quantity,unit_price,discount"
-
-
-def _batch(tmp_path: Path, files: dict[str, str]) -> Path:
-    folder = tmp_path / "batch"
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir()
-    for name, text in files.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder
 
 
 def _assert_exact(warehouse: Warehouse, timezone: str) -> None:
@@ -58,7 +47,7 @@ def test_the_rollup_follows_every_kind_of_write(shop, tmp_path):
     _assert_exact(warehouse, tz)
     assert warehouse.fetch("SELECT count(*) FROM _product_days")[0][0] > 0
     # o2 is cancelled (its units leave), o3 moves to another day, o9 is new and in BRL.
-    import_directory(warehouse, _batch(tmp_path, {
+    import_directory(warehouse, write_batch(tmp_path, {
         "orders.csv": f"{ORDERS}\n"
                       "o2,c1,2025-03-01T00:30:00-03:00,cancelled,USD,100,0,10,0,110,BR\n"
                       "o3,c2,2025-03-20T15:00:00Z,refunded,USD,50,0,0,0,50,US\n"
@@ -66,7 +55,8 @@ def test_the_rollup_follows_every_kind_of_write(shop, tmp_path):
         "order_items.csv": f"{ITEMS}\no9,1,p1,2,20,0\n"}))
     _assert_exact(warehouse, tz)
     # New rates re-price the BRL lines.
-    import_directory(warehouse, _batch(tmp_path, {"fx_rates.csv": "date,currency,rate\n2025-03-15,BRL,0.3\n"}))
+    rates = {"fx_rates.csv": "date,currency,rate\n2025-03-15,BRL,0.3\n"}
+    import_directory(warehouse, write_batch(tmp_path, rates))
     _assert_exact(warehouse, tz)
     # Another timezone moves lines to other local days.
     Engine(Workspace("shop", "USD", "Asia/Tokyo"), warehouse)
@@ -108,7 +98,7 @@ def test_answers_through_the_rollup_equal_answers_from_the_lines(tmp_path, lines
         at = (start + timedelta(minutes=minutes)).isoformat() + "Z"
         orders.append(f"o{n},c{n % 5},{at},{status},{currency},1,0,0,0,1,US")
         items.append(f"o{n},1,{product},{quantity},{price},0")
-    folder = _batch(tmp_path, {
+    folder = write_batch(tmp_path, {
         "orders.csv": "\n".join(orders) + "\n", "order_items.csv": "\n".join(items) + "\n",
         "products.csv": "product_id,sku,title,category,price,cost\n"
                         "p1,S1,Mug,Kitchen,10,4\np2,S2,Scarf,Apparel,20,\np3,S3,Lamp,Kitchen,30,12\n",

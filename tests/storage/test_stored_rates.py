@@ -7,28 +7,17 @@ or timezone change: the catalog reads the column instead of joining fx_rates.
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 from storage.catalog import AsOf, Engine, Query, resolve_period
 from storage.importer import import_directory
 from storage.warehouse import Warehouse
 from storage.workspaces import Workspace
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, write_batch
 
 ORDERS = "order_id,created_at,status,currency,subtotal,discount,shipping,tax,total"
 RATES = "SELECT order_id, _rate FROM orders WHERE currency = 'BRL' ORDER BY 1"
-
-
-def _write(tmp_path: Path, files: dict[str, str]) -> Path:
-    folder = tmp_path / "batch"
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir()
-    for name, text in files.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder
 
 
 def _march_revenue(engine: Engine) -> Decimal:
@@ -43,7 +32,7 @@ def test_an_order_written_later_gets_the_rate_of_its_local_date(tmp_path):
     engine = Engine(Workspace("shop", "USD", "America/Sao_Paulo"), warehouse)
     assert _march_revenue(engine) == Decimal("240")
     # 01:00Z on Mar 31 is still Mar 30 in São Paulo: the Mar 1 rate (0.2), not Mar 31's.
-    import_directory(warehouse, _write(tmp_path, {"orders.csv": (
+    import_directory(warehouse, write_batch(tmp_path, {"orders.csv": (
         f"{ORDERS}\no20,2025-03-31T01:00:00Z,paid,BRL,100,0,0,0,100\n")}))
     assert dict(warehouse.fetch(RATES))["o20"] == Decimal("0.2")
     assert _march_revenue(engine) == Decimal("260")  # 240 + 100 BRL × 0.2
@@ -53,7 +42,8 @@ def test_new_fx_rates_recompute_the_stored_rates(tmp_path):
     warehouse = Warehouse(":memory:")
     import_directory(warehouse, FIXTURES / "shop")
     engine = Engine(Workspace("shop", "USD", "America/Sao_Paulo"), warehouse)
-    import_directory(warehouse, _write(tmp_path, {"fx_rates.csv": "date,currency,rate\n2025-03-31,BRL,0.5\n"}))
+    rates = {"fx_rates.csv": "date,currency,rate\n2025-03-31,BRL,0.5\n"}
+    import_directory(warehouse, write_batch(tmp_path, rates))
     assert dict(warehouse.fetch(RATES))["o4"] == Decimal("0.5")
     lines = warehouse.fetch("SELECT DISTINCT rate FROM _order_lines WHERE order_id = 'o4'")
     assert lines == [(Decimal("0.5"),)]
@@ -63,7 +53,7 @@ def test_new_fx_rates_recompute_the_stored_rates(tmp_path):
 def test_a_timezone_change_moves_an_order_to_another_days_rate(tmp_path):
     warehouse = Warehouse(":memory:")
     import_directory(warehouse, FIXTURES / "shop")
-    import_directory(warehouse, _write(tmp_path, {"orders.csv": (
+    import_directory(warehouse, write_batch(tmp_path, {"orders.csv": (
         f"{ORDERS}\no20,2025-03-31T01:00:00Z,paid,BRL,100,0,0,0,100\n")}))
     Engine(Workspace("shop", "USD", "America/Sao_Paulo"), warehouse)
     assert dict(warehouse.fetch(RATES))["o20"] == Decimal("0.2")  # Mar 30 local
