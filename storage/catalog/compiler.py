@@ -145,13 +145,13 @@ def _source_query(defs: CatalogDefs, source: SourceDef, measures: list[str], pla
     for condition in _conditions(source, plan):
         tree = tree.where(condition, dialect=DIALECT, copy=False)
     totals = bool(plan.dimensions) and plan.with_totals
-    rollup = [_reaggregate(exprs[name]) for name in measures]
-    if totals and all(rollup):
+    combine = [_reaggregate(exprs[name]) for name in measures]
+    if totals and all(combine):
         tree = tree.group_by(*[exp.Literal.number(i + 1) for i in range(len(plan.dimensions))],
                              copy=False)
         _drop_unused_left_joins(tree)
         return _with_total_row(tree, plan.dimensions, [
-            f"{function}({name}) AS {name}" for function, name in zip(rollup, measures, strict=True)
+            f"{function}({name}) AS {name}" for function, name in zip(combine, measures, strict=True)
         ] + (["max(_fx_missing) AS _fx_missing"] if fx_missing else []))
     if totals:
         # One scan gives the breakdown and its total: GROUPING SETS ((dims), ()).

@@ -326,7 +326,6 @@ class Engine:
         rate = {m: _rate(values.get(m), other_values.get(m)) for m in query.metrics}
         return Comparison(other, other_values, change, rate, other_rows)
 
-
     def _comparison_target(self, query: Query, period: Period, as_of: AsOf
                            ) -> tuple[Query, Period, AsOf]:
         """The query, period and "now" of a query's comparison."""
