@@ -24,6 +24,8 @@ _HOW = re.compile(r"^\s*(how\s+did\s+you\s+(get|calculate|compute|work\s+out)\b.
                   r"how\s+(is|was)\s+(that|it|this)\s+(calculated|computed)\b.*|show\s+(me\s+)?the\s+sql.*|"
                   r"explain(\s+(that|it|this))?|where\s+does\s+(that|it)\s+come\s+from.*)\s*\??\s*$",
                   re.IGNORECASE)
+_WHY_WORDS = re.compile(r"^\s*(why(\s+(is|was|were|did|does|do|has|have|are))?|what\s+(drove|caused|explains)|"
+                        r"what'?s\s+behind)\b", re.IGNORECASE)
 _BEFORE = re.compile(r"\b(the\s+)?(month|week|quarter|year|day|period)\s+before\b|"
                      r"\bbefore\s+that\b|\bprevious\s+one\b", re.IGNORECASE)
 _ONLY_COMPARE = re.compile(r"^\s*(vs\.?|versus|compared\s+(to|with)|compare(d)?\s+(to|with))\b",
@@ -44,20 +46,29 @@ class Resolution:
 
 def resolve_followup(text: str, last: Query | None, last_intent: str,
                      ctx: ParseContext) -> Resolution | None:
-    """The follow-up's meaning, or None when the message stands on its own."""
+    """The follow-up's meaning, or None when the message stands on its own.
+
+    A message that names its own metric is never bent by the conversation: "why did
+    revenue drop last week?" explains revenue last week whatever was asked before, and
+    "refunds last week vs the week before" is a comparison of its own.
+    """
+    if _WHY.match(text):
+        own = parse(_WHY_WORDS.sub("", text, count=1), ctx)
+        if isinstance(own, Parsed):
+            query = own.query if own.query.compare else replace(own.query, compare="previous")
+            return Resolution("why", query, own.intent, own.understood)
+        return Resolution("why", last, last_intent) if last is not None else None
     if last is None:
         return None
-    if _WHY.match(text):
-        return Resolution("why", last, last_intent)
     if _HOW.match(text):
         return Resolution("how", last, last_intent)
-    if _BEFORE.search(text) and last.period is not None:
-        moved = replace(last, period=last.period.previous(), compare=None)
-        return Resolution("query", moved, last_intent, ("period: the one before",))
     marked = _MARKER.match(text) is not None
     alone = parse(_strip_marker(text) if marked else text, ctx)
     if isinstance(alone, Parsed) and not marked:
         return None  # a question of its own
+    if _BEFORE.search(text) and last.period is not None:
+        moved = replace(last, period=last.period.previous(), compare=None)
+        return Resolution("query", moved, last_intent, ("period: the one before",))
     if isinstance(alone, Parsed):
         return Resolution("query", _inherit(alone.query, last), alone.intent, alone.understood)
     phrase = BY_NAME[last.metrics[0]].phrases[0] if last.metrics[0] in BY_NAME else None

@@ -61,6 +61,21 @@ def test_why_names_the_top_contributors(app, tmp_path):
     assert why.data["drivers"][0] == {"dimension": "country", "value": "US", "change": 80.0, "share": 0.5}
 
 
+def test_a_question_of_its_own_is_never_bent_by_the_conversation(app, tmp_path):
+    graph = TallyGraph(app, memory_path=tmp_path / "m.sqlite")
+    graph.ask("shop", "orders march 2025", "c", as_of(app))
+    # "the month before" inside a whole comparison is not "and the month before?"
+    compared = graph.ask("shop", "revenue march 2025 vs the month before", "c", as_of(app))
+    assert compared.data["metrics"] == ["revenue"] and compared.data["value"] == 240
+    assert compared.data["compare"]["value"] == 80
+    # "why did revenue ...?" explains revenue, not the orders asked before
+    graph.ask("shop", "orders march 2025", "c", as_of(app))
+    why = graph.ask("shop", "why did revenue go up in march 2025?", "c", as_of(app))
+    assert why.text.startswith("Revenue was up $160.00 (+200.0%) vs February 2025.")
+    fresh = graph.ask("shop", "why did revenue go up in march 2025?", "new", as_of(app))
+    assert fresh.text == why.text  # no history needed
+
+
 def test_how_did_you_get_that_shows_definition_period_sql_and_freshness(app, tmp_path):
     graph = TallyGraph(app, memory_path=tmp_path / "m.sqlite")
     graph.ask("shop", "revenue from Brazil march 2025", "c", as_of(app))
