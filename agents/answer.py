@@ -15,7 +15,7 @@ from storage.catalog import Result
 from storage.catalog.definitions import CatalogDefs
 from storage.catalog.display import ADDITIVE_FORMATS, format_change, format_value
 from storage.catalog.model import Filter, Value
-from storage.catalog.periods import Period
+from storage.catalog.periods import ALL_TIME, Period
 
 RATE_FORMATS = ("rate", "ratio")
 
@@ -30,6 +30,8 @@ def period_words(result: Result) -> str:
     if period is None:
         return f"as of {result.as_of.day:%b} {result.as_of.day.day}, {result.as_of.day.year}"
     phrase = period.phrase.lower()
+    if phrase == ALL_TIME:
+        return ALL_TIME
     if any(word in phrase for word in RELATIVE_WORDS):
         described = period.describe()
         return described.replace(period.phrase, phrase, 1) if period.phrase else described
@@ -151,8 +153,10 @@ def _breakdown_text(result: Result, defs: CatalogDefs, currency: str, intent: st
         row = result.rows[0]
         name = " / ".join(_cell(row.get(d)) for d in dims)
         best = "lowest" if query.order and not query.order.descending else "highest"
-        return (f"{name} had the {best} {sentence_label(label)}{where} {when}: "
-                f"{_display(defs, first, row.get(first), currency)}."), table
+        # The metric it was ranked by: "best ROI" ranks a leaderboard (led by profit) by ROI.
+        ranked = query.order.by if query.order and query.order.by in query.metrics else first
+        return (f"{name} had the {best} {sentence_label(defs.metrics[ranked].label)}{where} {when}: "
+                f"{_display(defs, ranked, row.get(ranked), currency)}."), table
     total = _display(defs, first, result.values.get(first), currency)
     text = f"{label} by {by}{where} {when}: {total} in total."
     text += _comparison_words(result, defs, first, currency)

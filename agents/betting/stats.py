@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -19,9 +18,9 @@ from storage.catalog import AsOf, Engine, Filter, Order, Period, Query, resolve_
 from storage.catalog.definitions import CatalogDefs, DimensionDef
 from storage.catalog.display import format_value
 from storage.catalog.model import Result, Value
+from storage.catalog.periods import all_time
 
 ALL_TIME_WORDS = ("all time", "all-time", "alltime", "ever", "career", "lifetime", "all")
-ALL_TIME_START = date(2000, 1, 1)
 DEFAULT_MIN_BETS = 5
 STATS_METRICS = ("profit_units", "staked_units", "roi", "win_rate", "record", "bets", "avg_odds",
                  "clv", "streak", "pending_bets")
@@ -42,7 +41,7 @@ def period_of(phrase: str | None, as_of: AsOf, default: str = "all time") -> Per
     """A period from a phrase; "all time" (and an empty phrase when that is the default)."""
     text = " ".join((phrase or default).lower().split())
     if text in ALL_TIME_WORDS:
-        return Period(ALL_TIME_START, as_of.day + timedelta(days=1), "range", "all time")
+        return all_time(as_of)
     return resolve_period(text, as_of)
 
 

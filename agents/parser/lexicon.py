@@ -76,7 +76,8 @@ METRICS: tuple[MetricEntry, ...] = (
        "top line|topline|gmv|takings|store revenue|shop revenue|order revenue|"
        "how much did we make|how much have we made|how much we made|how much did we sell|"
        "how much have we sold|how much did we earn|how much money did we make|"
-       "how much money have we made|how much money|money made|money did we make"),
+       "how much money have we made|how much money|money made|money did we make|made the most money|"
+       "most money|money"),
     _m("refunds", "shop", SHOP_ORDER,
        "refunds|refund|refund amount|refunded amount|amount refunded|money refunded|"
        "how much did we refund|how much was refunded", lower=True),
@@ -206,7 +207,7 @@ METRICS: tuple[MetricEntry, ...] = (
     _m("avg_daily_units", "ops", OPS,
        "avg daily units|average daily units|daily demand|average daily demand|"
        "average daily sales|sales velocity|velocity|daily run rate|average units per day|"
-       "sell rate|burn rate"),
+       "sell rate|inventory burn rate|stock burn rate"),
     _m("days_of_stock", "ops", OPS,
        "days of stock|days of cover|days of inventory|days of supply|days on hand|"
        "stock cover|inventory cover|cover|coverage|how long will stock last|days left|"
@@ -288,6 +289,15 @@ NOT_METRICS = {
     "pending orders": "pending orders are not counted anywhere; I can give orders (paid, "
                       "refunded and partially refunded)",
     "burn": "cash burn is not in your data",
+    "burn rate": "cash burn is not in your data; for how fast stock sells, ask for 'daily demand'",
+    "inventory value": "the value of stock on hand is not a metric I have; I can give units on "
+                       "hand and days of stock",
+    "stock value": "the value of stock on hand is not a metric I have; I can give units on "
+                   "hand and days of stock",
+    "value of inventory": "the value of stock on hand is not a metric I have; I can give units "
+                          "on hand and days of stock",
+    "value of stock": "the value of stock on hand is not a metric I have; I can give units on "
+                      "hand and days of stock",
 }
 
 # When a phrase's only metrics are in verticals the workspace lacks: what to try instead.

@@ -175,6 +175,8 @@ _RULES: list[Rule] = [
          r"|fortnight)"), _rolling),
     (_rx(rf"(?:in |over |for )?(?:the )?{_LAST} (?P<n>\d{{1,3}})(?!\s+(?!{_AFTER_BARE_N})[a-z])"),
      lambda m, t: f"last {m.group('n')} days"),
+    (_rx(r"(?:of |for |in |over )?(?:all[ -]?time|ever|lifetime(?! value)|since (?:the )?(?:beginning|start)"
+         r"|since (?:we|i) (?:started|opened|launched))"), lambda m, t: "all time"),
     (_rx(r"(?:so far )?today(?: so far)?|tonight"), lambda m, t: "today"),
     (_rx(r"yesterday|yday|yest"), lambda m, t: "yesterday"),
     (_rx(rf"q(?P<q>[1-4])(?: of)?(?: (?P<y>{YEAR}))?|(?P<y2>{YEAR}) q(?P<q2>[1-4])"),

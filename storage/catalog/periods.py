@@ -20,6 +20,9 @@ MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
 MONTHS["sept"] = 9
 
+ALL_TIME = "all time"
+ALL_TIME_START = date(2000, 1, 1)  # before any business's first order in this product's life
+
 
 @dataclass(frozen=True)
 class AsOf:
@@ -73,6 +76,8 @@ class Period:
 
     def describe(self) -> str:
         """Words for a reply: "last month (October 2025)"."""
+        if self.phrase == ALL_TIME:
+            return self.phrase
         plain = self.plain()
         phrase = self.phrase.strip()
         if phrase and phrase.lower() != plain.lower():
@@ -186,6 +191,11 @@ _ISO_DATE = r"(\d{4}-\d{2}-\d{2})"
 _RANGE = re.compile(rf"(?:from |between )?{_ISO_DATE} (?:to|until|through|and|-|–) {_ISO_DATE}")
 
 
+def all_time(as_of: AsOf) -> Period:
+    """Everything up to and including today ("all time", "ever", "lifetime")."""
+    return Period(ALL_TIME_START, as_of.day + timedelta(days=1), "range", ALL_TIME)
+
+
 def resolve_period(phrase: str, as_of: AsOf) -> Period:
     """Turns a period phrase of ``metrics.md`` into a :class:`Period`.
 
@@ -194,6 +204,8 @@ def resolve_period(phrase: str, as_of: AsOf) -> Period:
     """
     text = re.sub(r"\s+", " ", phrase.strip().lower())
     today = as_of.day
+    if text == ALL_TIME:
+        return all_time(as_of)
     found = _relative(text, today)
     if found:
         return found

@@ -32,6 +32,7 @@ LAST_7_DAYS: Span = ("2025-11-12", "2025-11-19")  # 7 full days ending yesterday
 LAST_30_DAYS: Span = ("2025-10-20", "2025-11-19")
 MARCH_2025: Span = ("2025-03-01", "2025-04-01")
 Q3_2025: Span = ("2025-07-01", "2025-10-01")
+ALL_TIME: Span = ("2000-01-01", "2025-11-20")  # everything up to and including today
 
 ALL = Vocabulary(
     values={

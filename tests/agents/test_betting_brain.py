@@ -38,6 +38,8 @@ def graph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TallyGraph]:
     ("how many pending bets", None, "Pending bets are 2"),
     ("my pending bets", "LockSmith", "LockSmith's pending bets are 1"),
     ("my streak", "Sharpie", "Sharpie's streak is W3"),
+    ("who has the best roi this month", None, "had the highest ROI this month"),  # not "profit"
+    ("profit all time", None, "Profit all time was"),
 ])
 def test_betting_questions_are_answered_by_the_brain(graph, question, user, says):
     reply = graph.ask("guild-42", question, f"conversation-{question}", as_of(), user)

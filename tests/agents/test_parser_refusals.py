@@ -38,6 +38,10 @@ REFUSALS = [
     ("worst channel", ("by what",)),
     ("revenue for Bob's Burgers", ("Bob",)),
     ("lifetime value by country", ("lifetime value",)),
+    ("burn rate last month", ("cash burn", "daily demand")),  # not a guess at stock velocity
+    ("inventory value", ("value of stock",)),  # money, not a count of units
+    ("what's our stock value", ("value of stock",)),
+    ("how many bets were placed yesterday", ("placed",)),  # bets counts settled bets
     ("linen sales", ("Linen Pants", "Linen Shirt")),
     ("revenue in 2026", ("not happened yet",)),
     ("revenue last 5 bets", ("5",)),

@@ -6,6 +6,7 @@ import pytest
 
 from storage.catalog.model import Order
 from tests.agents.parser_cases import (
+    ALL_TIME,
     LAST_7_DAYS,
     LAST_30_DAYS,
     LAST_MONTH,
@@ -103,6 +104,18 @@ CASES = [
      Q("revenue", "orders", "aov", period=LAST_WEEK, by=("country",))),
     ("yo how much did we make in méxico last wk",
      Q("revenue", period=LAST_WEEK, filters=(F("country", "MX"),))),
+    # dogfooding: everyday verbs, "money", "all time"
+    ("which product made the most money last month",
+     Q("product_revenue", period=LAST_MONTH, by=("product",), order=Order("product_revenue", True),
+       limit=1)),
+    ("how many units of Leather Wallet did we sell last month",
+     Q("units_sold", period=LAST_MONTH, filters=(F("product", "Leather Wallet"),))),
+    ("how many customers bought last week", Q("customers", period=LAST_WEEK)),
+    ("how much revenue have we made since we started", Q("revenue", period=ALL_TIME)),
+    ("revenue all time", Q("revenue", period=ALL_TIME)),
+    ("top 5 products of all-time",
+     Q("product_revenue", period=ALL_TIME, by=("product",), order=Order("product_revenue", True),
+       limit=5)),
 ]
 
 
