@@ -39,6 +39,12 @@ from storage.workspaces import Workspace
 
 EPOCH = datetime(1970, 1, 1)
 CURRENCY_TABLES = ("orders", "_order_lines", "subscription_mrr", "ad_performance_daily")
+# Dimensions that only a relation knows (the stock relation filters locations inside and
+# names each product's supplier): their values come from their own tables.
+RELATION_DIMENSION_VALUES = {
+    "location": "SELECT DISTINCT CAST(name AS VARCHAR) FROM locations WHERE name IS NOT NULL",
+    "supplier": "SELECT DISTINCT CAST(name AS VARCHAR) FROM suppliers WHERE name IS NOT NULL",
+}
 _METRIC_FILTER = re.compile(r"(?P<metric>[a-z_]+)_(?P<op>below|above|at_most|at_least)")
 _OPS = {"below": "<", "above": ">", "at_most": "<=", "at_least": ">="}
 
@@ -113,6 +119,9 @@ class Engine:
             sql = (f"SELECT DISTINCT CAST({expr} AS VARCHAR) FROM {source.from_sql} "
                    f"WHERE {expr} IS NOT NULL LIMIT {limit}")
             found.update((row[0], None) for row in self.warehouse.fetch(sql) if row[0] != "")
+        if dimension in RELATION_DIMENSION_VALUES:
+            sql = f"{RELATION_DIMENSION_VALUES[dimension]} LIMIT {limit}"
+            found.update((row[0], None) for row in self.warehouse.fetch(sql) if row[0])
         return sorted(found)
 
     def foreign_tables(self) -> frozenset[str]:

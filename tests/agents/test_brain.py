@@ -64,6 +64,7 @@ def test_shop_questions(brain, question, value):
     ("MER this month", 160 / 150), ("CAC this month", 150), ("sessions this month", 150),
     ("conversion rate this month", 0.04),
     ("on hand for Linen Shirt", 12), ("days of cover for linen shirt", 12),
+    ("on hand for Linen Shirt at the Store", 2), ("stock at Warehouse for linen shirt", 10),
     ("open PO units", 30),
     ("Sharpie's profit this month", -1), ("sharpies win rate this month", 1 / 3),
     ("how many pending bets", 1), ("Sharpie's record this month", "1-2-1"),
