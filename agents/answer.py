@@ -205,7 +205,19 @@ def _stock_alert_text(result: Result, defs: CatalogDefs, table: TableData) -> st
             return "Nothing to reorder: every product is above its reorder point."
         noun = "product is" if n == 1 else "products are"
         return f"{n} {noun} at or below the reorder point (stock ≤ demand over the lead time + safety stock):"
-    horizon = f" within {threshold} days" if threshold else ""
+    if threshold is None:  # "when will we run out of X?": every (named) product's cover
+        if n == 1:
+            row = result.rows[0]
+            days, on_hand, daily = (format_value(row.get(m), defs.metrics[m].format, "")
+                                    for m in ("days_of_stock", "on_hand", "avg_daily_units"))
+            if row.get("days_of_stock") is None:
+                return f"{_cell(row.get('product'))} has no recent sales: {on_hand} on hand."
+            return (f"{_cell(row.get('product'))} has {days} of stock: {on_hand} on hand, selling "
+                    f"{daily} a day over the last 28 days.")
+        if n == 0:
+            return "No product with stock matches."
+        return "Days of stock by product at the pace of the last 28 days, lowest first:"
+    horizon = f" within {threshold} days"
     if n == 0:
         return f"No product runs out{horizon} at the current pace of sales."
     noun = "product runs" if n == 1 else "products run"

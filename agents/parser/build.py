@@ -307,7 +307,10 @@ def _stock_list(draft: Draft, ask: StockAsk) -> Parsed:
     filters = filters_for(draft.lexed.entities, anchor)
     metrics: tuple[str, ...]
     order: Order | None
-    if ask.days is not None:
+    if ask.cover:
+        metrics, order = STOCK_ALERT, Order("days_of_stock", descending=False)
+        draft.extra.insert(0, "days of stock: how long stock lasts at the recent daily demand")
+    elif ask.days is not None:
         metrics, order = STOCK_ALERT, Order("days_of_stock", descending=False)
         filters.insert(0, Filter("days_of_stock_below", (str(ask.days),)))
         draft.extra.insert(0, f"list: products running out within {ask.days} days")

@@ -46,6 +46,14 @@ _FUTURE = _rx(
     r"|going to (?:be|make|sell|hit|reach|have|do|end)|expected|estimate[ds]?"
     r"|by (?:the )?end of (?:the |this )?(?:month|quarter|year|week)|in the future"
 )
+# "When will we run out of X?", "how long will our X stock last?": the product's days of
+# stock, not a forecast. Words between may include a product already taken (GAP-filled).
+_GAPS = r"[\s\x00]+"
+_DAYS_LEFT = re.compile(
+    rf"(?<![a-z0-9])(?:when{_GAPS}(?:will|would|do|does|are|is|might)(?:{_GAPS}[a-z]+){{0,3}}?"
+    rf"{_GAPS}(?:be{_GAPS})?(?:run|runs|running|sell|sells|selling){_GAPS}out(?:{_GAPS}of)?"
+    rf"|how{_GAPS}long{_GAPS}(?:will|would|does|do|is|can)(?:{_GAPS}[a-z]+){{0,3}}?{_GAPS}"
+    rf"(?:last|lasts|run{_GAPS}out)(?:{_GAPS}(?:for|us))?)(?![a-z0-9])")
 _RUN_OUT = _rx(
     r"(?:will |going to |gonna |about to )?(?:run|runs|running|ran|sell|sells|selling) out"
     r"(?: of (?:stock|inventory))?|stocks? out|(?:go|goes|be) out of stock"
@@ -132,13 +140,18 @@ def refuse_future(sentence: Sentence) -> None:
 
 @dataclass(frozen=True)
 class StockAsk:
-    """An inventory list: products running out within ``days``, or (None) to reorder."""
+    """An inventory list: products running out within ``days``, or (None) to reorder;
+    with ``cover``, every (named) product's days of stock ("when will we run out of X")."""
 
     days: int | None
+    cover: bool = False
 
 
 def find_stock_ask(sentence: Sentence) -> StockAsk | None:
-    """Consumes "what runs out in 14 days", "less than 7 days of cover", "what to reorder"."""
+    """Consumes "what runs out in 14 days", "less than 7 days of cover", "what to reorder",
+    "when will we run out of X"."""
+    if sentence.take(_DAYS_LEFT):
+        return StockAsk(None, cover=True)
     if below := sentence.take(_BELOW):
         return StockAsk(to_int(below[0].group("n") or below[0].group("n2")))
     if sentence.take(_RUN_OUT):

@@ -151,3 +151,10 @@ def test_vocabulary_is_refreshed_after_new_data(brain, tmp_path: Path):
     import_directory(brain.app.workspaces.warehouse("shop"), folder)
     reply = brain.ask("shop", "revenue in AR march 2025", shop_as_of(brain))
     assert reply.ok and reply.data["value"] == 5
+
+
+def test_when_will_we_run_out_is_days_of_stock_not_a_forecast(brain):
+    reply = brain.ask("multi", "when will we run out of linen shirts?", multi_as_of(brain))
+    assert reply.ok, reply.text
+    assert reply.text.startswith("Linen Shirt has 12.0 days of stock: 12.00 on hand")
+    assert reply.data["rows"][0]["days_of_stock"] == pytest.approx(12)

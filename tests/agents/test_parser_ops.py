@@ -22,6 +22,10 @@ def reorder(*filters):
              filters=(F("stockout_risk", "true"), *filters), intent="stock_alert_list")
 
 
+def cover(*filters):
+    return Q(*ALERT, by=("product",), filters=filters, order=LOWEST_COVER, intent="stock_alert_list")
+
+
 CASES = [
     ("what runs out of stock in 14 days?", alert(14)),
     ("which products will run out in the next 2 weeks", alert(14)),
@@ -51,6 +55,10 @@ CASES = [
      Q("avg_daily_units", filters=(F("product", "Linen Pants"),))),
     ("inventory of Globex products", Q("on_hand", by=("product",), filters=(F("supplier", "Globex"),))),
     ("how many linen shirts in stock", Q("on_hand", filters=(F("product", "Linen Shirt"),))),
+    # how long stock lasts: days of stock now, not a forecast
+    ("when will we run out of linen shirts", cover(F("product", "Linen Shirt"))),
+    ("how long will our Canvas Tote stock last?", cover(F("product", "Canvas Tote"))),
+    ("when do we run out", cover()),
 ]
 
 
