@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from agents.parser.dates import MONTH, TEXT_DATE, WEEKDAY, YEAR, text_date, weekday_before
 from agents.parser.text import NUMBER, Sentence, to_int
@@ -85,6 +85,15 @@ def _since_text(m: re.Match[str], today: date) -> str:
     return f"from {text_date(m.group('a'), today)[0].isoformat()} to {today.isoformat()}"
 
 
+def _week_of(m: re.Match[str], today: date) -> str:
+    """ "the week of oct 12": the ISO week (Monday to Sunday) holding that day; "the week
+    starting oct 7": the seven days from that day."""
+    text = m.group("a")
+    day = date.fromisoformat(text) if re.fullmatch(_ISO, text) else text_date(text, today)[0]
+    first = day if m.group("how") != "of" else day - timedelta(days=day.weekday())
+    return f"from {first.isoformat()} to {(first + timedelta(days=6)).isoformat()}"
+
+
 def _one_text_date(m: re.Match[str], today: date) -> str:
     return text_date(m.group("a"), today)[0].isoformat()
 
@@ -147,6 +156,8 @@ def _since_weekday(m: re.Match[str], today: date) -> str:
 
 
 _RULES: list[Rule] = [
+    (_rx(rf"(?:for |in |during |over )?(?:the )?week (?P<how>of|starting|beginning) (?:on )?"
+         rf"(?P<a>{TEXT_DATE}|{_ISO})"), _week_of),
     (_rx(rf"(?:from |between )?(?P<a>{_ISO}) (?:{_TO} )?(?P<b>{_ISO})"), _iso_range),
     (_rx(rf"since (?P<a>{_ISO})"), _since_iso),
     (_rx(rf"(?:from |between )?(?P<a>{TEXT_DATE}) {_TO} (?P<b>{TEXT_DATE}|\d{{1,2}}"

@@ -27,6 +27,10 @@ from tests.agents.parser_cases import (
 )
 
 PERIODS = [
+    ("revenue for the week of nov 5", ("2025-11-03", "2025-11-10")),  # Mon–Sun holding Wed 5
+    ("revenue the week of 2025-11-09", ("2025-11-03", "2025-11-10")),  # a Sunday: its week
+    ("revenue the week starting nov 5", ("2025-11-05", "2025-11-12")),  # seven days from it
+    ("revenue of all time", ("2000-01-01", "2025-11-20")),
     ("revenue today", TODAY),
     ("yesterday's revenue", YESTERDAY),
     ("revenue yday", YESTERDAY),
