@@ -78,7 +78,9 @@ _REORDER = _rx(
     r"|order more|buy more"
 )
 _MIN_BETS = _rx(
-    r"(?:with )?(?P<kind>min(?:imum)?(?: of)?|at least|more than|over|>=)\s*(?P<n>\d{1,4})\+?"
+    r"(?P<everyone>(?:for |with |including )?(?:all bettors|every bettor|everyone|everybody)"
+    r"|(?:with )?no minimum|without (?:a |the )?minimum)"
+    r"|(?:with )?(?P<kind>min(?:imum)?(?: of)?|at least|more than|over|>=)\s*(?P<n>\d{1,4})\+?"
     r" (?:settled )?(?:bets?|picks?|plays?|wagers?)|(?:with )?(?P<n2>\d{1,4})\+ (?:settled )?"
     r"(?:bets|picks|plays|wagers)|(?:min(?:imum)?|at least) (?:bets|picks) (?P<n3>\d{1,4})"
 )
@@ -172,11 +174,14 @@ def _horizon_days(match: re.Match[str]) -> int:
 
 
 def find_min_bets(sentence: Sentence) -> int | None:
-    """Consumes "min 3 bets", "at least 10 bets", "5+ bets"; "more than 10" means 11."""
+    """Consumes "min 3 bets", "at least 10 bets", "5+ bets"; "more than 10" means 11;
+    "all bettors", "everyone" and "no minimum" mean one settled bet."""
     found = sentence.take(_MIN_BETS)
     if not found:
         return None
     match = found[0]
+    if match.group("everyone"):
+        return 1
     count = int(match.group("n") or match.group("n2") or match.group("n3"))
     kind = match.group("kind") or ""
     return count + 1 if kind.startswith(("more", "over")) else count

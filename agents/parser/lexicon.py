@@ -89,7 +89,8 @@ METRICS: tuple[MetricEntry, ...] = (
     _m("aov", "shop", SHOP_ORDER,
        "aov|average order value|average order|order value|average basket|basket size|"
        "average basket size|average basket value|average ticket|average cart|"
-       "average cart value|average order size"),
+       "average cart value|average order size|revenue per order|sales per order|"
+       "average revenue per order|spend per order"),
     _m("units_sold", "shop", SHOP_ITEM,
        "units sold|units|items sold|quantity sold|pieces sold|how many units|"
        "how many units did we sell|how many did we sell|how many have we sold|"
@@ -289,6 +290,10 @@ NOT_METRICS = {
     "pending orders": "pending orders are not counted anywhere; I can give orders (paid, "
                       "refunded and partially refunded)",
     "burn": "cash burn is not in your data",
+    "revenue per customer": "revenue per customer is not a metric I have; try AOV (revenue per "
+                            "order) or 'top 10 customers by revenue'",
+    "sales per customer": "revenue per customer is not a metric I have; try AOV (revenue per "
+                          "order) or 'top 10 customers by revenue'",
     "burn rate": "cash burn is not in your data; for how fast stock sells, ask for 'daily demand'",
     "inventory value": "the value of stock on hand is not a metric I have; I can give units on "
                        "hand and days of stock",

@@ -5,7 +5,8 @@ Decisions: "top/bottom/highest/lowest/most/least" are literal (sort by the value
 "best/worst" are judgements, so for a metric where lower is better (CPA, churn)
 "best" sorts ascending. A number sets the limit; a singular noun ("which
 campaign", "best bettor", "who") means one row; a plural without a number keeps
-every row, ordered.
+every row, ordered, except customers ("top customers": the top 10 of what may be
+hundreds of thousands).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from dataclasses import dataclass
 from agents.parser.dimensions import DIM_WORDS, DimWord
 from agents.parser.text import NUMBER, Sentence, to_int
 from agents.parser.text import phrase_pattern as _rx
+
+TOP_CUSTOMERS = 10
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,8 @@ def _ranking(kind: str, match: re.Match[str], words: str) -> Ranking:
         return Ranking(dim, True, False, None, None, False, words)
     number = groups.get("n")
     limit = to_int(number) if number else (None if dim is not None and dim.plural else 1)
+    if limit is None and dim is not None and "customer" in dim.options:
+        limit = TOP_CUSTOMERS
     who = groups.get("wh") == "who"
     if who:
         dim = DIM_WORDS["bettor"]

@@ -32,6 +32,8 @@ def card(bettor: str, **fields):
 CASES = [
     ("leaderboard", board()),
     ("leaderboard this month", board(period=THIS_MONTH)),
+    ("leaderboard this month all bettors", board(period=THIS_MONTH, min_count=1)),
+    ("leaderboard this month including everyone", board(period=THIS_MONTH, min_count=1)),
     ("best bettor last month", board(limit=1, period=LAST_MONTH)),
     ("top capper min 3 bets", board(limit=1, min_count=3)),
     ("top 3 cappers with at least 10 bets this year", board(limit=3, min_count=10,

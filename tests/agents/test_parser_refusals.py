@@ -40,6 +40,7 @@ REFUSALS = [
     ("lifetime value by country", ("lifetime value",)),
     ("burn rate last month", ("cash burn", "daily demand")),  # not a guess at stock velocity
     ("inventory value", ("value of stock",)),  # money, not a count of units
+    ("revenue per customer last month", ("revenue per customer", "AOV")),  # not a breakdown
     ("what's our stock value", ("value of stock",)),
     ("how many bets were placed yesterday", ("placed",)),  # bets counts settled bets
     ("linen sales", ("Linen Pants", "Linen Shirt")),

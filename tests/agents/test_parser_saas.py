@@ -63,7 +63,7 @@ def test_saas_question_parses_to_full_query(text, expected):
 SAAS_ONLY_CASES = [
     ("customers", Q("active_customers")),
     ("how many customers by plan", Q("active_customers", by=("plan",))),
-    ("top customers", Q("mrr", by=("customer",), order=Order("mrr"))),
+    ("top customers", Q("mrr", by=("customer",), order=Order("mrr"), limit=10)),
 ]
 
 

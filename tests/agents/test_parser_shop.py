@@ -113,6 +113,9 @@ CASES = [
     ("how many customers bought last week", Q("customers", period=LAST_WEEK)),
     ("how much revenue have we made since we started", Q("revenue", period=ALL_TIME)),
     ("revenue all time", Q("revenue", period=ALL_TIME)),
+    ("revenue per order last month", Q("aov", period=LAST_MONTH)),
+    ("who are our top customers this year",  # top 10 of possibly millions, not all of them
+     Q("revenue", period=THIS_YEAR, by=("customer",), order=Order("revenue", True), limit=10)),
     ("top 5 products of all-time",
      Q("product_revenue", period=ALL_TIME, by=("product",), order=Order("product_revenue", True),
        limit=5)),
@@ -129,7 +132,7 @@ SHOP_ONLY_CASES = [
     ("worst channel", Q("revenue", by=("sales_channel",),
                         order=Order("revenue", descending=False), limit=1)),
     ("top customers this year", Q("revenue", period=THIS_YEAR, by=("customer",),
-                                  order=Order("revenue"))),
+                                  order=Order("revenue"), limit=10)),
     ("units last month", Q("units_sold", period=LAST_MONTH)),
 ]
 
