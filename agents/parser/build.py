@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import cast
 
 from agents.parser.compare import CompareHit
-from agents.parser.dimensions import GRAINS, RANK_DEFAULTS, DimWord
+from agents.parser.dimensions import DIM_WORDS, GRAINS, RANK_DEFAULTS, DimWord
 from agents.parser.intents import StockAsk
 from agents.parser.lexer import DimMention, Lexed, MetricMention
 from agents.parser.lexicon import BY_NAME, NO_DATA, MetricEntry
@@ -196,6 +196,12 @@ def _ranked_dimension(draft: Draft) -> tuple[DimWord | None, list[DimMention]]:
     if draft.ranking is None and draft.lexed.superlative and breakdowns:
         draft.ranking = _ranking_around(draft.lexed, breakdowns[0])
     ranking = draft.ranking
+    bettors = _bettors_ranked(draft)
+    if ranking is None and draft.lexed.superlative and bettors is not None:
+        word = draft.lexed.superlative  # "lowest ROI this month": of the bettors
+        draft.ranking = ranking = Ranking(
+            bettors, word not in _LOW_WORDS, word in ("best", "worst"),
+            draft.lexed.superlative_count or 1, None, True, f"{word} bettor")
     if ranking is None and draft.lexed.superlative:
         raise Refusal(f"'{draft.lexed.superlative}' of what? e.g. 'top 5 products by "
                       "revenue' or 'lowest CPA campaign'")
@@ -205,14 +211,28 @@ def _ranked_dimension(draft: Draft) -> tuple[DimWord | None, list[DimMention]]:
         return ranking.dimension, breakdowns
     if breakdowns:
         return breakdowns[0].word, breakdowns[1:]
+    if bettors is not None:  # "top 5 by ROI this year"
+        return bettors, breakdowns
     raise Refusal(f"'{ranking.words}' of what? e.g. 'top 5 products by revenue' or "
                   "'best day by orders'")
+
+
+_LOW_WORDS = ("bottom", "worst", "lowest", "smallest", "least", "fewest")
+
+
+def _bettors_ranked(draft: Draft) -> DimWord | None:
+    """Bettors, when a ranking names no dimension but only betting metrics (in a guild)."""
+    metrics = draft.lexed.metrics
+    if metrics and "betting" in draft.index.sources and all(
+            m.candidates[0].source == "betting" for m in metrics):
+        return DIM_WORDS["bettors"]
+    return None
 
 
 def _ranking_around(lexed: Lexed, dimension: DimMention) -> Ranking:
     """ "lowest CPA campaign": the superlative and the dimension around a metric."""
     word = lexed.superlative or "top"
-    descending = word not in ("bottom", "worst", "lowest", "smallest", "least", "fewest")
+    descending = word not in _LOW_WORDS
     limit = lexed.superlative_count or (None if dimension.word.plural else 1)
     return Ranking(None, descending, word in ("best", "worst"), limit, None, False,
                    f"{word} {dimension.said}")

@@ -33,6 +33,10 @@ CASES = [
     ("leaderboard", board()),
     ("leaderboard this month", board(period=THIS_MONTH)),
     ("leaderboard this month all bettors", board(period=THIS_MONTH, min_count=1)),
+    # a ranking of betting metrics with no "bettor" said ranks the bettors
+    ("lowest roi this month", board(order="roi", descending=False, limit=1, period=THIS_MONTH)),
+    ("highest win rate this month",
+     board(order="win_rate", extra=("win_rate",), limit=1, period=THIS_MONTH)),
     ("leaderboard this month including everyone", board(period=THIS_MONTH, min_count=1)),
     ("best bettor last month", board(limit=1, period=LAST_MONTH)),
     ("top capper min 3 bets", board(limit=1, min_count=3)),
