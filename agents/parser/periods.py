@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from agents.parser.dates import MONTH, TEXT_DATE, WEEKDAY, YEAR, text_date, weekday_before
 from agents.parser.text import NUMBER, Sentence, to_int
@@ -147,6 +148,43 @@ def _since_month(m: re.Match[str], today: date) -> str:
     return f"from {start.isoformat()} to {today.isoformat()}"
 
 
+_EDGE_OF = (rf"(?P<x>(?:the |this |last |previous )?(?:week|month|quarter|year)|{MONTH}(?: {YEAR})?"
+            rf"|q[1-4](?: {YEAR})?|{YEAR})")
+
+
+def _edge_period(m: re.Match[str], today: date) -> Period:
+    inner = " ".join(m.group("x").split()).replace("the ", "this ").replace("previous ", "last ")
+    if re.fullmatch(r"q[1-4]", inner):  # the most recent such quarter
+        started = date(today.year, 3 * int(inner[1]) - 2, 1) <= today
+        inner = f"{inner} {today.year if started else today.year - 1}"
+    inner = inner if " " in inner or not inner.isalpha() or inner in MONTHS else f"this {inner}"
+    try:
+        return resolve_period(inner, AsOf.for_day(today, ZoneInfo("UTC")))
+    except PeriodError as error:
+        raise Refusal(f"'{m.group()}': {error}") from None
+
+
+def _end_of(m: re.Match[str], today: date) -> str:
+    """ "MRR at the end of September": the period itself, whose stocks are measured at its end."""
+    period = _edge_period(m, today)
+    current = re.match(r"(?:the|this) ", m.group("x"))  # "the end of the month": still ahead
+    if current or period.end > today + timedelta(days=1):
+        raise Refusal(f"'{m.group()}' is about the future; I only report what already happened "
+                      "(no forecasts)")
+    if period.kind == "month":
+        return f"{period.start:%B %Y}".lower()
+    if period.kind == "quarter":
+        return f"q{(period.start.month - 1) // 3 + 1} {period.start.year}"
+    if period.kind == "year":
+        return str(period.start.year)
+    return f"from {period.start.isoformat()} to {(period.end - timedelta(days=1)).isoformat()}"
+
+
+def _start_of(m: re.Match[str], today: date) -> str:
+    """ "MRR at the start of the year": the end of the day before the period starts."""
+    return (_edge_period(m, today).start - timedelta(days=1)).isoformat()
+
+
 def _weekday(m: re.Match[str], today: date) -> str:
     return weekday_before(m.group("d") or m.group("d2"), today).isoformat()
 
@@ -156,6 +194,7 @@ def _since_weekday(m: re.Match[str], today: date) -> str:
 
 
 _RULES: list[Rule] = [
+    (_rx(rf"(?:at |as of )?(?:the )?end of {_EDGE_OF}"), _end_of),
     (_rx(rf"(?:for |in |during |over )?(?:the )?week (?P<how>of|starting|beginning) (?:on )?"
          rf"(?P<a>{TEXT_DATE}|{_ISO})"), _week_of),
     (_rx(rf"(?:from |between )?(?P<a>{_ISO}) (?:{_TO} )?(?P<b>{_ISO})"), _iso_range),
@@ -169,6 +208,7 @@ _RULES: list[Rule] = [
     (_rx(rf"(?:on )?{_ISO}"), lambda m, t: m.group().split()[-1]),
     (_rx(r"(?:since|from) (?:the )?(?:start|beginning) of (?:the |this )?" + _UNIT),
      _this),
+    (_rx(rf"(?:at |as of |on )?(?:the )?(?:start|beginning) of {_EDGE_OF}"), _start_of),
     (_rx(r"(?:so far )?(?:this|current|the current) " + _UNIT + r"(?: so far| to date)?"),
      _this),
     (_rx(_UNIT + r" to date"), _this),

@@ -38,7 +38,9 @@ REFUSALS = [
     ("worst channel", ("by what",)),
     ("revenue for Bob's Burgers", ("Bob",)),
     ("lifetime value by country", ("lifetime value",)),
-    ("burn rate last month", ("cash burn", "daily demand")),  # not a guess at stock velocity
+    ("burn rate last month", ("cash burn", "daily demand")),
+    ("revenue by the end of the month", ("future",)),  # the month is not over
+    ("mrr at the end of q4", ("future",)),  # not a guess at stock velocity
     ("inventory value", ("value of stock",)),  # money, not a count of units
     ("revenue per customer last month", ("revenue per customer", "AOV")),  # not a breakdown
     ("what's our stock value", ("value of stock",)),

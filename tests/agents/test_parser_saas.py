@@ -23,6 +23,12 @@ LAST_12_MONTHS = ("2024-11-01", "2025-11-01")
 
 CASES = [
     ("MRR", Q("mrr")),
+    # MRR at an instant: "the end of X" is X (stocks are measured at its end); "the start
+    # of X" is the end of the day before it
+    ("MRR at the end of last month", Q("mrr", period=("2025-10-01", "2025-11-01"))),
+    ("mrr end of september", Q("mrr", period=("2025-09-01", "2025-10-01"))),
+    ("arr at the end of q2", Q("arr", period=("2025-04-01", "2025-07-01"))),
+    ("what was mrr at the start of the year", Q("mrr", period=("2024-12-31", "2025-01-01"))),
     ("what's our mrr?", Q("mrr")),
     ("ARR last quarter", Q("arr", period=LAST_QUARTER)),
     ("mrr by plan", Q("mrr", by=("plan",))),
