@@ -265,7 +265,7 @@ def _cache_key(defs: CatalogDefs, plan: Plan) -> tuple[object, ...]:
     if any(defs.sources[s].relation for s in sources):
         inside = tuple(sorted((d, tuple(specs)) for d, specs in ctx.filters.items()))
         key += (ctx.start, ctx.end, ctx.t, ctx.as_of_day, ctx.period_start_day,
-                ctx.period_end_day, ctx.by_bettor, inside)
+                ctx.period_end_day, ctx.by_bettor, inside, ctx.asked_days)
     return key
 
 

@@ -182,12 +182,16 @@ class Engine:
             if not (_METRIC_FILTER.fullmatch(flt.dimension) or flt.dimension in self.defs.metrics):
                 filters.setdefault(flt.dimension, []).append((flt.values, flt.exclude))
         as_of_day = min(as_of.day, period.end - timedelta(days=1)) if query.period else as_of.day
+        # Daily demand over a period the question named: its days up to today (as its flows).
+        asked_end = min(period.end, as_of.day + timedelta(days=1))
+        asked_days = ((period.start, asked_end) if query.period and period.kind != "instant"
+                      and asked_end > period.start else None)
         return RelationContext(
             start=start, end=end, t=t, as_of_day=as_of_day,
             period_start_day=period.start, period_end_day=period.end,
             timezone=self.workspace.timezone, currency=self.workspace.currency,
             foreign=self.foreign_tables(), filters=filters,
-            by_bettor="bettor" in query.dimensions,
+            by_bettor="bettor" in query.dimensions, asked_days=asked_days,
         )
 
     def _metric_filters(self, query: Query) -> tuple[MetricFilter, ...]:

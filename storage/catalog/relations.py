@@ -91,6 +91,16 @@ class RelationContext:
     foreign: frozenset[str]
     filters: dict[str, list[tuple[tuple[str, ...], bool]]] = field(default_factory=dict)
     by_bettor: bool = False
+    asked_days: tuple[date, date] | None = None  # the days of a period the question named
+
+    @property
+    def demand_days(self) -> tuple[date, date]:
+        """The days daily demand averages over: ``[first, last)``.
+
+        metrics.md: the 28 full days that end yesterday; a question over a period uses that
+        period's days instead (``asked_days``, set by the engine).
+        """
+        return self.asked_days or (self.as_of_day - timedelta(days=28), self.as_of_day)
 
     def local(self, ts: str) -> str:
         """SQL for the local wall-clock time of a stored (UTC) timestamp."""
@@ -232,8 +242,11 @@ def stock(ctx: RelationContext) -> str:
     summed over locations unless one is named; safety stock = 1.65 × standard
     deviation of daily demand × √lead time (sample standard deviation);
     reorder point = mean demand × lead time + safety stock.
+
+    Asked over a period ("average daily units last month"), demand is taken over that
+    period's days instead (docs/catalog.md), and stock at its end.
     """
-    first = ctx.as_of_day - timedelta(days=28)
+    first, last = ctx.demand_days
     t = ts_literal(ctx.t)
     location = ("lv.location_id IN (SELECT location_id FROM locations WHERE "
                 f"{ctx.predicate('location', 'name')} OR {ctx.predicate('location', 'location_id')})"
@@ -245,8 +258,8 @@ onhand AS (
   WHERE lv.date = latest.d AND ({location}) GROUP BY lv.product_id),
 days AS (
   SELECT CAST(range AS DATE) AS day
-  FROM range({date_literal(first)}, {date_literal(ctx.as_of_day)}, INTERVAL 1 DAY)),
-sold AS ({_units_by_product_day(first, ctx.as_of_day)}),
+  FROM range({date_literal(first)}, {date_literal(last)}, INTERVAL 1 DAY)),
+sold AS ({_units_by_product_day(first, last)}),
 demand AS (
   SELECT oh.product_id, avg(coalesce(sold.units, 0)) AS avg_daily_units,
     coalesce(stddev_samp(coalesce(sold.units, 0)), 0) AS sd

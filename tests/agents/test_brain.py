@@ -158,3 +158,16 @@ def test_when_will_we_run_out_is_days_of_stock_not_a_forecast(brain):
     assert reply.ok, reply.text
     assert reply.text.startswith("Linen Shirt has 12.0 days of stock: 12.00 on hand")
     assert reply.data["rows"][0]["days_of_stock"] == pytest.approx(12)
+
+
+@pytest.mark.parametrize(("question", "value"), [  # Linen Shirt: 14 sold Mar 10, 14 Mar 27
+    ("average daily units for linen shirt", 28 / 28),  # the 28 days ending yesterday
+    ("average daily units for linen shirt from 2025-03-10 to 2025-03-28", 28 / 19),
+    ("average daily units for linen shirt from 2025-03-20 to 2025-03-28", 14 / 9),
+    ("average daily units for linen shirt in march 2025", 28 / 28),  # Mar 1-28: not the future
+    ("days of cover for linen shirt from 2025-03-20 to 2025-03-28", 12 / (14 / 9)),
+])
+def test_daily_demand_over_the_period_asked(brain, question, value):
+    reply = brain.ask("multi", question, multi_as_of(brain))
+    assert reply.ok, reply.text
+    assert reply.data["value"] == pytest.approx(value)
