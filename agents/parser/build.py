@@ -90,6 +90,11 @@ def build(draft: Draft) -> Parsed:
         metrics = list(dict.fromkeys([*(BY_NAME[n] for n in LEADERBOARD), *metrics]))
     dims = _dimensions(draft, ranked, breakdowns, metrics, period)
     filters = _filters(draft, metrics, leaderboard)
+    if lexed.versus and compare is None:  # "meta ROAS vs google ROAS": side by side
+        for flt in filters:
+            if len(flt.values) > 1 and not flt.exclude and flt.dimension not in dims:
+                dims.append(flt.dimension)
+                draft.extra.append(f"side by side: {' vs '.join(flt.values)}")
     order, limit = _order(draft, mentions, chosen)
     if compare is None and lexed.change and not _profit_direction(lexed.change, metrics):
         compare = "previous"

@@ -92,6 +92,7 @@ class Lexed:
     mine: bool = False
     trend: bool = False
     card: bool = False
+    versus: bool = False  # "meta vs google": values set against each other
 
 
 @dataclass
@@ -256,7 +257,7 @@ def _marker(word: str, tokens: list[Token], i: int, result: Lexed, state: _State
         state.by, state.total = False, True
     elif word in JOINERS or (word in ("down", "out", "up")
                              and (previous in _BREAK_WORDS or following == "by")):
-        pass
+        result.versus = result.versus or word in ("vs", "versus")
     elif word in SUPERLATIVES:
         result.superlative = result.superlative or word
     elif word.isdigit() and previous in SUPERLATIVES and len(word) < 4:

@@ -24,6 +24,8 @@ CASES = [
     ("ad spend last week", Q("ad_spend", period=LAST_WEEK)),
     ("how much did we spend on ads this month", Q("ad_spend", period=THIS_MONTH)),
     ("spend by channel last month", Q("ad_spend", period=LAST_MONTH, by=("channel",))),
+    ("meta roas vs google roas last month",
+     Q("roas", period=LAST_MONTH, by=("channel",), filters=(F("channel", "meta", "google"),))),
     ("ROAS by campaign", Q("roas", by=("campaign",))),
     ("bottom 3 campaigns by ROAS",
      Q("roas", by=("campaign",), order=Order("roas", descending=False), limit=3)),

@@ -114,6 +114,10 @@ CASES = [
     ("how much revenue have we made since we started", Q("revenue", period=ALL_TIME)),
     ("revenue all time", Q("revenue", period=ALL_TIME)),
     ("revenue per order last month", Q("aov", period=LAST_MONTH)),
+    # "A vs B" of one dimension: side by side, not blended into one number
+    ("revenue US vs BR last month",
+     Q("revenue", period=LAST_MONTH, by=("country",), filters=(F("country", "US", "BR"),))),
+    ("revenue US and BR last month", Q("revenue", period=LAST_MONTH, filters=(F("country", "US", "BR"),))),
     ("who are our top customers this year",  # top 10 of possibly millions, not all of them
      Q("revenue", period=THIS_YEAR, by=("customer",), order=Order("revenue", True), limit=10)),
     ("top 5 products of all-time",
