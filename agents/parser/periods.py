@@ -185,6 +185,23 @@ def _start_of(m: re.Match[str], today: date) -> str:
     return (_edge_period(m, today).start - timedelta(days=1)).isoformat()
 
 
+def _last_weekend(m: re.Match[str], today: date) -> str:
+    """ "last weekend": Saturday and Sunday of the previous ISO week (the last one that is over)."""
+    saturday = today - timedelta(days=today.weekday() + 2)
+    return f"from {saturday.isoformat()} to {(saturday + timedelta(days=1)).isoformat()}"
+
+
+def _half(m: re.Match[str], today: date) -> str:
+    """ "H1 2026", "the second half of 2025": January–June or July–December (the most
+    recent such half when no year is said)."""
+    first = (m.group("h") or m.group("w") or "1")[0] in "1f"
+    year = int(m.group("y") or m.group("y2") or 0)
+    if not year:
+        year = today.year if (first or today.month > 6) else today.year - 1
+    start, last = (date(year, 1, 1), date(year, 6, 30)) if first else (date(year, 7, 1), date(year, 12, 31))
+    return f"from {start.isoformat()} to {last.isoformat()}"
+
+
 def _weekday(m: re.Match[str], today: date) -> str:
     return weekday_before(m.group("d") or m.group("d2"), today).isoformat()
 
@@ -195,6 +212,9 @@ def _since_weekday(m: re.Match[str], today: date) -> str:
 
 _RULES: list[Rule] = [
     (_rx(rf"(?:at |as of )?(?:the )?end of {_EDGE_OF}"), _end_of),
+    (_rx(r"(?:over |on |during )?(?:the )?(?:last|past|previous|this past) weekend"), _last_weekend),
+    (_rx(rf"(?:in |for |during )?(?:the )?(?:h(?P<h>[12])(?: of)?(?: (?P<y>{YEAR}))?|(?P<w>first|second|"
+         rf"1st|2nd) half(?: of)?(?: (?P<y2>{YEAR}))?)"), _half),
     (_rx(rf"(?:for |in |during |over )?(?:the )?week (?P<how>of|starting|beginning) (?:on )?"
          rf"(?P<a>{TEXT_DATE}|{_ISO})"), _week_of),
     (_rx(rf"(?:from |between )?(?P<a>{_ISO}) (?:{_TO} )?(?P<b>{_ISO})"), _iso_range),

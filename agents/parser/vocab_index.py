@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from agents.parser.dimensions import COUNTRY_NAMES
 from agents.parser.text import fold
@@ -97,9 +98,12 @@ def close_enough(typed: str, choice: str, score: float) -> bool:
     """A typo, not another word: very similar, or similar with a long shared start.
 
     "revnue"/"revenue" (92) passes on similarity; "sharpy"/"sharpie" (77) on its
-    five shared first letters; "weekday"/"weekly" (77, four letters) does not.
+    five shared first letters; "weekday"/"weekly" (77, four letters) does not. Two
+    neighbouring letters swapped ("ordres"/"orders") is a typo at any score.
     """
     if score >= 85:
+        return True
+    if len(typed) == len(choice) and OSA.distance(typed, choice) == 1 and sorted(typed) == sorted(choice):
         return True
     shared = 0
     for a, b in zip(typed, choice, strict=False):

@@ -35,7 +35,7 @@ FILLER = frozenset({
 BY_WORDS = frozenset({"by", "per", "each", "every", "across", "split", "broken", "breakdown",
                       "grouped", "group", "segmented", "among"})
 # Words that turn the next entity values into an exclusion ("excluding Brazil").
-EXCLUDE_WORDS = frozenset({"excluding", "except", "exclude", "excl", "without", "ex",
+EXCLUDE_WORDS = frozenset({"excluding", "except", "exclude", "excl", "without", "ex", "outside",
                            "minus", "besides", "not", "but"})
 # Words after which a short or common-looking value is read as a filter ("sessions from cpc").
 FILTER_WORDS = frozenset({"in", "from", "for", "on", "via", "at", "only", "just", "of",
@@ -55,7 +55,8 @@ SPELLINGS = {
     "thru": "through", "pct": "%", "percent": "%", "percentage": "%", "nr": "number",
     "num": "number", "qty": "quantity", "wk": "week", "wks": "weeks",
     "mo": "month", "mos": "months", "mth": "month", "mths": "months", "yr": "year",
-    "yrs": "years", "versus": "vs", "whats": "what", "hows": "how", "signup": "signups",
+    "yrs": "years", "versus": "vs", "whats": "what", "hw": "how", "wat": "what", "hows": "how",
+    "signup": "signups",
     "ur": "your", "plz": "please", "r": "are",
 }
 # Everyday words that are also stored values somewhere (a bettor "Max", a market "total"):

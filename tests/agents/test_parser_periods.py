@@ -31,6 +31,9 @@ PERIODS = [
     ("revenue the week of 2025-11-09", ("2025-11-03", "2025-11-10")),  # a Sunday: its week
     ("revenue the week starting nov 5", ("2025-11-05", "2025-11-12")),  # seven days from it
     ("revenue of all time", ("2000-01-01", "2025-11-20")),
+    ("revenue last weekend", ("2025-11-15", "2025-11-17")),  # the Sat-Sun that is over
+    ("revenue H1 2025", ("2025-01-01", "2025-07-01")),
+    ("revenue in the second half of 2024", ("2024-07-01", "2025-01-01")),
     ("revenue today", TODAY),
     ("yesterday's revenue", YESTERDAY),
     ("revenue yday", YESTERDAY),

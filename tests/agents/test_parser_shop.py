@@ -114,6 +114,10 @@ CASES = [
     ("how much revenue have we made since we started", Q("revenue", period=ALL_TIME)),
     ("revenue all time", Q("revenue", period=ALL_TIME)),
     ("revenue per order last month", Q("aov", period=LAST_MONTH)),
+    ("revenue outside the US last month",
+     Q("revenue", period=LAST_MONTH, filters=(F("country", "US", exclude=True),))),
+    ("ordres yesterday", Q("orders", period=YESTERDAY)),  # swapped letters
+    ("hw many orders last month", Q("orders", period=LAST_MONTH)),
     # "A vs B" of one dimension: side by side, not blended into one number
     ("revenue US vs BR last month",
      Q("revenue", period=LAST_MONTH, by=("country",), filters=(F("country", "US", "BR"),))),
