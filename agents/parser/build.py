@@ -204,6 +204,8 @@ def _ranked_dimension(draft: Draft) -> tuple[DimWord | None, list[DimMention]]:
     bettors = _bettors_ranked(draft)
     if ranking is None and draft.lexed.superlative and bettors is not None:
         word = draft.lexed.superlative  # "lowest ROI this month": of the bettors
+        if word in ("best", "worst") and {m.candidates[0].name for m in draft.lexed.metrics} == {"bets"}:
+            draft.lexed.metrics.clear()  # "best at soccer bets": the best bettor, by profit
         draft.ranking = ranking = Ranking(
             bettors, word not in _LOW_WORDS, word in ("best", "worst"),
             draft.lexed.superlative_count or 1, None, True, f"{word} bettor")

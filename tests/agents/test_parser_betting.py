@@ -35,6 +35,8 @@ CASES = [
     ("leaderboard this month all bettors", board(period=THIS_MONTH, min_count=1)),
     # a ranking of betting metrics with no "bettor" said ranks the bettors
     ("lowest roi this month", board(order="roi", descending=False, limit=1, period=THIS_MONTH)),
+    ("who's the best at football bets", board(limit=1, filters=(F("sport", "football"),))),  # profit
+    ("most bets this month", board(order="bets", limit=1, period=THIS_MONTH)),  # literal count
     ("highest win rate this month",
      board(order="win_rate", extra=("win_rate",), limit=1, period=THIS_MONTH)),
     ("leaderboard this month including everyone", board(period=THIS_MONTH, min_count=1)),
