@@ -149,6 +149,10 @@ class ChannelBindingRow(Base):
     workspace: Mapped[str] = mapped_column(sa.String(64))
     created_by: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=_utcnow)
+    # Migration 6: the role the chat's messages act with (storage.access.Role), and for
+    # Slack the team the binding was made for (messages from another team never use it).
+    role: Mapped[str] = mapped_column(sa.String(16), default="member", server_default="member")
+    team_id: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
 
 
 class ProcessedEventRow(Base):
@@ -299,12 +303,20 @@ def _v5_alert_rules(op: Operations) -> None:
         row.__table__.create(bind)  # type: ignore[attr-defined]
 
 
+def _v6_access(op: Operations) -> None:
+    """Users, memberships, sign-in links, web sessions, bind codes, API keys (storage.access)."""
+    from storage.access import migrate_access  # access builds on this module's Base
+
+    migrate_access(op)
+
+
 STATE_MIGRATIONS: tuple[tuple[int, str, Callable[[Operations], None]], ...] = (
     (1, "workspaces", _v1),
     (2, "connectors: configs with encrypted secrets, webhook event queue, record versions", _v2_connectors),
     (3, "chat runtime: channel bindings, processed events, answers, feedback, audit", _v3_runtime),
     (4, "subscriptions, their delivery log, scheduler jobs", _v4_subscriptions),
     (5, "alert rules and their firings", _v5_alert_rules),
+    (6, "access: users, memberships, sign-in links, sessions, bind codes, API keys", _v6_access),
 )
 
 _VERSION_TABLE = sa.Table(
