@@ -27,7 +27,7 @@ from storage.catalog.compiler import (
 from storage.catalog.definitions import CatalogDefs, load_definitions
 from storage.catalog.model import Comparison, Filter, Query, Result, Value
 from storage.catalog.periods import AsOf, Period, add_months, default_flow_period
-from storage.catalog.relations import RelationContext
+from storage.catalog.relations import RELATIONS, RelationContext
 from storage.errors import (
     MissingFxRateError,
     QueryError,
@@ -152,12 +152,26 @@ class Engine:
         for flt in query.filters:
             if _METRIC_FILTER.fullmatch(flt.dimension) or flt.dimension in self.defs.metrics:
                 continue
-            supported = any(flt.dimension in s.dimensions or (flt.dimension == "location"
-                            and s.relation == "stock")
-                            for m in query.metrics for s in self.defs.sources_of(m))
-            if not supported:
-                raise UnsupportedDimensionError(
-                    f"can't filter {', '.join(query.metrics)} by {flt.dimension}")
+            # Every asked metric must honour the filter: one that can't would be answered
+            # unfiltered under the filtered label (orders of every product "for Sharpie").
+            for metric in query.metrics:
+                if not self._filterable(metric, flt.dimension):
+                    can = ", ".join(self._filter_dimensions(metric))
+                    raise UnsupportedDimensionError(
+                        f"{self.defs.metrics[metric].label} can't be filtered by {flt.dimension}; "
+                        f"ask for it separately without that filter"
+                        + (f" (it can be filtered by {can})" if can else ""))
+
+    def _filterable(self, metric: str, dimension: str) -> bool:
+        """Whether every source of ``metric`` applies a filter on ``dimension``."""
+        return all(dimension in source.dimensions
+                   or (source.relation and dimension in RELATIONS[source.relation][1])
+                   for source in self.defs.sources_of(metric))
+
+    def _filter_dimensions(self, metric: str) -> list[str]:
+        named = {d for s in self.defs.sources_of(metric) for d in s.dimensions}
+        named |= {d for s in self.defs.sources_of(metric) if s.relation for d in RELATIONS[s.relation][1]}
+        return sorted(d for d in named if self._filterable(metric, d))
 
     def _has_flow(self, query: Query) -> bool:
         return any(self.defs.metrics[m].kind == "flow" for m in query.metrics)

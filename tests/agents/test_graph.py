@@ -187,3 +187,21 @@ def test_prompt_injection_in_data_cannot_reach_another_workspace(app, tmp_path):
     assert "tools" in fake.requests[1] and all(t["function"]["name"] != "run_sql"
                                                for t in fake.requests[1]["tools"])
     assert reply.data.get("value") != 570
+
+
+def test_llm_asking_orders_and_units_for_one_product_gets_the_refusal_not_every_order(app, tmp_path):
+    # The tool call bypasses the parser's refusal: the engine must refuse it too, or
+    # orders would be every March order labelled "Linen Shirt".
+    args = {"metrics": ["orders", "units_sold"], "period": "March 2025",
+            "filters": [{"dimension": "product", "values": ["Linen Shirt"]}]}
+    with serve_fake_openai() as fake:
+        fake.script = [message(tool_calls=[tool_call("route", {"agent": "analytics"})]),
+                       message(tool_calls=[tool_call("query_metrics", args)]),
+                       message("Linen Shirt had 4 orders and 2 units in March.")]
+        reply = llm_graph(app, fake, tmp_path).ask(
+            "shop", "orders and units sold of Linen Shirt in March 2025", "c", as_of(app))
+    tool_answers = [m["content"] for m in fake.requests[-1]["messages"] if m["role"] == "tool"]
+    assert tool_answers == ["error: Orders can't be filtered by product; ask for it separately "
+                            "without that filter (it can be filtered by country, customer, "
+                            "sales_channel, source)"]
+    assert "4 orders" not in reply.text and reply.data.get("llm") != "phrased"
