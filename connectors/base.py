@@ -216,8 +216,14 @@ class WebhookSource(Protocol):
     name: ClassVar[str]
 
     @staticmethod
+    def webhook_account(headers: Mapping[str, str]) -> str | None:
+        """The account a delivery says it is for, from its headers alone (read before verifying)."""
+        ...
+
+    @staticmethod
     def webhook_delivery(headers: Mapping[str, str], body: bytes) -> Delivery:
-        """Reads the event id, topic and account; raises WebhookError when malformed."""
+        """Reads the event id, topic and account of a verified delivery; raises WebhookError
+        when it is malformed or its payload does not have its topic's shape."""
         ...
 
     @staticmethod
@@ -227,7 +233,7 @@ class WebhookSource(Protocol):
 
     @staticmethod
     def account_of(options: Mapping[str, Any]) -> str | None:
-        """The account a saved connection answers for (matched against Delivery.account)."""
+        """The account a saved connection answers for (matched against ``webhook_account``)."""
         ...
 
     @staticmethod

@@ -85,19 +85,24 @@ class WebhookGateway:
         """Verifies and queues one delivery; returns the HTTP status and body to answer with.
 
         200 once the event is durably stored (a redelivery too: it is absorbed), 401 for a
-        bad signature, 400 for a malformed delivery, 404 for a connector without webhooks.
+        bad signature, 400 for a malformed delivery or a payload that does not fit its topic
+        (nothing stored: a retry cannot succeed), 404 for a connector without webhooks. The
+        signature is checked before the body is parsed.
         """
         received_at = self._now()
         if name not in WEBHOOK_CONNECTORS:
-            return 404, json.dumps({"error": f"no webhooks for {name!r}"}).encode()
+            return 404, json.dumps({"error": f"no webhooks for {name[:60]!r}"}).encode()
         source: WebhookSource = connector_class(name)
         try:
-            delivery = source.webhook_delivery(headers, body)
-            workspace = self._verify(source, headers, body, delivery.account, workspace)
+            workspace = self._verify(source, headers, body, source.webhook_account(headers),
+                                     workspace)
         except SignatureError:
-            logger.warning("%s webhook with a bad signature refused", name)
+            logger.warning("%s webhook with a missing or bad signature refused", name)
             return 401, b'{"error": "invalid signature"}'
+        try:
+            delivery = source.webhook_delivery(headers, body)
         except WebhookError as exc:
+            logger.warning("%s webhook for %s refused: %s", name, workspace, exc)
             return 400, json.dumps({"error": str(exc)}).encode()
         await self.queue.put(Incoming(name, workspace, delivery.event_id, delivery.topic, body,
                                       received_at))

@@ -12,6 +12,7 @@ import pytest
 
 from connectors.credentials import ConnectorStore, load_key
 from connectors.hooks import NewData
+from connectors.queue import Incoming
 from connectors.shopify_mapping import order_rows_graphql
 from connectors.webhooks import WebhookGateway
 from tests.fakes.server import serve
@@ -150,12 +151,18 @@ def test_a_failing_event_is_retried_with_backoff_then_marked_failed(app):
     async def receive_then_apply() -> list[int]:
         stop = asyncio.Event()
         writer = asyncio.create_task(gateway.queue.run_writer(stop))
+        # Queued before payloads were checked on arrival (the gateway now refuses it with 400).
+        await gateway.queue.put(Incoming("shopify", "acme", "ev-bad", "orders/create",
+                                         json.dumps(broken).encode(), now[0].replace(tzinfo=None)))
         transport = httpx.ASGITransport(app=gateway.asgi())
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
-            for payload, event_id in ((broken, "ev-bad"), (rest_order(good), "ev-good")):
-                body = json.dumps(payload).encode()
-                await client.post("/webhooks/shopify", content=body,
-                                  headers=webhook_headers("orders/create", body, event_id))
+            body = json.dumps(rest_order(good)).encode()
+            refused = await client.post("/webhooks/shopify", content=json.dumps(broken).encode(),
+                                        headers=webhook_headers("orders/create",
+                                                                json.dumps(broken).encode(), "ev-x"))
+            assert refused.status_code == 400
+            await client.post("/webhooks/shopify", content=body,
+                              headers=webhook_headers("orders/create", body, "ev-good"))
         stop.set()
         await writer
         handled = [await gateway.process_due(), await gateway.process_due()]
