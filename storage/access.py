@@ -137,6 +137,9 @@ class UserRow(Base):
     name: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
     password_hash: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)  # argon2
     disabled: Mapped[bool] = mapped_column(default=False)
+    # An instance owner (the first user `tally serve` creates, or `tally user create
+    # --instance-owner`) is made owner of every workspace created later (storage.users).
+    instance_owner: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=_utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
