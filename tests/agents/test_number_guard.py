@@ -1,0 +1,68 @@
+"""The LLM number guard reads decimals: a figure must match a tool result to the digits shown.
+
+A reply that says "$48,210.90" when the catalog computed 48,210.55, or "up 7.3%" for a
+change of 6.89%, is rejected for the exact reply; rounding to fewer digits is fine.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from agents.llm import Allowed, numbers_supported
+
+
+def allowed(*values: object) -> Allowed:
+    found = Allowed()
+    for value in values:
+        found.add(value)
+    return found
+
+
+RESULT = {"value": 48210.55, "change_rate": 0.0689, "orders": 1204}
+
+
+@pytest.mark.parametrize(("text", "bad"), [
+    ("Revenue was $48,210.90.", ["$48,210.90"]),
+    ("Revenue was $48,210.4.", ["$48,210.4"]),
+    ("Revenue was $48,210.56.", ["$48,210.56"]),
+    ("Revenue was 48210.54.", ["48210.54"]),
+    ("Revenue was up 7.3%.", ["7.3%"]),
+    ("Revenue was up 6.8%.", ["6.8%"]),
+    ("Revenue was up 6.88%.", ["6.88%"]),
+    ("Revenue was $48.3k.", ["$48.3k"]),
+    ("Revenue was $48.21k.", []),
+    ("Revenue was $48,210.55, up 6.89%, on 1,204 orders.", []),
+    ("Revenue was $48,211, up 6.9%, on 1.2k orders.", []),
+    ("Revenue was $48,210.6, up 7%.", []),
+])
+def test_every_decimal_shown_must_match_the_result(text, bad):
+    assert numbers_supported(text, allowed(RESULT)) == bad
+
+
+@given(value=st.decimals(min_value=1, max_value=10**7, places=2), shown=st.integers(0, 2))
+def test_a_value_rounded_to_the_digits_shown_is_supported(value, shown):
+    text = f"Revenue was ${value:,.{shown}f} last month."
+    assert numbers_supported(text, allowed({"value": float(value)})) == []
+
+
+@given(value=st.decimals(min_value=1, max_value=10**7, places=2), shown=st.integers(1, 2),
+       off=st.integers(2, 9), sign=st.sampled_from((-1, 1)))
+def test_a_value_off_in_its_last_shown_digit_is_rejected(value, shown, off, sign):
+    step = Decimal(1).scaleb(-shown)
+    wrong = value.quantize(step) + sign * off * step
+    text = f"Revenue was ${wrong:,.{shown}f} last month."
+    assert numbers_supported(text, allowed({"value": float(value)})) == [f"${wrong:,.{shown}f}"]
+
+
+@given(rate=st.decimals(min_value=Decimal("0.0100"), max_value=Decimal("5"), places=4),
+       off=st.integers(2, 9))
+def test_a_change_shown_as_a_percentage_must_match_to_its_decimal(rate, off):
+    percent = rate * 100
+    assert numbers_supported(f"up {percent:.1f}%", allowed({"change_rate": float(rate)})) == []
+    wrong = percent.quantize(Decimal("0.1")) + off * Decimal("0.1")
+    assert numbers_supported(f"up {wrong:.1f}%", allowed({"change_rate": float(rate)})) == [
+        f"{wrong:.1f}%"]
