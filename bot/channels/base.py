@@ -52,8 +52,12 @@ class InboundMessage:
         text: the question, with the bot mention removed.
         user_id: the platform's user id; user_name: their display name ("my ROI").
         event_id: the platform's delivery id, for deduplication of retries.
-        is_admin: whether the sender may administer the channel (connect, settle any bet).
+        is_admin: whether the sender administers the platform (a Slack workspace admin, a
+            Discord server manager): they act as admin of the workspace the chat is already
+            bound to, never of another.
         command: a slash command name ("ask", "digest", "subscribe"), if it was one.
+        role: set by web surfaces with a signed-in user; chats leave it None and act with
+            their binding's role.
     """
 
     ref: ConversationRef
@@ -63,6 +67,7 @@ class InboundMessage:
     event_id: str | None = None
     is_admin: bool = False
     command: str | None = None
+    role: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
