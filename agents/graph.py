@@ -35,7 +35,7 @@ from agents.memory import Turn, query_from_dict, query_to_dict, reply_from_dict,
 from agents.parser import Help, ParseContext, Parsed, parse
 from bot.app import App
 from bot.reply import Reply, TableData
-from storage.catalog import AsOf, Engine
+from storage.catalog import AsOf, Engine, Query
 from storage.catalog.display import format_change
 from storage.errors import TallyError
 
@@ -116,6 +116,13 @@ class TallyGraph:
         return AsOf.for_day(date.fromisoformat(day), tz) if day else AsOf.now(tz)
 
     def _understand(self, state: GraphState) -> dict[str, Any]:
+        try:
+            return self._plan(state)
+        except TallyError as exc:  # e.g. "the month before" the first month of the calendar
+            return {"plan": {"kind": "unanswerable", "understood": [], "missing": str(exc)},
+                    "agent": "analytics"}
+
+    def _plan(self, state: GraphState) -> dict[str, Any]:
         engine = self.app.engine(state["workspace"])
         as_of = self._as_of(state, engine)
         ctx = ParseContext(as_of, self.brain.vocabulary(state["workspace"]), state.get("user_name"))
@@ -123,7 +130,7 @@ class TallyGraph:
         turns = [t for t in state.get("turns", []) if t.get("query")]
         last = turns[-1] if turns else None
         last_query_dict = last.get("query") if last else None
-        last_query = query_from_dict(last_query_dict) if last_query_dict else None
+        last_query = _remembered(last_query_dict)
         followup = resolve_followup(text, last_query, last.get("intent", "metric") if last else "", ctx)
         plan: dict[str, Any]
         if followup is not None:
@@ -197,6 +204,17 @@ class TallyGraph:
         data = {"question": text, "text": reply.text, **{k: v for k, v in reply.data.items()
                                                           if k != "question"}}
         return Reply(reply.text, reply.table, reply.chart, reply.suggestions, data)
+
+
+def _remembered(stored: dict[str, Any] | None) -> Query | None:
+    """The conversation's last query; one that no longer resolves (a period outside the
+    calendar, remembered before it was refused) is forgotten rather than failing every turn."""
+    if not stored:
+        return None
+    try:
+        return query_from_dict(stored)
+    except TallyError:
+        return None
 
 
 def _plan_of(outcome: Any) -> dict[str, Any]:

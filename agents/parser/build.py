@@ -10,6 +10,7 @@ up"), not a comparison.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -31,7 +32,8 @@ from agents.parser.types import Parsed, Refusal, Vocabulary
 from agents.parser.unknown import explain_unknown
 from agents.parser.vocab_index import VocabIndex
 from storage.catalog.model import Compare, Filter, Order, Query
-from storage.catalog.periods import AsOf, Period
+from storage.catalog.periods import AsOf, Period, outside_calendar
+from storage.errors import PeriodError
 
 LEADERBOARD = ("profit_units", "roi", "record", "bets")
 STOCK_ALERT = ("days_of_stock", "on_hand", "avg_daily_units")
@@ -145,6 +147,8 @@ def _period(draft: Draft) -> tuple[Period | None, Compare | None]:
                       "previous period of the same kind ('vs previous period') or the same "
                       "dates last year ('vs last year')")
     draft.extra.append(f"compare: {_COMPARE_WORDS[hit.kind]}")
+    if period is not None and hit.kind not in dict(_earlier_candidates(period)):
+        raise Refusal(f"'{hit.words}': {outside_calendar('the period to compare with')}")
     return period, hit.kind
 
 
@@ -156,7 +160,7 @@ def _two_periods(draft: Draft) -> tuple[Period, Compare]:
     earlier one when it is the previous period or the same dates a year before."""
     if len(draft.periods) == 2 and draft.compare is None:
         earlier, later = sorted((hit.period for hit in draft.periods), key=lambda p: p.start)
-        for kind, candidate in (("previous", later.previous()), ("year", later.year_ago())):
+        for kind, candidate in _earlier_candidates(later):
             if (candidate.start, candidate.end) == (earlier.start, earlier.end):
                 draft.extra.append(f"compare: {_COMPARE_WORDS[kind]}")
                 draft.periods[:] = [h for h in draft.periods if h.period is later]
@@ -164,6 +168,15 @@ def _two_periods(draft: Draft) -> tuple[Period, Compare]:
     said = " and ".join(f"'{hit.words}'" for hit in draft.periods[:2])
     raise Refusal(f"two periods ({said}); I can compare a period with the one before it or "
                   "with the same dates a year earlier ('vs previous period', 'vs last year')")
+
+
+def _earlier_candidates(later: Period) -> list[tuple[str, Period]]:
+    """The previous period and the same dates a year before, where the calendar has them."""
+    found = []
+    for kind, shift in (("previous", later.previous), ("year", later.year_ago)):
+        with contextlib.suppress(PeriodError):  # before the first day Tally answers for
+            found.append((kind, shift()))
+    return found
 
 
 def _same_unit(period: Period, unit: str) -> bool:

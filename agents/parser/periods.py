@@ -27,7 +27,7 @@ from agents.parser.dates import MONTH, TEXT_DATE, WEEKDAY, YEAR, text_date, week
 from agents.parser.text import NUMBER, Sentence, to_int
 from agents.parser.text import phrase_pattern as _rx
 from agents.parser.types import Refusal
-from storage.catalog.periods import MONTHS, AsOf, Period, resolve_period
+from storage.catalog.periods import MONTHS, AsOf, Period, outside_calendar, resolve_period
 from storage.errors import PeriodError
 
 Rule = tuple[re.Pattern[str], Callable[[re.Match[str], date], str]]
@@ -290,8 +290,11 @@ def find_periods(sentence: Sentence, as_of: AsOf) -> list[PeriodHit]:
     hits: list[PeriodHit] = []
     for pattern, canonical in _RULES:
         for match in sentence.take(pattern):
-            phrase = canonical(match, as_of.day)
             words = sentence.original(match.start(), match.end())
+            try:
+                phrase = canonical(match, as_of.day)
+            except (OverflowError, ValueError):  # a day before year 1 or after 9999
+                raise Refusal(f"'{words}': {outside_calendar(repr(words))}") from None
             hits.append(PeriodHit(phrase, _resolve(phrase, words, as_of), words, match.start()))
     return sorted(hits, key=lambda hit: hit.start)
 

@@ -22,6 +22,17 @@ MONTHS["sept"] = 9
 
 ALL_TIME = "all time"
 ALL_TIME_START = date(2000, 1, 1)  # before any business's first order in this product's life
+# The calendar Tally answers for: ClickHouse's DateTime64 range, the narrowest of the engines
+# a workspace can live on. Inside it, a period's exclusive end, its comparison periods and
+# its local midnights in any timezone are all real dates (Python's end at years 1 and 9999).
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2299, 12, 31)
+
+
+def outside_calendar(what: str) -> PeriodError:
+    """The refusal for a date or period outside [FIRST_DAY, LAST_DAY]."""
+    return PeriodError(f"I can only answer for dates between {FIRST_DAY.isoformat()} and "
+                       f"{LAST_DAY.isoformat()} ({what} falls outside)")
 
 
 @dataclass(frozen=True)
@@ -33,7 +44,13 @@ class AsOf:
 
     @classmethod
     def for_day(cls, day: date, tz: ZoneInfo) -> AsOf:
-        """The end of ``day`` in ``tz`` (the next local midnight), as ``--as-of`` says."""
+        """The end of ``day`` in ``tz`` (the next local midnight), as ``--as-of`` says.
+
+        Raises:
+            PeriodError: for a day outside the calendar Tally answers for.
+        """
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise outside_calendar(f"as of {day.isoformat()}")
         return cls(day, local_midnight(day + timedelta(days=1), tz))
 
     @classmethod
@@ -63,6 +80,13 @@ class Period:
     kind: str
     phrase: str = ""
     n: int = 1
+
+    def __post_init__(self) -> None:
+        # Every period stays inside the calendar, so date arithmetic on it never overflows.
+        if self.start < FIRST_DAY or self.end > LAST_DAY + timedelta(days=1):
+            last = self.end - timedelta(days=1) if self.end > self.start else self.start
+            days = f"{self.start.isoformat()} to {last.isoformat()}" if last != self.start else ""
+            raise outside_calendar(f"the period {days}" if days else self.start.isoformat())
 
     @property
     def days(self) -> int:
@@ -193,7 +217,11 @@ _RANGE = re.compile(rf"(?:from |between )?{_ISO_DATE} (?:to|until|through|and|-|
 
 def all_time(as_of: AsOf) -> Period:
     """Everything up to and including today ("all time", "ever", "lifetime")."""
-    return Period(ALL_TIME_START, as_of.day + timedelta(days=1), "range", ALL_TIME)
+    return _all_time(as_of.day)
+
+
+def _all_time(today: date) -> Period:
+    return Period(min(ALL_TIME_START, today), today + timedelta(days=1), "range", ALL_TIME)
 
 
 def resolve_period(phrase: str, as_of: AsOf) -> Period:
@@ -203,9 +231,15 @@ def resolve_period(phrase: str, as_of: AsOf) -> Period:
         PeriodError: when the phrase names no period or an impossible one.
     """
     text = re.sub(r"\s+", " ", phrase.strip().lower())
-    today = as_of.day
+    try:
+        return _resolve(text, phrase, as_of.day)
+    except (OverflowError, ValueError):  # a date past year 9999 or before year 1
+        raise outside_calendar(repr(phrase)) from None
+
+
+def _resolve(text: str, phrase: str, today: date) -> Period:
     if text == ALL_TIME:
-        return all_time(as_of)
+        return _all_time(today)
     found = _relative(text, today)
     if found:
         return found
