@@ -72,7 +72,9 @@ def event_to_inbound(body: dict[str, Any], bot_user_id: str | None = None) -> In
         # A mention in a channel is answered in a thread rooted at it, so follow-ups
         # written in that thread share the conversation.
         thread_ts = event.get("ts")
-    team = body.get("team_id") or event.get("team")
+    # The sender's own team: in a Slack Connect channel the envelope's team_id is the
+    # installation that received the event, while the event names the team that wrote it.
+    team = event.get("user_team") or event.get("team") or body.get("team_id")
     ref = ConversationRef("slack", event["channel"], thread_ts, team)
     return InboundMessage(ref=ref, text=strip_mentions(text), user_id=event["user"],
                           event_id=body.get("event_id"), raw=body)

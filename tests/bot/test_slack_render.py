@@ -102,3 +102,10 @@ def test_a_huge_reply_is_cut_to_fifty_blocks_keeping_the_feedback_buttons():
 def test_no_buttons_without_an_answer_id():
     assert [b["type"] for b in render(Reply("Not connected")).blocks] == ["section"]
     assert escape("a&b") == "a&amp;b"
+
+
+def test_a_slack_connect_guest_speaks_for_their_own_team_not_the_installations():
+    event = fs.mention("C1", "U0GUEST01", "connect tenantb", "171.5")
+    message = event_to_inbound(json.loads(fs.event_callback(event, "Ev5", user_team="T0OTHER01")))
+    assert message is not None and message.ref.space_id == "T0OTHER01"
+    assert message.raw["team_id"] == fs.TEAM_ID  # the envelope is the installation's

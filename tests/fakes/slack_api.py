@@ -130,9 +130,9 @@ async def _arguments(request: Request) -> dict[str, Any]:
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
-def user(user_id: str, name: str, *, admin: bool = False) -> dict[str, Any]:
-    """A ``users.info`` user object."""
-    return {"id": user_id, "team_id": TEAM_ID, "name": name.lower(), "real_name": name,
+def user(user_id: str, name: str, *, admin: bool = False, team: str = TEAM_ID) -> dict[str, Any]:
+    """A ``users.info`` user object (``team``: the Slack team they belong to)."""
+    return {"id": user_id, "team_id": team, "name": name.lower(), "real_name": name,
             "is_admin": admin, "is_owner": False, "is_bot": False, "deleted": False,
             "tz": "America/Sao_Paulo", "profile": {"display_name": name, "real_name": name}}
 
@@ -147,15 +147,21 @@ def signed_headers(body: str, secret: str = SIGNING_SECRET, timestamp: int | Non
             "Content-Type": content_type}
 
 
-def event_callback(event: dict[str, Any], event_id: str) -> str:
-    """An Events API ``event_callback`` envelope around ``event``."""
+def event_callback(event: dict[str, Any], event_id: str, *, user_team: str | None = None) -> str:
+    """An Events API ``event_callback`` envelope around ``event``.
+
+    ``user_team``: the sender is of another Slack team in a Slack Connect channel (the
+    envelope stays the installation's, the event names the sender's team).
+    """
+    sender = {"team": user_team, "user_team": user_team, "source_team": user_team} \
+        if user_team else {"team": TEAM_ID}
     return json.dumps({
         "token": "legacy-verification-token", "team_id": TEAM_ID, "api_app_id": API_APP_ID,
-        "event": {**event, "team": TEAM_ID}, "type": "event_callback", "event_id": event_id,
+        "event": {**event, **sender}, "type": "event_callback", "event_id": event_id,
         "event_time": int(float(event.get("event_ts", event.get("ts", "0")))),
         "authorizations": [{"enterprise_id": None, "team_id": TEAM_ID, "user_id": BOT_USER_ID,
                             "is_bot": True, "is_enterprise_install": False}],
-        "is_ext_shared_channel": False, "event_context": f"4-{event_id}"})
+        "is_ext_shared_channel": user_team is not None, "event_context": f"4-{event_id}"})
 
 
 def mention(channel: str, user_id: str, text: str, ts: str, thread_ts: str | None = None
