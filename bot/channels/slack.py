@@ -29,6 +29,7 @@ from typing import Any
 import sqlalchemy as sa
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
@@ -36,6 +37,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from bot.channels import slack_requests
 from bot.channels.base import ConversationRef, InboundMessage, SendResult
 from bot.channels.slack_render import (
     FEEDBACK_ACTION_PREFIX,
@@ -55,6 +57,8 @@ USER_CACHE_SECONDS = 600
 # Answers worked out at once. The brain is CPU-bound Python: more threads only contend
 # for the GIL with the loop that acks (measured with bench/slack.py), not answer faster.
 ANSWER_CONCURRENCY = 4
+# Seconds auth.test may take while a request waits (Slack gives up on an ack after 3).
+AUTH_TEST_TIMEOUT = 2.0
 # Errors after which a slash command's answer goes through its response_url instead.
 _NOT_A_MEMBER = ("not_in_channel", "channel_not_found")
 
@@ -75,10 +79,16 @@ class SlackChannel:
                  api_url: str, app_token: str | None = None) -> None:
         self.dispatcher = dispatcher
         self.client = AsyncWebClient(token=bot_token, base_url=api_url)
+        self.signing_secret = signing_secret
+        self._identity: asyncio.Task[AuthorizeResult] | None = None
         # process_before_response: the listeners below only parse and spawn a task, so
         # running them before the ack costs nothing and keeps the tasks ours to await.
-        self.bolt = AsyncApp(client=self.client, signing_secret=signing_secret, name="tally",
-                             process_before_response=True,
+        # authorize: the bot's identity (auth.test) is looked up once, with a timeout, not
+        # by bolt on the first request with none.
+        # Bolt's own client carries no token: the one authorize returns is set per request.
+        self.bolt = AsyncApp(client=AsyncWebClient(base_url=api_url), signing_secret=signing_secret,
+                             name="tally", process_before_response=True,
+                             authorize=lambda: self._authorize(),
                              request_verification_enabled=bool(signing_secret))
         self.handler = AsyncSlackRequestHandler(self.bolt)
         self.app_token = app_token
@@ -94,7 +104,8 @@ class SlackChannel:
 
     # --- Channel protocol ----------------------------------------------------------------
     async def start(self) -> None:
-        """Opens the Socket Mode connection when an app token is set (HTTP needs nothing)."""
+        """Looks up the bot's identity, then opens Socket Mode when an app token is set."""
+        await self.identity(timeout=5 * AUTH_TEST_TIMEOUT)
         if self.app_token:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
@@ -126,6 +137,12 @@ class SlackChannel:
             return []
 
         async def slack_events(request: Request) -> Response:
+            refused = await slack_requests.refusal(request, self.signing_secret, time.time())
+            if refused is not None:
+                return refused
+            if await self.identity(timeout=AUTH_TEST_TIMEOUT) is None:
+                return Response("Slack's API does not answer; retry later", status_code=503,
+                                headers={"Retry-After": "60"})
             return await self.handler.handle(request)
 
         return [Route("/slack/events", slack_events, methods=["POST"])]
@@ -145,6 +162,30 @@ class SlackChannel:
         if message.chart:
             await self._upload_chart(ref, message.chart)
         return SendResult(True, tuple(ids))
+
+    async def identity(self, timeout: float) -> AuthorizeResult | None:
+        """The bot's identity from ``auth.test`` (looked up once), or None after ``timeout`` s."""
+        if self._identity is None or (self._identity.done() and self._identity.exception()):
+            self._identity = asyncio.ensure_future(self._auth_test())
+        try:
+            return await asyncio.wait_for(asyncio.shield(self._identity), timeout)
+        except TimeoutError:
+            logger.warning("slack: auth.test did not answer within %.1f s", timeout)
+        except (SlackApiError, OSError, ValueError) as exc:  # aiohttp's errors are OSErrors
+            logger.warning("slack: auth.test failed: %s", exc)
+        return None
+
+    async def _auth_test(self) -> AuthorizeResult:
+        response = await self.client.auth_test()
+        return AuthorizeResult.from_auth_test_response(auth_test_response=response,
+                                                       bot_token=self.client.token)
+
+    async def _authorize(self) -> AuthorizeResult:
+        # HTTP requests reach bolt only once identity() answered, so this never waits there;
+        # over Socket Mode an unknown identity still lets the event in (bots' own messages
+        # are left out by their bot_id).
+        found = await self.identity(timeout=AUTH_TEST_TIMEOUT)
+        return found or AuthorizeResult(enterprise_id=None, team_id=None, bot_token=self.client.token)
 
     # --- listeners (run before the ack: keep them quick) ----------------------------------
     async def _on_event(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
