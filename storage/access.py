@@ -100,6 +100,18 @@ def parse_role(value: str) -> Role:
         raise TallyError(f"{value!r} is not a role: use one of {names}") from None
 
 
+def role_named(value: str | None) -> Role | None:
+    """The role called ``value``, or None for none or an unknown name (which may do nothing).
+
+    How commands read the role a chat message acts with (``InboundMessage.role``, set by
+    the dispatcher once per message).
+    """
+    try:
+        return Role(value) if value else None
+    except ValueError:
+        return None
+
+
 def allows(role: Role | None, action: Action) -> bool:
     """True when ``role`` may do ``action`` (no role at all may do nothing)."""
     return role is not None and role.at_least(MINIMUM_ROLE[action])
