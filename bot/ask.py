@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import sys
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
 from rich.console import Console
 
+from agents.brain import unanswerable_reply
 from agents.graph import TallyGraph
 from bot.app import App
 from bot.reply import Reply
 from storage.catalog import AsOf
-from storage.errors import WorkspaceError
+from storage.errors import TallyError, WorkspaceError
+
+logger = logging.getLogger(__name__)
 
 
 def pick_workspace(app: App, name: str | None) -> str:
@@ -46,23 +50,78 @@ def reply_json(reply: Reply) -> str:
     return json.dumps(reply.data, ensure_ascii=False, default=str)
 
 
-def answer_batch(graph: TallyGraph, workspace: str, lines: Iterable[str], as_of: AsOf | None,
-                 out: IO[str]) -> int:
-    """One JSON object per question line (JSON Lines); returns how many were unanswerable.
+MAX_LINE_BYTES = 100_000  # a question, not a file: longer lines are reported, not read whole
 
-    The lines are one conversation: "and the month before?" follows the line above it.
+
+def answer_one(graph: TallyGraph, workspace: str, question: str, conversation: str,
+               as_of: AsOf | None) -> Reply:
+    """One question through the graph, with its chart; never raises for what was asked.
+
+    A refusal of the question (a TallyError) is an unanswerable reply; anything else
+    is an internal error whose id is in the reply and whose traceback is in the log.
     """
-    refused = 0
+    try:
+        return with_chart(graph.app, workspace, graph.ask(workspace, question, conversation, as_of))
+    except TallyError as exc:
+        return unanswerable_reply(question, (), str(exc), frozenset())
+    except Exception:  # the error funnel: the asker gets an id, the log the traceback
+        error_id = uuid.uuid4().hex[:8]
+        logger.exception("error %s answering %r in workspace %s", error_id, question, workspace)
+        text = (f"Sorry, something went wrong on my side (error {error_id}); the details are "
+                "in the log. Please try again or rephrase.")
+        return Reply(text, data={"question": question, "text": text, "error": "internal",
+                                 "error_id": error_id}, ok=False)
+
+
+def answer_batch(graph: TallyGraph, workspace: str, source: IO[bytes], as_of: AsOf | None,
+                 out: IO[str]) -> int:
+    """One JSON object per question line (JSON Lines); returns how many lines failed.
+
+    Each line is answered on its own: one that is unanswerable, not UTF-8, too long or
+    hits an error gets its own JSON object (``"error"``, and ``"line"`` for lines that
+    could not be read) and the batch goes on. Blank lines are skipped. The lines are one
+    conversation: "and the month before?" follows the line above it.
+    """
+    failed = 0
     conversation = f"batch:{uuid.uuid4().hex}"
-    for line in lines:
-        question = line.strip()
-        if not question:
-            continue
-        reply = with_chart(graph.app, workspace, graph.ask(workspace, question, conversation, as_of))
-        refused += not reply.ok
-        out.write(reply_json(reply) + "\n")
+    for number, raw in enumerate(_lines(source), start=1):
+        if raw is None:
+            data = _line_error(number, "too_long", b"", f"line {number} is longer than "
+                               f"{MAX_LINE_BYTES:,} bytes; ask one question per line")
+        else:
+            try:
+                question = raw.decode("utf-8").strip()
+            except UnicodeDecodeError as exc:
+                data = _line_error(number, "invalid_utf8", raw, f"line {number} is not UTF-8 "
+                                   f"text (byte {raw[exc.start]:#04x} at column {exc.start + 1}); "
+                                   "save the file as UTF-8")
+            else:
+                if not question:
+                    continue
+                reply = answer_one(graph, workspace, question, conversation, as_of)
+                data = reply.data if reply.data else {"question": question, "text": reply.text}
+                data = data if reply.ok or "error" in data else {**data, "error": "unanswerable"}
+        failed += "error" in data
+        out.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
         out.flush()
-    return refused
+    return failed
+
+
+def _lines(source: IO[bytes]) -> Iterator[bytes | None]:
+    """The file's lines without their line break, None for a line over MAX_LINE_BYTES
+    (read past in chunks, so one huge line never sits in memory)."""
+    while chunk := source.readline(MAX_LINE_BYTES + 1):
+        if len(chunk) > MAX_LINE_BYTES and not chunk.endswith(b"\n"):
+            while (rest := source.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
+                pass
+            yield None
+            continue
+        yield chunk.rstrip(b"\r\n")
+
+
+def _line_error(number: int, code: str, raw: bytes, text: str) -> dict[str, Any]:
+    said = raw[:200].decode("utf-8", errors="replace")
+    return {"line": number, "error": code, "text": text, "question": said}
 
 
 def chat(graph: TallyGraph, workspace: str, as_of: AsOf | None, console: Console,

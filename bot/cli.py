@@ -212,7 +212,7 @@ def demo_command(scale: float, chat_after: bool) -> None:
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Answer as if it were the end of this day (YYYY-MM-DD).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (interfaces.md).")
-@click.option("--batch", type=click.File("r", encoding="utf-8"), default=None,
+@click.option("--batch", type=click.File("rb"), default=None,
               help="Answer one question per line of FILE ('-' for stdin), as JSON Lines.")
 @user_errors
 def ask_command(question: str | None, workspace_name: str | None, as_of: Any, as_json: bool,
@@ -223,16 +223,16 @@ def ask_command(question: str | None, workspace_name: str | None, as_of: Any, as
     if batch is not None and not as_json:
         raise click.UsageError("--batch writes JSON Lines: add --json")
     with gc_paused():
-        from bot.ask import answer_batch, as_of_for, make_graph, pick_workspace, print_reply, with_chart
+        from bot.ask import answer_batch, answer_one, as_of_for, make_graph, pick_workspace, print_reply
 
         app = make_app()
         workspace_name = pick_workspace(app, workspace_name)
         when = as_of_for(app, workspace_name, as_of.date() if as_of else None)
         graph = make_graph(app)
     if batch is not None:
-        answer_batch(graph, workspace_name, batch, when, sys.stdout)
-        return
-    reply = with_chart(app, workspace_name, graph.ask(workspace_name, question or "", "terminal:ask", when))
+        # Every line is answered; the status says whether any failed (interfaces.md).
+        sys.exit(1 if answer_batch(graph, workspace_name, batch, when, sys.stdout) else 0)
+    reply = answer_one(graph, workspace_name, question or "", "terminal:ask", when)
     print_reply(reply, as_json, console)
     if not reply.ok:
         sys.exit(1)

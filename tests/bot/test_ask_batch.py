@@ -1,0 +1,87 @@
+"""`tally ask --batch` answers every line on its own, whatever a line holds.
+
+Before, one question with a date past 9999 killed the whole run with a traceback, and
+so did a batch file with a line that is not UTF-8. Now each bad line is one JSON error
+on its own line, the run goes on, and the exit status says whether any line failed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURES
+
+TALLY = [sys.executable, "-m", "bot.cli"]
+
+
+def tally(*args: str, data: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    env = {**os.environ, "TALLY_DATA_DIR": str(data)}
+    return subprocess.run([*TALLY, *args], capture_output=True, env=env, input=stdin,
+                          timeout=300, cwd=Path(__file__).parents[2])
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("batch")
+    done = tally("import", str(FIXTURES / "shop"), "--workspace", "shop", "--create",
+                 "--timezone", "America/Sao_Paulo", data=folder)
+    assert done.returncode == 0, done.stderr
+    return folder
+
+
+def batch(data: Path, lines: bytes) -> tuple[int, list[dict[str, object]], str]:
+    done = tally("ask", "-w", "shop", "--as-of", "2025-04-10", "--json", "--batch", "-",
+                 data=data, stdin=lines)
+    stderr = done.stderr.decode("utf-8", errors="replace")
+    assert "Traceback" not in stderr
+    return done.returncode, [json.loads(line) for line in done.stdout.splitlines()], stderr
+
+
+def test_a_date_past_9999_is_one_refused_line_and_the_batch_goes_on(data):
+    code, lines, _ = batch(data, b"revenue march 2025\nrevenue on 9999-12-31\n"
+                                 b"revenue from 9999-12-01 to 9999-12-31\norders march 2025\n")
+    assert code == 1
+    assert [line.get("value") for line in lines] == [240, None, None, 4]
+    assert lines[1]["error"] == "unanswerable"
+    assert "I can only answer for dates between 1900-01-01 and 2299-12-31" in str(lines[1]["text"])
+
+
+def test_a_line_that_is_not_utf8_is_reported_with_its_number(data):
+    code, lines, _ = batch(data, b"revenue march 2025\n\n\xff\xfe revenue\r\norders march 2025\n")
+    assert code == 1
+    assert [line.get("value") for line in lines] == [240, None, 4]
+    assert lines[1]["line"] == 3 and lines[1]["error"] == "invalid_utf8"
+    assert "line 3 is not UTF-8" in str(lines[1]["text"])
+
+
+def test_a_huge_line_is_reported_without_reading_it_whole(data):
+    code, lines, _ = batch(data, b"revenue march 2025\n" + b"x" * 300_000 + b"\norders march 2025")
+    assert code == 1
+    assert lines[1]["line"] == 2 and lines[1]["error"] == "too_long"
+    assert [line.get("value") for line in lines] == [240, None, 4]
+
+
+def test_a_batch_of_good_questions_exits_0(data):
+    code, lines, _ = batch(data, b"revenue march 2025\r\norders march 2025")
+    assert code == 0 and [line["value"] for line in lines] == [240, 4]
+
+
+@pytest.mark.parametrize("day", ["9999-06-01", "0001-01-01", "1899-12-31"])
+def test_an_as_of_day_outside_the_calendar_is_one_line_on_stderr(data, day):
+    done = tally("ask", "-w", "shop", "--as-of", day, "--json", "revenue next year", data=data)
+    stderr = done.stderr.decode()
+    assert done.returncode == 1 and not done.stdout
+    assert "I can only answer for dates between 1900-01-01 and 2299-12-31" in stderr
+    assert "Traceback" not in stderr
+
+
+def test_one_question_past_9999_is_refused_as_json(data):
+    done = tally("ask", "-w", "shop", "--json", "revenue on 9999-12-31", data=data)
+    assert done.returncode == 1
+    assert json.loads(done.stdout)["error"] == "unanswerable"
