@@ -30,6 +30,7 @@ from bot.dispatch import Dispatcher
 from bot.logs import SecretMask, secret_values
 from bot.reply import Reply
 from bot.subscriptions import KINDS, SubscriptionError, SubscriptionStore, describe_schedule, parse_request
+from storage.audit import cli_actor
 from storage.catalog import AsOf
 
 
@@ -140,7 +141,7 @@ def subscribe_command(platform: str, chat_id: str, words: tuple[str, ...], works
             request = dataclasses.replace(request, only_when_notable=True)
         subscription = SubscriptionStore(app.state).apply(
             request, workspace_name, ConversationRef(platform, chat_id, thread, space), timezone,
-            schedule=cron, actor="cli")
+            schedule=cron, actor=cli_actor())
     finally:
         app.close()
     console.print(f"Subscription {subscription.id}: the {subscription.describe()} "
@@ -181,7 +182,7 @@ def delete_command(subscription_id: int) -> None:
     """Delete a subscription by its id."""
     app = make_app()
     try:
-        removed = SubscriptionStore(app.state).delete(subscription_id, actor="cli")
+        removed = SubscriptionStore(app.state).delete(subscription_id, actor=cli_actor())
     finally:
         app.close()
     if removed is None:

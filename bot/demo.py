@@ -43,7 +43,8 @@ def headlines(as_of: AsOf) -> list[Headline]:
     ]
 
 
-def build_demo(app: App, console: Console, scale: float = 1.0) -> dict[str, dict[str, int]]:
+def build_demo(app: App, console: Console, scale: float = 1.0,
+               actor: str = "unknown") -> dict[str, dict[str, int]]:
     """Generates the demo data and (re)creates the demo workspaces from it."""
     today = datetime.now(ZoneInfo(DEMO_WORKSPACES["demo"]["timezone"])).date()
     tmp = Path(tempfile.mkdtemp(prefix="tally-demo-"))
@@ -56,16 +57,16 @@ def build_demo(app: App, console: Console, scale: float = 1.0) -> dict[str, dict
                                        task, description=f"generating {name}"))
             for name, meta in DEMO_WORKSPACES.items():
                 progress.update(task, description=f"importing {name}")
-                _recreate(app, name, meta["currency"], meta["timezone"])
+                _recreate(app, name, meta["currency"], meta["timezone"], actor)
                 import_directory(app.workspaces.warehouse(name), tmp / name)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return counts
 
 
-def _recreate(app: App, name: str, currency: str, timezone: str) -> None:
+def _recreate(app: App, name: str, currency: str, timezone: str, actor: str) -> None:
     """A refresh starts from an empty warehouse, so no stale demo rows survive."""
-    app.workspaces.create(name, currency, timezone, exist_ok=True)
+    app.workspaces.create(name, currency, timezone, exist_ok=True, actor=actor)
     app.workspaces.close()
     app._engines.pop(name, None)
     path = app.workspaces.path(name)

@@ -13,7 +13,9 @@ recording a connection pass the names of the secrets that were set, not their va
 
 from __future__ import annotations
 
+import getpass
 import json
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -56,6 +58,14 @@ class AuditEntry:
         return {"at": self.at.replace(tzinfo=UTC).isoformat(), "actor": self.actor,
                 "action": self.action, "workspace": self.workspace,
                 "before": self.before, "after": self.after}
+
+
+def cli_actor() -> str:
+    """Who runs a ``tally`` command, as the audit log names them: ``cli:<os user>``."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except OSError:  # no login name and no passwd entry (some containers)
+        return f"cli:uid-{os.getuid()}"
 
 
 def record_audit(session: Session, *, actor: str, action: str, workspace: str | None,

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import sqlalchemy as sa
 
+from storage.audit import record_audit
 from storage.errors import WorkspaceError
 from storage.state import StateStore, WorkspaceRow
 from storage.warehouse import Warehouse
@@ -81,17 +82,29 @@ class WorkspaceStore:
         self._lock = threading.Lock()
 
     def create(self, name: str, currency: str = "USD", timezone: str = "UTC",
-               *, exist_ok: bool = False) -> Workspace:
-        """Creates a workspace (and its empty warehouse)."""
+               *, exist_ok: bool = False, actor: str = "unknown") -> Workspace:
+        """Creates a workspace (and its empty warehouse), with an audit record.
+
+        Args:
+            name, currency, timezone: the workspace and its settings.
+            exist_ok: an existing workspace takes the given settings instead of an error.
+            actor: who creates it (``cli:alice``, ``discord:42``), for the audit log.
+        """
         ws = Workspace(validate_name(name), validate_currency(currency), validate_timezone(timezone))
+        after = {"name": ws.name, "currency": ws.currency, "timezone": ws.timezone}
         with self.state.session() as s, s.begin():
             row = s.scalar(sa.select(WorkspaceRow).where(WorkspaceRow.name == name))
-            if row is not None:
-                if not exist_ok:
-                    raise WorkspaceError(f"workspace {name!r} already exists")
-                row.currency, row.timezone = ws.currency, ws.timezone
-            else:
+            if row is None:
                 s.add(WorkspaceRow(name=ws.name, currency=ws.currency, timezone=ws.timezone))
+                record_audit(s, actor=actor, action="workspace.create", workspace=ws.name,
+                             after=after)
+            elif not exist_ok:
+                raise WorkspaceError(f"workspace {name!r} already exists")
+            elif (row.currency, row.timezone) != (ws.currency, ws.timezone):
+                before = {"name": row.name, "currency": row.currency, "timezone": row.timezone}
+                row.currency, row.timezone = ws.currency, ws.timezone
+                record_audit(s, actor=actor, action="workspace.update", workspace=ws.name,
+                             before=before, after=after)
         self.warehouse(ws.name)
         return ws
 

@@ -25,6 +25,7 @@ from typing import Any
 
 import pyarrow as pa
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from agents.betting.model import (
     COLUMNS,
@@ -40,6 +41,7 @@ from agents.betting.model import (
     validate,
 )
 from agents.betting.odds import BetInputError
+from storage.audit import record_audit
 from storage.errors import ImportError_
 from storage.state import AuditRow, StateStore
 from storage.warehouse import Warehouse
@@ -197,7 +199,7 @@ class Book:
                 raise BetPermissionError(f"bet #{before.bet_id} is settled: only a server admin "
                                          "can delete it")
             with self.state.session() as s, s.begin():
-                s.add(self._audit(actor, "bet.delete", before, None))
+                self._audit(s, actor, "bet.delete", before, None)
                 s.flush()
                 self._delete_row(before.bet_id, f"bet.delete by {actor.audit_name}")
         return before
@@ -253,7 +255,7 @@ class Book:
         if after.user_id == actor.user_id and self.display_name(actor.user_id) != actor.display_name:
             tables["bettors"] = _bettor_table(actor, self._now())
         with self.state.session() as s, s.begin():
-            s.add(self._audit(actor, action, before, after))
+            self._audit(s, actor, action, before, after)
             s.flush()  # the audit row is written before the bet, committed after it
             try:
                 self.warehouse.upsert_arrow(tables, f"{action} by {actor.audit_name}")
@@ -261,11 +263,12 @@ class Book:
                 raise BetError(str(exc).split(", column ", 1)[-1]) from exc
         logger.info("%s #%s by %s in %s", action, after.bet_id, actor.audit_name, self.workspace)
 
-    def _audit(self, actor: Actor, action: str, before: Bet | None, after: Bet | None) -> AuditRow:
-        return AuditRow(at=self._now(), actor=actor.audit_name, action=action,
-                        workspace=self.workspace,
-                        before=before.dumps() if before else None,
-                        after=after.dumps() if after else None)
+    def _audit(self, s: Session, actor: Actor, action: str, before: Bet | None,
+               after: Bet | None) -> None:
+        row = record_audit(s, actor=actor.audit_name, action=action, workspace=self.workspace,
+                           before=before.as_json() if before else None,
+                           after=after.as_json() if after else None)
+        row.at = self._now()
 
     def _delete_row(self, bet_id: str, origin: str) -> None:
         # The warehouse has no delete: remove the row and record the load in one transaction,

@@ -19,8 +19,9 @@ import sqlalchemy as sa
 from agents.insights.rules_parse import RuleSpec
 from bot.channels.base import ConversationRef
 from bot.subscriptions import target_ref
+from storage.audit import record_audit
 from storage.catalog.periods import Period
-from storage.state import AlertFiringRow, AlertRuleRow, AuditRow, StateStore
+from storage.state import AlertFiringRow, AlertRuleRow, StateStore
 
 
 @dataclass(frozen=True)
@@ -85,8 +86,8 @@ class RuleStore:
                                spec=spec.to_json(), created_by=actor)
             s.add(row)
             s.flush()
-            s.add(AuditRow(actor=actor or "unknown", action="alert_rule_add", workspace=workspace,
-                           after=_as_json(row)))
+            record_audit(s, actor=actor or "unknown", action="alert_rule_add", workspace=workspace,
+                         after=_as_json(row))
             return _stored(row)
 
     def list(self, *, workspace: str | None = None,
@@ -109,8 +110,8 @@ class RuleStore:
             row = s.scalar(_in_chat(ref).where(AlertRuleRow.id == rule_id))
             if row is None:
                 return None
-            s.add(AuditRow(actor=actor or "unknown", action="alert_rule_delete",
-                           workspace=row.workspace, before=_as_json(row)))
+            record_audit(s, actor=actor or "unknown", action="alert_rule_delete",
+                         workspace=row.workspace, before=_as_json(row))
             s.delete(row)
             return _stored(row)
 
@@ -134,9 +135,10 @@ class RuleStore:
         with self.state.session() as s, s.begin():
             rows = list(s.scalars(query.order_by(AlertRuleRow.id)))
             for row in rows:
+                before = _as_json(row)
                 row.snoozed_until = None if until is None else _naive(until)
-                s.add(AuditRow(actor=actor or "unknown", action="alert_rule_snooze",
-                               workspace=row.workspace, after=_as_json(row)))
+                record_audit(s, actor=actor or "unknown", action="alert_rule_snooze",
+                             workspace=row.workspace, before=before, after=_as_json(row))
             return [_stored(r) for r in rows]
 
     # --- firings ---------------------------------------------------------------------------
@@ -216,7 +218,7 @@ def _in_chat(ref: ConversationRef) -> sa.Select[Any]:
     return query.where(AlertRuleRow.thread_id == ref.thread_id)
 
 
-def _as_json(row: AlertRuleRow) -> str:
-    return json.dumps({"id": row.id, "workspace": row.workspace, "platform": row.platform,
-                       "chat": row.chat_id, "thread": row.thread_id, "spec": json.loads(row.spec),
-                       "snoozed_until": row.snoozed_until.isoformat() if row.snoozed_until else None})
+def _as_json(row: AlertRuleRow) -> dict[str, Any]:
+    return {"id": row.id, "workspace": row.workspace, "platform": row.platform,
+            "chat": row.chat_id, "thread": row.thread_id, "spec": json.loads(row.spec),
+            "snoozed_until": row.snoozed_until.isoformat() if row.snoozed_until else None}
