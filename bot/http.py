@@ -87,7 +87,10 @@ def build_http_app(*, app: App, dispatcher: Dispatcher, scheduler: SchedulerLike
         routes.extend(channel.routes())
     routes.extend(extra_routes)
     starlette = Starlette(routes=routes)
-    starlette.add_middleware(AccessLog)
+    settings = app.settings
+    starlette.add_middleware(BodyLimit, default=settings.http_max_body_bytes,
+                             by_prefix=[(p, settings.webhook_max_bytes) for p in WEBHOOK_PREFIXES])
+    starlette.add_middleware(AccessLog)  # added last: outermost, so it logs the 413s too
     return starlette
 
 
@@ -131,6 +134,103 @@ class AccessLog:
             finally:
                 logger.info("http %s %s %d %.1fms", scope["method"], scope["path"], status,
                             (time.perf_counter() - started) * 1000)
+
+
+# --- request bodies ----------------------------------------------------------------------
+#: Paths whose bodies come from a platform or a provider (events, updates, webhooks).
+WEBHOOK_PREFIXES = ("/slack/", "/whatsapp/", "/telegram/", "/webhooks/")
+
+
+class _BodyTooLarge(Exception):
+    """Raised from ``receive`` when a streamed body grows past its limit."""
+
+
+class BodyLimit:
+    """ASGI middleware: a request body over its path's limit gets 413, before it is read.
+
+    A ``Content-Length`` over the limit is refused without reading a byte; a chunked or
+    understated body is counted as it arrives, and the request is cut off with 413 as
+    soon as it passes the limit, so no more than the limit is ever held in memory. A
+    ``Content-Length`` that is not a number gets 400.
+
+    Args:
+        app: the app inside.
+        default: the limit, in bytes, of paths without a prefix of their own.
+        by_prefix: ``(path prefix, limit)`` pairs; the first prefix that matches wins.
+    """
+
+    def __init__(self, app: ASGIApp, *, default: int, by_prefix: Sequence[tuple[str, int]] = ()
+                 ) -> None:
+        self.app = app
+        self.default = default
+        self.by_prefix = tuple(by_prefix)
+
+    def limit_for(self, path: str) -> int:
+        """The largest body, in bytes, accepted on ``path``."""
+        return next((limit for prefix, limit in self.by_prefix if path.startswith(prefix)),
+                    self.default)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope["path"])
+        declared = _content_length(scope)
+        if declared is None or declared > limit:
+            status = 400 if declared is None else 413
+            logger.warning("http %s %s refused: %s", scope["method"], scope["path"],
+                           "Content-Length is not a number" if declared is None
+                           else f"body of {declared} bytes over the {limit}-byte limit")
+            await _plain(send, status, b"invalid Content-Length" if declared is None
+                         else b"request body too large")
+            return
+        received, started = 0, False
+
+        async def counted_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise _BodyTooLarge
+            return message
+
+        async def watched_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, watched_send)
+        except Exception as exc:
+            if not _is_too_large(exc):
+                raise
+            logger.warning("http %s %s refused: streamed body over the %d-byte limit",
+                           scope["method"], scope["path"], limit)
+            if not started:
+                await _plain(send, 413, b"request body too large")
+
+
+def _content_length(scope: Scope) -> int | None:
+    """The declared length (0 when absent), or None when it is not a plain number."""
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            text = value.decode("latin-1").strip()
+            return int(text) if text.isdigit() and len(text) < 19 else None
+    return 0
+
+
+def _is_too_large(exc: BaseException) -> bool:
+    # Middleware running the app in a task group (BaseHTTPMiddleware) wraps it in a group.
+    if isinstance(exc, BaseExceptionGroup):
+        return exc.subgroup(_BodyTooLarge) is not None
+    return isinstance(exc, _BodyTooLarge)
+
+
+async def _plain(send: Send, status: int, body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})
 
 
 # --- structured logs ---------------------------------------------------------------------

@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     # (or bind TALLY_HTTP_HOST=127.0.0.1) on a public server.
     playground: bool = Field(default=True, alias="TALLY_PLAYGROUND")
     user_rate_limit_per_minute: int = Field(default=20, ge=1, alias="TALLY_USER_RATE_LIMIT")
+    # Request bodies larger than these get 413 before they are read (bot/http.py BodyLimit):
+    # platform and connector webhooks, and every other path (playground, API).
+    webhook_max_bytes: int = Field(default=1_048_576, ge=1024, alias="TALLY_WEBHOOK_MAX_BYTES")
+    http_max_body_bytes: int = Field(default=65_536, ge=1024, alias="TALLY_HTTP_MAX_BODY_BYTES")
 
     # Chat platforms: each runs when its credentials are set. Base URLs point at fakes in tests.
     slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")

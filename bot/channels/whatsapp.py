@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import logging
 from collections import OrderedDict
 from collections.abc import Coroutine, Sequence
@@ -28,6 +27,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.channels.base import ConversationRef, InboundMessage, SendResult
+from bot.channels.webhook_payloads import WhatsAppWebhook, parse_body
 from bot.channels.whatsapp_render import (
     PLATFORM,
     failed_statuses,
@@ -64,7 +64,8 @@ def valid_signature(body: bytes, header: str | None, app_secret: str) -> bool:
     if not header or not header.startswith("sha256="):
         return False
     expected = hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(header.removeprefix("sha256=").encode(), expected.encode())
+    given = header.removeprefix("sha256=").encode("utf-8", "replace")
+    return hmac.compare_digest(given, expected.encode())
 
 
 class WhatsAppSender:
@@ -176,10 +177,9 @@ class WhatsAppChannel:
             logger.warning("whatsapp: webhook with a missing or bad signature refused")
             return Response("bad signature", status_code=401)
         try:
-            payload = json.loads(body)
-        except ValueError:
-            return Response("not JSON", status_code=400)
-        if not isinstance(payload, dict):
+            payload = parse_body(body, WhatsAppWebhook)
+        except ValueError as exc:
+            logger.warning("whatsapp: signed webhook refused: %s", exc)
             return Response("not a webhook payload", status_code=400)
         # Acknowledge now, answer later: Meta retries deliveries that are slow to get a 200.
         for message in inbound_messages(payload):
