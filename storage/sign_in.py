@@ -20,9 +20,9 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from storage.access import MembershipRow, Role, SignInLinkRow, UserRow, WebSessionRow
+from storage.access import SignInLinkRow, UserRow, WebSessionRow
 from storage.audit import record_audit
-from storage.state import StateStore, WorkspaceRow, _utcnow
+from storage.state import StateStore, _utcnow
 from storage.users import Clock, User, Users
 
 LINK_TTL = timedelta(hours=1)
@@ -168,19 +168,9 @@ def first_owner_links(users: Users, sign_in: SignIn) -> list[tuple[User, str]]:
     link that expired unused is never a dead end.
     """
     if not users.any():
-        owner = users.create(FIRST_OWNER_EMAIL, actor=FIRST_OWNER_ACTOR, name="Owner",
-                             instance_owner=True)
-        _own_every_workspace(users, owner)
+        users.create(FIRST_OWNER_EMAIL, actor=FIRST_OWNER_ACTOR, name="Owner", instance_owner=True)
     waiting = [u for u in users.all() if u.instance_owner and not u.disabled
                and u.last_sign_in_at is None and not u.has_password]
     return [(u, sign_in.create_link(u, FIRST_OWNER_LINK_TTL, actor=FIRST_OWNER_ACTOR))
             for u in waiting]
 
-
-def _own_every_workspace(users: Users, owner: User) -> None:
-    with users.state.session() as s, s.begin():
-        names = s.scalars(sa.select(WorkspaceRow.name).order_by(WorkspaceRow.name)).all()
-        for name in names:
-            s.add(MembershipRow(user_id=owner.id, workspace=name, role=Role.OWNER.value))
-            record_audit(s, actor=FIRST_OWNER_ACTOR, action="member.add", workspace=name,
-                         after={"email": owner.email, "role": Role.OWNER.value})

@@ -4,8 +4,9 @@ An operator creates users from the CLI (``tally user create``); a user's access 
 :class:`~storage.access.Role` per workspace (a membership). Passwords are optional (a
 one-time sign-in link works without one, :mod:`storage.sign_in`) and stored as argon2id
 hashes only. An *instance owner* (the first user ``tally serve`` creates, or one created
-with ``--instance-owner``) is made owner of every workspace created afterwards, by
-:func:`grant_instance_owners` inside the transaction that creates the workspace.
+with ``--instance-owner``) is owner of every workspace there is when they are created, and
+of every workspace created afterwards (:func:`grant_instance_owners`, called inside the
+transaction that creates the workspace).
 
 Every change is recorded with :func:`storage.audit.record_audit` in the same transaction.
 """
@@ -105,6 +106,9 @@ class Users:
             s.flush()
             record_audit(s, actor=actor, action="user.create", workspace=None,
                          after={"email": address, "name": row.name, "instance_owner": instance_owner})
+            if instance_owner:  # owner of every workspace there is, and of every one to come
+                for workspace in s.scalars(sa.select(WorkspaceRow.name).order_by(WorkspaceRow.name)):
+                    grant_instance_owners(s, workspace, actor)
             return User.of(row)
 
     def find(self, email: str) -> User | None:

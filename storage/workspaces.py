@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import sqlalchemy as sa
@@ -17,8 +19,10 @@ import sqlalchemy as sa
 from storage.audit import record_audit
 from storage.errors import WorkspaceError
 from storage.state import StateStore, WorkspaceRow
+from storage.users import grant_instance_owners
 from storage.warehouse import Warehouse
 
+T = TypeVar("T")
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 CURRENCY_PATTERN = re.compile(r"[A-Z]{3}")
 
@@ -98,6 +102,7 @@ class WorkspaceStore:
                 s.add(WorkspaceRow(name=ws.name, currency=ws.currency, timezone=ws.timezone))
                 record_audit(s, actor=actor, action="workspace.create", workspace=ws.name,
                              after=after)
+                grant_instance_owners(s, ws.name, actor)
             elif not exist_ok:
                 raise WorkspaceError(f"workspace {name!r} already exists")
             elif (row.currency, row.timezone) != (ws.currency, ws.timezone):
@@ -107,6 +112,35 @@ class WorkspaceStore:
                              before=before, after=after)
         self.warehouse(ws.name)
         return ws
+
+    def create_filled(self, name: str, currency: str, timezone: str,
+                      fill: Callable[[Warehouse], T], *, actor: str = "unknown") -> tuple[Workspace, T]:
+        """Creates a workspace whose warehouse ``fill`` loads before the workspace exists.
+
+        If ``fill`` raises (a bad import), nothing is left behind: no state row and no
+        DuckDB file, so a failed ``tally import --create`` can simply be run again.
+
+        Raises:
+            WorkspaceError: the name is taken or a setting is invalid.
+        """
+        ws = Workspace(validate_name(name), validate_currency(currency), validate_timezone(timezone))
+        if name in {w.name for w in self.list()}:
+            raise WorkspaceError(f"workspace {name!r} already exists")
+        path = self.path(ws.name)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        fresh = not path.exists()
+        warehouse = Warehouse(path)
+        try:
+            warehouse.configure(ws.currency, ws.timezone)
+            result = fill(warehouse)
+        except BaseException:
+            warehouse.close()
+            for leftover in (path, Path(f"{path}.wal")) if fresh else ():
+                leftover.unlink(missing_ok=True)
+            raise
+        with self._lock:
+            self._open[ws.name] = warehouse
+        return self.create(ws.name, ws.currency, ws.timezone, actor=actor), result
 
     def get(self, name: str) -> Workspace:
         """The workspace called ``name``; raises WorkspaceError naming the known ones."""

@@ -13,6 +13,7 @@ from storage.audit import list_audit
 from storage.sign_in import FIRST_OWNER_EMAIL, SignIn, first_owner_links, token_hash
 from storage.state import StateStore, WorkspaceRow
 from storage.users import UserError, Users, grant_instance_owners
+from storage.workspaces import WorkspaceStore
 
 ACTOR = "cli:test"
 
@@ -180,13 +181,22 @@ def test_the_owner_gets_a_fresh_link_each_start_until_they_sign_in(users, sign_i
     assert first_owner_links(users, sign_in) == []
 
 
-def test_a_workspace_created_later_is_owned_by_every_instance_owner(users, state):
+def test_an_instance_owner_owns_every_workspace_there_is(users):
+    op = users.create("op@example.com", actor=ACTOR, instance_owner=True)
+    assert users.workspaces_of(op.id) == {"acme": Role.OWNER, "globex": Role.OWNER}
+
+
+def test_a_workspace_created_later_is_owned_by_every_instance_owner(users, state, tmp_path):
     users.create("op@example.com", actor=ACTOR, instance_owner=True)
     users.create("ana@example.com", actor=ACTOR)
-    with state.session() as s, s.begin():
-        s.add(WorkspaceRow(name="initech"))
-        assert grant_instance_owners(s, "initech", ACTOR) == ["op@example.com"]
+    workspaces = WorkspaceStore(tmp_path, state)
+    workspaces.create("initech", actor="cli:alice")
+    workspaces.close()
     assert [(u.email, r) for u, r in users.members("initech")] == [("op@example.com", Role.OWNER)]
+    [granted] = [e for e in list_audit(state, "initech") if e.action == "member.add"]
+    assert granted.actor == "cli:alice" and granted.after["email"] == "op@example.com"
+    with state.session() as s, s.begin():  # granting twice adds nobody twice
+        assert grant_instance_owners(s, "initech", ACTOR) == []
 
 
 def test_sign_ins_and_role_changes_are_in_the_audit_log(users, sign_in, state):
