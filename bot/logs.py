@@ -9,7 +9,7 @@ lines (bot/http.py) and the command line's plain ones (:func:`configure_cli_logg
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from pydantic import SecretStr
 
@@ -28,14 +28,27 @@ def secret_values(settings: Settings) -> list[str]:
     return values
 
 
+# Secrets that are not settings but pass through this process (connector credentials read
+# by `tally connect` or decrypted for a sync): every mask hides them too.
+_PROCESS_SECRETS: set[str] = set()
+
+
+def mask_also(secrets: Iterable[str]) -> None:
+    """Adds secrets to every :class:`SecretMask` of this process, present and future."""
+    _PROCESS_SECRETS.update(s for s in secrets if len(s) >= 4)
+
+
 class SecretMask:
-    """Replaces each secret with ``***`` (longest first, so one containing another goes whole)."""
+    """Replaces each secret with ``***`` (longest first, so one containing another goes whole).
+
+    Besides ``secrets``, it hides every value given to :func:`mask_also`.
+    """
 
     def __init__(self, secrets: Sequence[str] = ()) -> None:
-        self.secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
+        self.secrets = {s for s in secrets if len(s) >= 4}
 
     def __call__(self, text: str) -> str:
-        for secret in self.secrets:
+        for secret in sorted(self.secrets | _PROCESS_SECRETS, key=len, reverse=True):
             text = text.replace(secret, "***")
         return text
 

@@ -82,9 +82,11 @@ class Option:
     """A connection option, as ``tally connect`` asks for it.
 
     Attributes:
-        name: the option's name (``access_token``; ``--access-token`` on the command line).
+        name: the option's name (``shop``: ``--shop`` on the command line).
         help: what to pass.
-        secret: encrypted at rest, prompted without echo, never printed.
+        secret: never a flag (``tally connect`` reads it from ``--access-token-file``, the
+            ``SHOPIFY_ACCESS_TOKEN`` variable or a prompt without echo), encrypted at rest,
+            never printed.
         required: ``tally connect`` refuses to save without it.
     """
 

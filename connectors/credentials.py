@@ -7,6 +7,7 @@ source: the secrets cannot be read back without it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -21,6 +22,7 @@ from pydantic import SecretStr
 
 from bot.settings import Settings
 from connectors.errors import ConnectorConfigError, UnknownConnectorError
+from storage.audit import SET, record_audit
 from storage.state import ConnectorConfigRow, StateStore
 
 logger = logging.getLogger(__name__)
@@ -75,16 +77,38 @@ class ConnectorStore:
         self._fernet = Fernet(key)
 
     def save(self, workspace: str, connector: str, options: Mapping[str, Any],
-             secrets: Mapping[str, str], interval_minutes: int | None = None) -> None:
-        """Creates or replaces a workspace's connector configuration."""
+             secrets: Mapping[str, str], interval_minutes: int | None = None,
+             *, actor: str = "unknown") -> None:
+        """Creates or replaces a workspace's connector configuration, with an audit record
+        naming the secrets that were set (never their values)."""
         token = self._fernet.encrypt(json.dumps(dict(secrets)).encode())
         with self.state.session() as s, s.begin():
             row = s.scalar(self._select(workspace, connector))
+            before = None if row is None else self._audited(row)
             if row is None:
                 row = ConnectorConfigRow(workspace=workspace, connector=connector)
                 s.add(row)
             row.options, row.secrets = json.dumps(dict(options), sort_keys=True), token
             row.interval_minutes = interval_minutes
+            record_audit(s, actor=actor, action="connector.connect", workspace=workspace,
+                         before=before, after=self._audited(row, secrets))
+
+    def delete(self, workspace: str, connector: str, *, actor: str = "unknown") -> bool:
+        """Removes a connection and its credentials (audited); False when there was none."""
+        with self.state.session() as s, s.begin():
+            row = s.scalar(self._select(workspace, connector))
+            if row is None:
+                return False
+            record_audit(s, actor=actor, action="connector.disconnect", workspace=workspace,
+                         before=self._audited(row))
+            s.delete(row)
+        return True
+
+    def record_full_sync(self, workspace: str, connector: str, *, actor: str) -> None:
+        """Notes in the audit log that someone started a sync from the beginning."""
+        with self.state.session() as s, s.begin():
+            record_audit(s, actor=actor, action="connector.full_sync", workspace=workspace,
+                         after={"connector": connector})
 
     def get(self, workspace: str, connector: str) -> SavedConnector:
         """The saved configuration; raises UnknownConnectorError when not connected."""
@@ -117,6 +141,18 @@ class ConnectorStore:
     def _select(workspace: str, connector: str) -> sa.Select[ConnectorConfigRow]:
         return sa.select(ConnectorConfigRow).where(ConnectorConfigRow.workspace == workspace,
                                                    ConnectorConfigRow.connector == connector)
+
+    def _audited(self, row: ConnectorConfigRow,
+                 secrets: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """A connection as the audit log shows it: options, and which secrets are set."""
+        names: dict[str, str] | str = SET  # saved under another key: set, names unknown
+        if secrets is None:
+            with contextlib.suppress(InvalidToken):
+                secrets = json.loads(self._fernet.decrypt(row.secrets))
+        if secrets is not None:
+            names = {name: SET for name, value in sorted(secrets.items()) if value}
+        return {"connector": row.connector, "options": json.loads(row.options),
+                "secrets": names, "interval_minutes": row.interval_minutes}
 
     def _saved(self, row: ConnectorConfigRow) -> SavedConnector:
         try:

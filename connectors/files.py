@@ -86,7 +86,9 @@ def _os_problem(exc: OSError, where: str) -> Exception:
     if any(code in words for code in ("accessdenied", "invalidaccesskeyid", "signaturedoesnotmatch",
                                       "expiredtoken", "forbidden")):
         return CredentialError(f"{where}: the bucket refused the credentials; reconnect with a "
-                               "key that can list and read it (--access-key-id, --secret-access-key)")
+                               "key that can list and read it (FILES_ACCESS_KEY_ID and "
+                               "FILES_SECRET_ACCESS_KEY, or --access-key-id-file and "
+                               "--secret-access-key-file)")
     if "nosuchbucket" in words:
         return ConnectorConfigError(f"{where}: no such bucket; check --path s3://BUCKET/FOLDER")
     return TransientError(f"{where}: could not be read ({message.splitlines()[0][:200]}); "

@@ -51,8 +51,8 @@ class MetaAdsConnector:
             raise ConnectorConfigError(f"--ad-account must be an ad account id like act_123 (got {account!r})")
         self.base = f"{context.settings.meta_api_url.rstrip('/')}/{GRAPH_VERSION}/act_{account}"
         self.hint = (f"the Meta token expired or was revoked: create a new one with ads_read and run "
-                     f"`tally connect meta-ads --workspace {context.workspace} --ad-account act_{account} "
-                     "--access-token ...`")
+                     f"`tally connect meta-ads --workspace {context.workspace} --ad-account act_{account}` "
+                     "with it in META_ADS_ACCESS_TOKEN (or --access-token-file PATH)")
         self._currency: str | None = None
 
     async def check(self) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from bot.app import App
+from bot.logs import mask_also
 from connectors.base import Clock, Connector, ConnectorContext, utc_now
 from connectors.credentials import ConnectorStore, SavedConnector, load_key
 from connectors.errors import ConnectorConfigError
@@ -47,14 +48,17 @@ class Connections:
     def build(self, saved: SavedConnector, client: httpx.AsyncClient) -> Connector:
         """A connector from a saved configuration."""
         currency = self.app.workspaces.get(saved.workspace).currency
-        context = ConnectorContext(saved.workspace, saved.options, saved.plain_secrets(),
+        secrets = saved.plain_secrets()
+        mask_also(secrets.values())  # a provider error quoting one never reaches a log line
+        context = ConnectorContext(saved.workspace, saved.options, secrets,
                                    self.app.settings, client, self.retry, self.clock, currency)
         connector: Connector = connector_class(saved.connector)(context)
         return connector
 
     async def connect(self, workspace: str, name: str, values: Mapping[str, Any],
-                      interval_minutes: int | None = None) -> str:
-        """Validates the options and credentials with the provider, then saves them encrypted.
+                      interval_minutes: int | None = None, *, actor: str = "unknown") -> str:
+        """Validates the options and credentials with the provider, then saves them encrypted
+        (with an audit record by ``actor``).
 
         Returns:
             what was connected ("shop Acme Store"), for the user.
@@ -72,14 +76,17 @@ class Connections:
             context = ConnectorContext(workspace, options, secrets, self.app.settings, client,
                                        self.retry, self.clock, currency)
             description = await cls(context).check()
-        self.store.save(workspace, name, options, secrets, interval_minutes)
+        self.store.save(workspace, name, options, secrets, interval_minutes, actor=actor)
         return str(description)
 
     async def sync(self, workspace: str, name: str, *, full: bool = False,
                    streams: Sequence[str] | None = None,
-                   on_batch: BatchCallback | None = None) -> SyncReport:
-        """Runs one connector's sync now and records its outcome."""
+                   on_batch: BatchCallback | None = None, actor: str | None = None) -> SyncReport:
+        """Runs one connector's sync now and records its outcome; a full sync started by
+        someone (``actor``) is in the audit log."""
         saved = self.store.get(workspace, name)
+        if full and actor is not None:
+            self.store.record_full_sync(workspace, name, actor=actor)
         warehouse = self.app.workspaces.warehouse(workspace)
         try:
             async with httpx.AsyncClient(timeout=HTTP_TIMEOUT) as client:

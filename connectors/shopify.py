@@ -122,7 +122,7 @@ class ShopifyConnector(ShopifyWebhooks):
     def _reconnect_hint(self) -> str:
         return (f"the access token for {self.shop} was revoked or has expired: create a new Admin "
                 f"API access token and run `tally connect shopify --workspace {self.context.workspace} "
-                f"--shop {self.shop} --access-token ...`")
+                f"--shop {self.shop}` with it in SHOPIFY_ACCESS_TOKEN (or --access-token-file PATH)")
 
 
 def _throttled(errors: list[Mapping[str, Any]]) -> bool:

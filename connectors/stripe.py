@@ -195,7 +195,8 @@ class StripeConnector(StripeWebhooks):
                 raise CredentialError(
                     f"Stripe rejected the API key ({_code(exc)}); create a new "
                     f"restricted key and run `tally connect stripe --workspace "
-                    f"{self.context.workspace} --api-key ...`") from None
+                    f"{self.context.workspace}` with it in STRIPE_API_KEY (or --api-key-file "
+                    "PATH)") from None
             except stripe.RateLimitError as exc:
                 problem, header = "rate limited (429)", (exc.headers or {}).get("retry-after")
                 wait = min(float(header), policy.max_delay) if header else policy.backoff(attempt)
