@@ -79,6 +79,7 @@ class LazyGroup(click.Group):
         "report": "bot.cli_reports",
         "digest": "bot.cli_proactive", "subscribe": "bot.cli_proactive", "subscriptions": "bot.cli_proactive",
         "bets": "bot.cli_betting",
+        "bind-code": "bot.cli_runtime",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

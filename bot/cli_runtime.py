@@ -1,4 +1,4 @@
-"""Runtime commands of ``tally``: ``serve``, ``feedback export`` and ``bind``.
+"""Runtime commands of ``tally``: ``serve``, ``feedback export``, ``bind`` and ``bind-code``.
 
 They register themselves on :data:`bot.cli.main` when this module is imported. Heavy
 imports (uvicorn, APScheduler, matplotlib) wait until ``serve`` runs, so the other
@@ -13,6 +13,7 @@ import json
 import re
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -20,9 +21,12 @@ import click
 import sqlalchemy as sa
 
 from bot.app import App
-from bot.cli import console, gc_paused, main, user_errors
-from bot.dispatch import bind_chat
+from bot.bindings import bind_chat
+from bot.cli import console, err_console, gc_paused, main, user_errors
 from bot.settings import Settings
+from storage.access import Role, parse_role
+from storage.audit import cli_actor
+from storage.bind_codes import create_bind_code, parse_expiry
 from storage.errors import TallyError
 from storage.state import AnswerRow, FeedbackRow
 
@@ -32,6 +36,7 @@ EXPORT_COLUMNS = ("answer_id", "time", "workspace", "platform", "user", "score",
 # Slack ids are upper-case letters and digits (always some digits): C… public, G… private, D… DM.
 _SLACK_CHANNEL = re.compile(r"^[CGD](?=[A-Z0-9]*\d)[A-Z0-9]{6,}$")
 _SLACK_TEAM = re.compile(r"^T(?=[A-Z0-9]*\d)[A-Z0-9]{6,}/\*$")
+_SLACK_TEAM_CHANNEL = re.compile(r"^T(?=[A-Z0-9]*\d)[A-Z0-9]{6,}/[CGD](?=[A-Z0-9]*\d)[A-Z0-9]{6,}$")
 _DISCORD_GUILD = re.compile(r"^\d{17,20}$")
 _TELEGRAM_CHAT = re.compile(r"^-?\d{1,20}$")
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -134,29 +139,71 @@ def _parsed(query: str | None) -> Any:
 @click.argument("chat_id")
 @click.option("--workspace", "-w", required=True, help="The workspace this chat asks about.")
 @user_errors
-def bind(platform: str, chat_id: str, workspace: str) -> None:
+def bind(platform: str, chat_id: str, workspace: str, role: str) -> None:
     """Bind a chat (Slack channel or team, Discord guild, Telegram chat, WhatsApp number)."""
     app = App(Settings())
     try:
-        chat = bind_platform(app, platform, chat_id, workspace)
+        chat = bind_platform(app, platform, chat_id, workspace, cli_actor(), role=role)
     finally:
         app.close()
-    console.print(f"Bound {platform.lower()} {chat} to workspace [bold]{workspace}[/bold].")
+    console.print(bound_line(platform, chat, workspace))
 
 
-def bind_platform(app: App, platform: str, chat_id: str, workspace: str, actor: str = "cli") -> str:
+@main.group("bind-code")
+def bind_code() -> None:
+    """One-time codes that bind a chat to a workspace from inside the chat."""
+
+
+@bind_code.command("create")
+@click.option("--workspace", "-w", required=True, help="The workspace the chat will ask about.")
+@click.option("--role", default=Role.MEMBER.value, show_default=True,
+              help="The role the chat acts with: viewer, member or admin.")
+@click.option("--expires", default="30m", show_default=True,
+              help="How long the code works: 90s, 30m, 2h, 1d (at most 7d).")
+@user_errors
+def bind_code_create(workspace: str, role: str, expires: str) -> None:
+    """Print a one-time code; saying "connect CODE" in a chat binds that chat."""
+    chat_role, expires_in = parse_role(role), parse_expiry(expires)
+    app = App(Settings())
+    try:
+        app.workspaces.get(workspace)  # raises WorkspaceError naming the known ones
+        issued = create_bind_code(app.state, workspace=workspace, role=chat_role,
+                                  actor=cli_actor(), now=datetime.now(UTC).replace(tzinfo=None),
+                                  expires_in=expires_in)
+    finally:
+        app.close()
+    click.echo(issued.code)
+    err_console.print(
+        f"One-time code for workspace [bold]{workspace}[/bold] (the chat acts as "
+        f"{issued.role.value}), good once until {issued.expires_at:%Y-%m-%d %H:%M} UTC. In the "
+        f"chat (Slack: mention Tally), say: connect {issued.code}", highlight=False)
+
+
+def bound_line(platform: str, chat: str, workspace: str) -> str:
+    """What a CLI binding prints (a Slack channel without a team says whose it is)."""
+    team = (" (for the Slack team of the bot's token; write TEAM_ID/CHANNEL_ID to name "
+            "another)" if platform.strip().lower() == "slack" and "/" not in chat else "")
+    return f"Bound {platform.strip().lower()} {chat}{team} to workspace [bold]{workspace}[/bold]."
+
+
+def bind_platform(app: App, platform: str, chat_id: str, workspace: str, actor: str = "cli",
+                  *, role: str | Role = Role.MEMBER) -> str:
     """Binds a platform chat to a workspace after checking the id has the platform's shape.
 
     Args:
         app: the application.
         platform: ``slack``, ``discord``, ``telegram`` or ``whatsapp``.
-        chat_id: a Slack channel id (``C…``) or ``TEAM_ID/*``, a Discord guild id, a Telegram
-            chat id (negative for groups), or a WhatsApp number in E.164 (``+15551234567``).
+        chat_id: a Slack channel id (``C…``), ``TEAM_ID/CHANNEL_ID`` or ``TEAM_ID/*``, a
+            Discord guild id, a Telegram chat id (negative for groups), or a WhatsApp number
+            in E.164 (``+15551234567``). A Slack channel without a team serves the team of
+            the bot's token (``auth.test`` when ``tally serve`` runs), never another team.
         workspace: an existing workspace.
+@click.option("--role", default=Role.MEMBER.value, show_default=True,
+              help="The role the chat acts with: viewer, member or admin.")
         actor: who binds, for the audit log.
 
     Returns:
-        The chat id as stored (normalized: upper-case Slack ids, E.164 without spaces).
+        The chat id as given, normalized (upper-case Slack ids, E.164 without spaces).
 
     Raises:
         BindError: unknown platform or a chat id of the wrong shape (the message says which
@@ -168,25 +215,33 @@ def bind_platform(app: App, platform: str, chat_id: str, workspace: str, actor: 
         raise BindError(f"unknown platform {platform!r}: use one of {', '.join(BIND_PLATFORMS)}")
     chat = normalize_chat_id(platform, chat_id)
     app.workspaces.get(workspace)  # raises WorkspaceError naming the known ones
-    bind_chat(app, platform, chat, workspace, actor)
+    team, stored = None, chat
+    if platform == "slack" and _SLACK_TEAM_CHANNEL.match(chat):
+        team, _, stored = chat.partition("/")
+    bind_chat(app, platform, stored, workspace, actor, role=chat_role, team_id=team)
     return chat
 
 
 def normalize_chat_id(platform: str, chat_id: str) -> str:
     """The chat id in the form the platform's channel reports it, or BindError."""
+        role: the role the chat's messages act with (``member`` by default; not owner).
     raw = chat_id.strip()
     if platform == "slack":
         chat = raw.upper()
-        if _SLACK_CHANNEL.match(chat) or _SLACK_TEAM.match(chat):
+        if _SLACK_CHANNEL.match(chat) or _SLACK_TEAM.match(chat) or _SLACK_TEAM_CHANNEL.match(chat):
             return chat
         raise BindError(f"{chat_id!r} is not a Slack channel id: use the id from the channel's "
-                        "details (like C0123456789), not its name, or TEAM_ID/* (like "
-                        "T0123456789/*) for a whole Slack team")
+                        "details (like C0123456789, or T0123456789/C0123456789 to name its "
+                        "Slack team), not its name, or TEAM_ID/* (like T0123456789/*) for a "
+                        "whole Slack team")
     if platform == "discord":
         if _DISCORD_GUILD.match(raw):
             return raw
         raise BindError(f"{chat_id!r} is not a Discord server (guild) id: it is a number of 17-20 "
                         "digits (Server Settings → Widget, or right-click the server → Copy Server ID)")
+    chat_role = parse_role(role) if isinstance(role, str) else role
+    if chat_role is Role.OWNER:
+        raise BindError("a chat can act as viewer, member or admin, not owner")
     if platform == "telegram":
         if _TELEGRAM_CHAT.match(raw):
             return raw

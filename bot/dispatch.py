@@ -8,9 +8,9 @@ the answer (for feedback and the audit of what was said).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
-import re
 import time
 import uuid
 from collections import defaultdict, deque
@@ -21,16 +21,24 @@ import sqlalchemy as sa
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from bot.app import App
+from bot.bindings import (
+    GONE,
+    Binding,
+    acting_role,
+    bind_chat,
+    connect_request,
+    find_binding,
+    redeem_in_chat,
+    unbound_reply,
+)
 from bot.channels.base import ConversationRef, InboundMessage, Responder
 from bot.reply import Reply
-from storage.errors import TallyError
-from storage.state import AnswerRow, AuditRow, ChannelBindingRow, FeedbackRow, ProcessedEventRow
+from storage.access import AccessDenied, Action, Role, require
+from storage.state import AnswerRow, FeedbackRow, ProcessedEventRow
 
 logger = logging.getLogger(__name__)
 
 CommandHandler = Callable[[InboundMessage, str], Awaitable[Reply]]
-_CONNECT = re.compile(r"^\s*(?:connect|bind)\s+(?:to\s+)?(?:workspace\s+)?([a-z0-9][a-z0-9_-]*)\s*$",
-                      re.IGNORECASE)
 
 
 class Metrics:
@@ -73,7 +81,13 @@ class Dispatcher:
         app: the wired application (state store, workspaces).
         responder: the brain (the agent graph, or the offline brain).
         rate_limit_per_minute: messages a user may send per minute.
+
+    Attributes:
+        slack_team: the Slack team of the bot token (``auth.test``), set by the Slack
+            channel: a Slack binding made without a team serves this team only.
     """
+
+    slack_team: str | None = None
 
     def __init__(self, app: App, responder: Responder, rate_limit_per_minute: int = 20,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -103,14 +117,23 @@ class Dispatcher:
         return reply
 
     async def _handle(self, message: InboundMessage) -> Reply:
-        if message.is_admin and (match := _CONNECT.match(message.text)):
-            return self._connect_from_chat(message, match.group(1))
-        workspace = self.workspace_for(message.ref)
-        if workspace is None:
-            return unbound_reply(message.ref)
         if not self.limiter.allow(f"{message.ref.platform}:{message.user_id}"):
             return Reply("You're asking faster than I can keep up with: give me a minute and "
                          "ask again.", ok=False)
+        binding = self.binding_for(message.ref)  # the workspace and role: one state query
+        if (said := connect_request(message)) is not None:
+            return self._connect_from_chat(message, said, binding)
+        if binding is None:
+            return unbound_reply(message.ref)
+        if not binding.exists:
+            return Reply(GONE, ok=False)
+        workspace, role = binding.workspace, acting_role(message, binding)
+        try:
+            require(role, Action.ASK, workspace)
+        except AccessDenied as exc:
+            return Reply(str(exc), ok=False)
+        # Commands read the role the message acts with from the message itself.
+        message = dataclasses.replace(message, role=role.value if role else None)
         command = (message.command or "ask").lower()
         if command != "ask":
             handler = self.commands.get(command)
@@ -132,31 +155,34 @@ class Dispatcher:
             return False
         return True
 
+    def binding_for(self, ref: ConversationRef) -> Binding | None:
+        """The binding serving this conversation: its chat, its space (guild), or its whole
+        Slack team, for the Slack team it was made for (:mod:`bot.bindings`)."""
+        return find_binding(self.app.state, ref, self.slack_team)
+
     def workspace_for(self, ref: ConversationRef) -> str | None:
         """The workspace bound to this chat, its space (guild), or its whole Slack team."""
-        candidates = [ref.chat_id]
-        if ref.space_id:
-            candidates += [ref.space_id, f"{ref.space_id}/*"]
-        with self.app.state.session() as s:
-            rows = s.scalars(sa.select(ChannelBindingRow).where(
-                ChannelBindingRow.platform == ref.platform,
-                ChannelBindingRow.chat_id.in_(candidates))).all()
-        by_chat = {r.chat_id: r.workspace for r in rows}
-        return next((by_chat[c] for c in candidates if c in by_chat), None)
+        binding = self.binding_for(ref)
+        return binding.workspace if binding is not None and binding.exists else None
 
-    def bind(self, platform: str, chat_id: str, workspace: str, actor: str) -> None:
-        """Binds a chat to a workspace (replacing an earlier binding), with an audit record."""
+    def bind(self, platform: str, chat_id: str, workspace: str, actor: str, *,
+             role: Role = Role.MEMBER, team_id: str | None = None) -> None:
+        """Binds a chat to a workspace (replacing an earlier binding), with an audit record.
+
+        For trusted callers (the CLI, the playground, a guild's own new workspace): chats
+        bind themselves only with a code (:meth:`_connect_from_chat`).
+        """
         self.app.workspaces.get(workspace)  # raises WorkspaceError naming the known ones
-        bind_chat(self.app, platform, chat_id, workspace, actor)
+        bind_chat(self.app, platform, chat_id, workspace, actor, role=role, team_id=team_id)
 
-    def _connect_from_chat(self, message: InboundMessage, workspace: str) -> Reply:
-        chat = message.ref.space_id if message.ref.platform == "discord" else message.ref.chat_id
-        try:
-            self.bind(message.ref.platform, chat or message.ref.chat_id, workspace,
-                      f"{message.ref.platform}:{message.user_id}")
-        except TallyError as exc:
-            return Reply(str(exc), ok=False)
-        return Reply(f"Connected: questions here now go to the workspace {workspace}.")
+    def utcnow(self) -> datetime:
+        """The wall-clock instant (naive UTC) bind codes are checked against."""
+        return datetime.now(UTC).replace(tzinfo=None)
+
+    def _connect_from_chat(self, message: InboundMessage, said: str,
+                           binding: Binding | None) -> Reply:
+        return redeem_in_chat(self.app, message, said, binding, now=self.utcnow(),
+                              slack_team=self.slack_team)
 
     def _record_answer(self, message: InboundMessage, workspace: str, reply: Reply) -> Reply:
         answer_id = uuid.uuid4().hex[:16]
@@ -191,32 +217,3 @@ class Dispatcher:
             s.merge(FeedbackRow(answer_id=answer_id, user_id=user_id, score=1 if score > 0 else -1,
                                 created_at=datetime.now(UTC).replace(tzinfo=None)))
         return True
-
-
-def bind_chat(app: App, platform: str, chat_id: str, workspace: str, actor: str) -> None:
-    """Creates or moves a binding and records it in the audit log."""
-    with app.state.session() as s, s.begin():
-        row = s.scalar(sa.select(ChannelBindingRow).where(
-            ChannelBindingRow.platform == platform, ChannelBindingRow.chat_id == chat_id))
-        before = row.workspace if row else None
-        if row is None:
-            s.add(ChannelBindingRow(platform=platform, chat_id=chat_id, workspace=workspace,
-                                    created_by=actor))
-        else:
-            row.workspace = workspace
-        s.add(AuditRow(actor=actor, action="bind", workspace=workspace,
-                       before=json.dumps({"platform": platform, "chat": chat_id,
-                                          "workspace": before}),
-                       after=json.dumps({"platform": platform, "chat": chat_id,
-                                         "workspace": workspace})))
-
-
-def unbound_reply(ref: ConversationRef) -> Reply:
-    """Instructions for a chat that is not connected to any workspace yet."""
-    target = {"discord": ref.space_id or ref.chat_id, "slack": ref.chat_id}.get(ref.platform,
-                                                                                  ref.chat_id)
-    in_chat = (" or, as a channel admin, type \"connect NAME\" here"
-               if ref.platform in ("slack", "discord") else "")
-    return Reply(
-        "This chat isn't connected to a workspace yet, so I can't answer here. An admin can "
-        f"run `tally connect {ref.platform} {target} --workspace NAME`{in_chat}.", ok=False)

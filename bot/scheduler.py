@@ -57,9 +57,11 @@ from bot.subscriptions import (
     Subscription,
     SubscriptionError,
     SubscriptionStore,
+    check_change,
     kind_in,
     parse_request,
 )
+from storage.access import AccessDenied, role_named
 from storage.catalog import AsOf, Engine
 
 logger = logging.getLogger(__name__)
@@ -394,10 +396,12 @@ class ProactiveScheduler:
                 return await self.on_unsubscribe(message, workspace)
             if request.action == "list":
                 return self._list_reply(message)
+            actor = f"{message.ref.platform}:{message.user_id}"
+            check_change(role_named(message.role), actor, workspace,
+                         self.store.list(ref=message.ref, kind=request.kind or "digest"))
             subscription = self.store.apply(request, workspace, message.ref,
-                                            self.app.workspace(workspace).timezone,
-                                            actor=f"{message.ref.platform}:{message.user_id}")
-        except SubscriptionError as exc:
+                                            self.app.workspace(workspace).timezone, actor=actor)
+        except (SubscriptionError, AccessDenied) as exc:
             return Reply(str(exc), ok=False)
         self._resync()
         return Reply(f"Subscribed: the {subscription.describe()} will be posted here. "
@@ -405,8 +409,13 @@ class ProactiveScheduler:
 
     async def on_unsubscribe(self, message: InboundMessage, workspace: str) -> Reply:
         """"unsubscribe" (everything in this chat) or "unsubscribe weekly report"."""
-        kind = kind_in(message.text)
-        removed = self.store.unsubscribe(message.ref, kind, f"{message.ref.platform}:{message.user_id}")
+        kind, actor = kind_in(message.text), f"{message.ref.platform}:{message.user_id}"
+        try:  # one's own subscriptions need a member; anyone else's an admin
+            check_change(role_named(message.role), actor, workspace,
+                         self.store.list(ref=message.ref, kind=kind))
+        except AccessDenied as exc:
+            return Reply(str(exc), ok=False)
+        removed = self.store.unsubscribe(message.ref, kind, actor)
         self._resync()
         if not removed:
             what = f"the {KINDS[kind].label}" if kind else "anything"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -19,6 +20,8 @@ from typing import Any, Literal
 import sqlalchemy as sa
 
 from bot.channels.base import ConversationRef
+from storage.access import Action as Access
+from storage.access import Role, require
 from storage.errors import TallyError
 from storage.state import AuditRow, StateStore, SubscriptionRow
 
@@ -322,6 +325,15 @@ class SubscriptionStore:
             query = query.where(SubscriptionRow.kind == kind)
         with self.state.session() as s:
             return [to_subscription(r) for r in s.scalars(query.order_by(SubscriptionRow.id))]
+
+
+def check_change(role: Role | None, actor: str, workspace: str,
+                 subscriptions: Iterable[Subscription]) -> None:
+    """Raises AccessDenied unless ``role`` may make or change these subscriptions of a chat:
+    one's own need a member, anyone else's an admin of the workspace."""
+    require(role, Access.OWN_SUBSCRIPTIONS, workspace)
+    if any(subscription.created_by != actor for subscription in subscriptions):
+        require(role, Access.MANAGE_SUBSCRIPTIONS, workspace)
 
 
 def validate(kind: str, schedule: str, timezone: str) -> None:

@@ -19,27 +19,28 @@ from connectors.base import Batch
 from connectors.errors import ConnectorConfigError
 from connectors.registry import CONNECTORS, connector_class
 from connectors.service import Connections
+from storage.audit import cli_actor
 
 # Chat platforms bind with `tally connect PLATFORM CHAT_ID --workspace W`; bot/ registers a
-# binder per platform here: binder(chat_id, workspace) -> a line to print.
+# binder per platform here: binder(chat_id, workspace, role) -> a line to print.
 CHAT_PLATFORMS = ("slack", "discord", "telegram", "whatsapp")
 
 
-def _chat_binder(platform: str) -> Callable[[str, str], str]:
-    def bind(chat_id: str, workspace: str) -> str:
-        from bot.cli_runtime import bind_platform  # the chat side validates the ids
+def _chat_binder(platform: str) -> Callable[[str, str, str], str]:
+    def bind(chat_id: str, workspace: str, role: str) -> str:
+        from bot.cli_runtime import bind_platform, bound_line  # the chat side validates the ids
 
         app = make_app()
         try:
-            normalized = bind_platform(app, platform, chat_id, workspace)
+            normalized = bind_platform(app, platform, chat_id, workspace, cli_actor(), role=role)
         finally:
             app.close()
-        return f"Bound {platform} {normalized} to workspace [bold]{workspace}[/bold]."
+        return bound_line(platform, normalized, workspace)
 
     return bind
 
 
-CHAT_BINDERS: dict[str, Callable[[str, str], str]] = {p: _chat_binder(p) for p in CHAT_PLATFORMS}
+CHAT_BINDERS: dict[str, Callable[[str, str, str], str]] = {p: _chat_binder(p) for p in CHAT_PLATFORMS}
 
 _OPTIONS = {
     "path": "files: the folder of <table>.csv / <table>.parquet files, or s3://bucket/folder",
@@ -76,18 +77,22 @@ def _connector_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--workspace", "-w", "workspace_name", required=True, help="The workspace.")
 @click.option("--interval", type=click.IntRange(min=1), default=None,
               help="Minutes between scheduled syncs (default TALLY_SYNC_INTERVAL_MINUTES).")
+@click.option("--role", "chat_role", default=None,
+              help="Chats: the role the bound chat acts with: viewer, member (default) or admin.")
 @_connector_options
 @user_errors
 def connect_command(target: str, chat_id: str | None, workspace_name: str, interval: int | None,
-                    **values: str | None) -> None:
+                    chat_role: str | None, **values: str | None) -> None:
     """Connect a data source (shopify, stripe, files, ...) or bind a chat to a workspace."""
     if target in CHAT_PLATFORMS:
         if target not in CHAT_BINDERS:
             raise click.UsageError(f"binding {target} chats is not available in this build")
         if not chat_id:
             raise click.UsageError(f"tally connect {target} needs a CHAT_ID")
-        console.print(CHAT_BINDERS[target](chat_id, workspace_name))
+        console.print(CHAT_BINDERS[target](chat_id, workspace_name, chat_role or "member"))
         return
+    if chat_role:
+        raise click.UsageError("--role is for chats (tally connect slack CHANNEL --role viewer)")
     if chat_id:
         raise click.UsageError(f"{target} takes no CHAT_ID; data sources take options, "
                                f"see `tally connect --help`")

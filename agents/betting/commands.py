@@ -5,6 +5,10 @@
 options in ``message.raw["options"]`` (and the subcommand in ``raw["subcommand"]``); every
 other platform types them (``bet add NBA Lakers@Celtics moneyline Lakers +150 2u``),
 parsed by :mod:`agents.betting.parsing`. Numbers come from the catalog Engine only.
+
+Who may do what is the role the dispatcher gave the message (:mod:`storage.access`):
+anyone bound lists bets and asks for stats; a member records, settles and edits their
+own bets; an admin of the workspace settles, edits and deletes anyone's.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from agents.betting.model import Actor
 from agents.betting.stats import leaderboard, member_stats, record
 from bot.channels.base import InboundMessage
 from bot.reply import Reply
+from storage.access import AccessDenied, Action, allows, require, role_named
 from storage.catalog import AsOf, Engine
 from storage.errors import TallyError
 
@@ -66,6 +71,11 @@ class BettingCommands:
             "delete": self._delete, "list": self._list}
         if action not in handlers:
             return Reply(HELP, ok=action in ("", "help"), data={"question": "Betting commands"})
+        if action != "list":
+            try:  # recording, settling, editing or deleting a bet: one's own needs a member
+                require(role_named(message.role), Action.OWN_BETS, workspace)
+            except AccessDenied as exc:
+                return Reply(str(exc), ok=False, data={"question": "Betting"})
         return await _run(partial(handlers[action], message, workspace, text))
 
     async def stats(self, message: InboundMessage, workspace: str) -> Reply:
@@ -82,7 +92,10 @@ class BettingCommands:
 
     # --- bets (run in a worker thread: DuckDB and SQLite calls block) ---------------------
     def _actor(self, message: InboundMessage, book: Book) -> Actor:
-        actor = Actor(message.user_id, message.user_name or message.user_id, message.is_admin,
+        # Others' bets are settled, edited or deleted by the workspace's admins: the role
+        # the dispatcher gave the message (a platform admin is one only in its bound workspace).
+        manages = allows(role_named(message.role), Action.MANAGE_BETS)
+        actor = Actor(message.user_id, message.user_name or message.user_id, manages,
                       message.ref.platform)
         book.upsert_bettor(actor)
         return actor

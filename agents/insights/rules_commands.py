@@ -6,13 +6,17 @@ make a rule and also take the other actions as their first word (``/tally alert 
 them. :func:`rule_command_for_text` routes typed messages ("alert me when ...", "list
 my alerts", "delete alert 3", "snooze revenue alerts for 3 days") to those commands;
 only unmistakable phrasings qualify, so questions still reach the brain.
+
+Anyone in a bound chat lists its rules; a member makes rules and deletes or snoozes their
+own; deleting or snoozing someone else's needs an admin of the workspace (the role the
+dispatcher gave the message, :mod:`storage.access`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
@@ -22,6 +26,7 @@ from agents.insights.rules_parse import RuleSpec, has_threshold, metric_in, pars
 from agents.insights.rules_store import RuleStore, StoredRule
 from bot.channels.base import InboundMessage
 from bot.reply import Reply, TableData
+from storage.access import Action, require, role_named
 from storage.catalog import AsOf, Engine
 from storage.errors import TallyError
 
@@ -97,7 +102,7 @@ class RuleCommands:
         if not text or _LIST.match(text) or text.lower() in ("list", "show"):
             return await _run(partial(self._list, message, workspace))
         if match := _DELETE_BODY.match(text):
-            return await _run(partial(self._delete, message, int(match.group("id"))))
+            return await _run(partial(self._delete, message, workspace, int(match.group("id"))))
         if _UNSNOOZE.match(text):
             return await _run(partial(self._snooze, message, workspace, text, resume=True))
         if _SNOOZE.match(text):
@@ -118,6 +123,7 @@ class RuleCommands:
 
     # --- the work (in a thread: the catalog and the state store block) ---------------------
     def _create(self, message: InboundMessage, workspace: str, text: str) -> Reply:
+        _may_change(message, workspace, ())
         engine = self.app.engine(workspace)
         spec = parse_rule(text, engine.defs, currency=engine.workspace.currency,
                           verticals=workspace_verticals(engine))
@@ -141,7 +147,9 @@ class RuleCommands:
                      table=TableData(("rule", "alert when", "status"), rows),
                      data={"rules": [_rule_data(r) for r in rules]})
 
-    def _delete(self, message: InboundMessage, rule_id: int) -> Reply:
+    def _delete(self, message: InboundMessage, workspace: str, rule_id: int) -> Reply:
+        _may_change(message, workspace, [r for r in self.store.list(ref=message.ref)
+                                         if r.id == rule_id])
         rule = self.store.delete(rule_id, message.ref, _actor(message))
         if rule is None:
             return Reply(f"There is no alert #{rule_id} in this chat; say \"list alerts\" to see them.",
@@ -154,6 +162,9 @@ class RuleCommands:
         rule_id, metric = _target(text, engine)
         now = self.clock()
         until = None if resume else now + _duration(text)
+        _may_change(message, workspace, [
+            r for r in self.store.list(ref=message.ref)
+            if (rule_id is None or r.id == rule_id) and (metric is None or r.spec.metric == metric)])
         changed = self.store.snooze(message.ref, until, rule_id=rule_id, metric=metric,
                                     actor=_actor(message))
         if not changed:
@@ -246,6 +257,15 @@ def _local(instant: datetime, engine: Engine) -> str:
     """"Fri Mar 14 08:00 (America/Sao_Paulo)"."""
     local = instant.astimezone(engine.workspace.tz)
     return f"{local:%a %b} {local.day} {local:%H:%M} ({engine.workspace.timezone})"
+
+
+def _may_change(message: InboundMessage, workspace: str, rules: Iterable[StoredRule]) -> None:
+    """Raises AccessDenied unless the message's role may make or change these rules: one's
+    own need a member, anyone else's an admin of the workspace."""
+    role = role_named(message.role)
+    require(role, Action.OWN_ALERTS, workspace)
+    if any(rule.created_by != _actor(message) for rule in rules):
+        require(role, Action.MANAGE_ALERTS, workspace)
 
 
 def _actor(message: InboundMessage) -> str:

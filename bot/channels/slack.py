@@ -165,15 +165,21 @@ class SlackChannel:
 
     async def identity(self, timeout: float) -> AuthorizeResult | None:
         """The bot's identity from ``auth.test`` (looked up once), or None after ``timeout`` s."""
-        if self._identity is None or (self._identity.done() and self._identity.exception()):
-            self._identity = asyncio.ensure_future(self._auth_test())
         try:
-            return await asyncio.wait_for(asyncio.shield(self._identity), timeout)
+            return await asyncio.wait_for(asyncio.shield(self._lookup()), timeout)
         except TimeoutError:
             logger.warning("slack: auth.test did not answer within %.1f s", timeout)
-        except (SlackApiError, OSError, ValueError) as exc:  # aiohttp's errors are OSErrors
-            logger.warning("slack: auth.test failed: %s", exc)
+        except (SlackApiError, OSError, ValueError):  # logged once by _note_failure
+            pass
         return None
+
+    def _lookup(self) -> asyncio.Task[AuthorizeResult]:
+        """The auth.test lookup in flight or done; a failed one is started again."""
+        task = self._identity
+        if task is None or (task.done() and (task.cancelled() or task.exception() is not None)):
+            task = self._identity = asyncio.ensure_future(self._auth_test())
+            task.add_done_callback(_note_failure)
+        return task
 
     async def _auth_test(self) -> AuthorizeResult:
         response = await self.client.auth_test()
@@ -284,6 +290,11 @@ class SlackChannel:
             found = s.scalar(sa.select(AnswerRow.id).where(
                 AnswerRow.platform == "slack", AnswerRow.conversation == ref.key).limit(1))
         return found is not None
+
+
+def _note_failure(task: asyncio.Task[AuthorizeResult]) -> None:
+    if not task.cancelled() and (error := task.exception()) is not None:
+        logger.warning("slack: auth.test failed: %s", error)
 
 
 class _AnswerLoop:

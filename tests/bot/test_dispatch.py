@@ -30,6 +30,7 @@ def dispatcher(tmp_path: Path) -> Dispatcher:
     found = Dispatcher(app, BrainResponder(Brain(app)), rate_limit_per_minute=3,
                        clock=lambda: clock[0])
     found.clock = clock  # type: ignore[attr-defined]
+    found.slack_team = "T1"  # the installation's team, as the Slack channel learns it
     return found
 
 
@@ -39,10 +40,11 @@ def ask(dispatcher: Dispatcher, text: str, *, event_id: str | None = None, ref=R
     return asyncio.run(dispatcher.handle(message))
 
 
-def test_unbound_chat_gets_instructions_not_data(dispatcher):
+def test_unbound_chat_gets_instructions_not_data_nor_workspace_names(dispatcher):
     reply = ask(dispatcher, "revenue march 2025")
-    assert not reply.ok and "tally connect slack C1 --workspace NAME" in reply.text
-    assert "$" not in reply.text
+    assert not reply.ok and "tally connect slack T1/C1 --workspace NAME" in reply.text
+    assert "tally bind-code create" in reply.text
+    assert "$" not in reply.text and "shop" not in reply.text
 
 
 def test_binding_a_whole_slack_team_answers_every_channel(dispatcher):
@@ -51,19 +53,19 @@ def test_binding_a_whole_slack_team_answers_every_channel(dispatcher):
     assert reply.ok and "$240.00" in reply.text and reply.data["answer_id"]
 
 
-def test_admin_can_connect_from_chat_and_it_is_audited(dispatcher):
-    assert not ask(dispatcher, "connect shop").ok  # not an admin: it's just a question
-    reply = ask(dispatcher, "connect shop", admin=True)
-    assert reply.ok and "shop" in reply.text
+def test_a_workspace_name_typed_in_chat_never_binds_even_for_a_platform_admin(dispatcher):
+    for admin in (False, True):
+        reply = ask(dispatcher, "connect shop", admin=admin)
+        assert not reply.ok and "one-time code" in reply.text and "shop" not in reply.text
     with dispatcher.app.state.session() as s:
-        audit = s.scalars(sa.select(AuditRow)).all()
-    assert [a.action for a in audit] == ["bind"] and audit[0].actor == "slack:U1"
-    assert ask(dispatcher, "revenue march 2025").data["value"] == 240
+        assert s.scalars(sa.select(AuditRow).where(AuditRow.action.like("bind%"))).all() == []
+    assert "isn't connected" in ask(dispatcher, "revenue march 2025").text
 
 
-def test_connect_to_unknown_workspace_explains(dispatcher):
+def test_connect_to_unknown_workspace_names_no_workspace(dispatcher):
     reply = ask(dispatcher, "connect nope", admin=True)
-    assert not reply.ok and "no workspace named 'nope'" in reply.text
+    assert not reply.ok and "nope" not in reply.text and "shop" not in reply.text
+    assert "known" not in reply.text
 
 
 def test_a_retry_of_the_same_event_gets_no_second_answer(dispatcher):

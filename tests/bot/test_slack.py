@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -23,6 +24,8 @@ from bot.channels.slack import SlackChannel, build
 from bot.dispatch import Dispatcher
 from bot.reply import Reply
 from bot.settings import Settings
+from storage.access import Role
+from storage.bind_codes import create_bind_code
 from storage.state import AnswerRow, ChannelBindingRow, FeedbackRow
 from tests.fakes import slack_api as fs
 from tests.fakes.server import serve
@@ -224,15 +227,20 @@ async def test_a_feedback_click_is_stored(slack, fake, app):
 
 
 @pytest.mark.asyncio
-async def test_an_unbound_channel_gets_instructions_and_an_admin_can_connect_it(slack, fake, app):
+async def test_an_unbound_channel_gets_instructions_and_a_code_not_a_name_connects_it(slack, fake, app):
     await deliver(slack, fs.event_callback(fs.mention(UNBOUND, ANA, "revenue", "1712000008.1"), "Ev0UB1"))
-    assert f"tally connect slack {UNBOUND} --workspace NAME" in text_of(fake.posts()[0])
+    assert f"tally connect slack {fs.TEAM_ID}/{UNBOUND} --workspace NAME" in text_of(fake.posts()[0])
     await deliver(slack, fs.event_callback(fs.mention(UNBOUND, BOSS, "connect shop", "1712000008.2"),
                                            "Ev0UB2"))
-    assert "Connected" in text_of(fake.posts()[1])
+    assert "one-time code" in text_of(fake.posts()[1])  # a Slack admin typing a name binds nothing
+    issued = create_bind_code(app.state, workspace="shop", role=Role.MEMBER, actor="cli:test",
+                              now=datetime.now(UTC).replace(tzinfo=None))
+    said = f"connect {issued.code.lower()}"
+    await deliver(slack, fs.event_callback(fs.mention(UNBOUND, ANA, said, "1712000008.3"), "Ev0UB3"))
+    assert "Connected" in text_of(fake.posts()[2])
     with app.state.session() as s:
         row = s.scalar(sa.select(ChannelBindingRow).where(ChannelBindingRow.chat_id == UNBOUND))
-    assert row.workspace == "shop"
+    assert (row.workspace, row.role, row.team_id) == ("shop", "member", fs.TEAM_ID)
 
 
 @pytest.mark.asyncio
