@@ -22,6 +22,7 @@ from rich.table import Table
 from bot.app import App
 from bot.logs import configure_cli_logging
 from bot.settings import Settings
+from storage.audit import cli_actor
 from storage.catalog.definitions import load_definitions
 from storage.errors import TallyError
 from storage.importer import discover, import_directory
@@ -158,14 +159,18 @@ def import_command(directory: Path, workspace_name: str, create: bool, currency:
     """Load the normalized tables from DIRECTORY (<table>.csv / <table>.parquet)."""
     app = make_app()
     files = discover(directory)
-    if create:
-        existing = {w.name for w in app.workspaces.list()}
-        if workspace_name not in existing:
-            app.workspaces.create(workspace_name, currency or app.settings.default_currency,
-                                  timezone or app.settings.default_timezone)
-    app.workspaces.get(workspace_name)
-    warehouse = app.workspaces.warehouse(workspace_name)
-    result = run_import_with_progress(warehouse, directory, len(files))
+    if create and workspace_name not in {w.name for w in app.workspaces.list()}:
+        # The workspace exists only once its import succeeded: a failed one leaves nothing.
+        _, result = app.workspaces.create_filled(
+            workspace_name, currency or app.settings.default_currency,
+            timezone or app.settings.default_timezone,
+            lambda warehouse: run_import_with_progress(warehouse, directory, len(files)),
+            actor=cli_actor())
+    else:
+        ws = app.workspaces.get(workspace_name)
+        warehouse = app.workspaces.warehouse(workspace_name)
+        warehouse.configure(ws.currency, ws.timezone)  # the exchange rates the import checks
+        result = run_import_with_progress(warehouse, directory, len(files))
     console.print(f"Imported {result.total:,} rows into [bold]{workspace_name}[/bold]: " + ", ".join(
         f"{t} {n:,}" for t, n in result.rows.items()))
     for table, cols in result.ignored_columns.items():

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from storage.errors import ImportError_
+from storage.fx_check import check_rates
+from storage.import_files import check_regular_file
 from storage.loading import RawSource, Staged, csv_source, parquet_source, stage
 from storage.schema import TABLE_MAP
 from storage.warehouse import Warehouse
@@ -35,8 +37,17 @@ def discover(directory: Path) -> list[tuple[str, Path]]:
     """The (table, file) pairs of an import directory, checked against the data model."""
     if not directory.is_dir():
         raise ImportError_(f"{directory} is not a directory; pass the folder that holds the files")
-    paths = {p.name: p for p in sorted(directory.iterdir()) if not p.is_dir()}
-    return [(table, paths[name]) for table, name in tables_of_files(paths, str(directory))]
+    # Sub-folders are skipped unless named like a table's file, which is then refused below.
+    paths = {p.name: p for p in sorted(directory.iterdir()) if not p.is_dir() or _table_file(p.name)}
+    found = [(table, paths[name]) for table, name in tables_of_files(paths, str(directory))]
+    for _, path in found:
+        check_regular_file(path)  # a FIFO or a device would hang or never end the import
+    return found
+
+
+def _table_file(name: str) -> bool:
+    stem, _, suffix = name.rpartition(".")
+    return f".{suffix.lower()}" in SUFFIXES and stem in TABLE_MAP
 
 
 def tables_of_files(names: Iterable[str], where: str) -> list[tuple[str, str]]:
@@ -77,7 +88,8 @@ def import_directory(warehouse: Warehouse, directory: Path,
         progress: called with (step, file name) as work advances: "staged", "written".
 
     Raises:
-        ImportError_: naming file, line, column and value of the first problem.
+        ImportError_: naming file, line, column and value of the first problem, or the
+            currency and dates of rows no exchange rate converts (fx_check.py).
     """
     files = discover(directory)
     staged: list[Staged] = []
@@ -89,6 +101,7 @@ def import_directory(warehouse: Warehouse, directory: Path,
                                     f"_stage_{index}_{table_name}"))
                 if progress:
                     progress("staged", path.name)
+            check_rates(warehouse.con, staged)
             rows = warehouse.apply(
                 staged, origin=f"import {directory.name}",
                 on_table=(lambda b: progress("written", b.label)) if progress else None,

@@ -11,7 +11,6 @@ swaps staged rows in, atomically, afterwards.
 from __future__ import annotations
 
 import csv
-import io
 import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from storage.errors import ImportError_
+from storage.import_files import check_regular_file, check_text, describe_csv_error, read_header
 from storage.schema import Column, Table
 
 
@@ -61,15 +61,15 @@ def _literal(text: str) -> str:
 
 
 def csv_source(path: Path) -> RawSource:
-    """A CSV file in the import format: UTF-8, header row, RFC 4180 quoting."""
-    try:
-        with path.open(newline="", encoding="utf-8") as fh:
-            header = next(csv.reader(fh), None)
-    except UnicodeDecodeError as exc:
-        raise ImportError_(f"{path.name}: not UTF-8 text ({exc.reason}); save it as UTF-8 CSV") from exc
-    if not header:
-        raise ImportError_(f"{path.name}: the file is empty; it needs a header row")
-    header = [h.lstrip("\ufeff") for h in header]
+    """A CSV file in the import format: UTF-8, header row, RFC 4180 quoting.
+
+    Raises:
+        ImportError_: for a file that is not a regular file of UTF-8 text (import_files.py),
+            an empty file or a repeated column.
+    """
+    check_regular_file(path)
+    check_text(path)
+    header = read_header(path)
     if len(set(header)) != len(header):
         dup = next(h for h in header if header.count(h) > 1)
         raise ImportError_(f"{path.name}: column {dup!r} appears twice in the header")
@@ -84,12 +84,14 @@ def csv_source(path: Path) -> RawSource:
 
 def parquet_source(path: Path) -> RawSource:
     """A Parquet file in the import format (typed or text columns)."""
+    check_regular_file(path)
     con = duckdb.connect()
     try:
         names = [r[0] for r in con.execute(
             f"DESCRIBE SELECT * FROM read_parquet({_literal(str(path))})").fetchall()]
     except duckdb.Error as exc:
-        raise ImportError_(f"{path.name}: not a readable Parquet file ({_first_line(exc)})") from exc
+        raise ImportError_(f"{path.name}: not a readable Parquet file; export the table again "
+                           "as Parquet, or as UTF-8 CSV") from exc
     finally:
         con.close()
     relation = (
@@ -272,17 +274,5 @@ def _physical_line(path: Path, record: int) -> int:
 def _reader_error(source: RawSource, exc: duckdb.Error) -> str:
     """Translates a reader failure into the first malformed line, when it is a CSV."""
     if source.path is not None:
-        with source.path.open(newline="", encoding="utf-8", errors="replace") as fh:
-            text = fh.read()
-        reader = csv.reader(io.StringIO(text), strict=True)
-        width: int | None = None
-        try:
-            for fields in reader:
-                if width is None:
-                    width = len(fields)
-                elif len(fields) != width and fields:
-                    return (f"{source.label}, line {reader.line_num}: {len(fields)} fields where "
-                            f"the header has {width}; check the commas and quotes on that line")
-        except csv.Error as csv_exc:
-            return f"{source.label}, line {reader.line_num}: {csv_exc}"
+        return describe_csv_error(source.path, str(exc))
     return f"{source.label}: cannot be read ({_first_line(exc)})"

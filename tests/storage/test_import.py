@@ -102,9 +102,11 @@ def test_parquet_and_offsets_and_empty_text_keys(tmp_path):
     (folder / "web_traffic_daily.csv").write_text(
         "date,source,medium,campaign,sessions,users,new_users,conversions,revenue\n"
         "2025-03-01,direct,(none),,5,4,1,0,0\n")
+    # o4 is in BRL: its rates come along (an import of money it cannot convert is refused).
+    (folder / "fx_rates.csv").write_text((FIXTURES / "shop" / "fx_rates.csv").read_text())
     warehouse = Warehouse(":memory:")
     result = import_directory(warehouse, folder)
-    assert result.rows == {"orders": 8, "web_traffic_daily": 1}
+    assert result.rows == {"orders": 8, "fx_rates": 2, "web_traffic_daily": 1}
     # 14:05 at UTC−3 is stored as 17:05 UTC; an empty text key is the empty string.
     assert str(warehouse.fetch("SELECT created_at FROM orders WHERE order_id = 'o2'")[0][0]) == \
         "2025-03-01 03:30:00"
