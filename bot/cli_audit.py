@@ -41,7 +41,10 @@ def audit_command(workspace_name: str | None, limit: int, since: datetime | None
     if not entries:
         console.print("No audit entries" + (f" for {workspace_name}." if workspace_name else "."))
         return
-    table = Table("time (UTC)", "actor", "action", "workspace", "what changed")
+    table = Table()
+    for column in ("time (UTC)", "actor", "action", "workspace"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("what changed", overflow="fold", min_width=20)
     for entry in entries:
         table.add_row(f"{entry.at:%Y-%m-%d %H:%M:%S}", entry.actor, entry.action,
                       entry.workspace or "", describe_change(entry))

@@ -25,6 +25,7 @@ import click
 from bot.logs import mask_also
 from connectors.base import Option
 from connectors.errors import ConnectorConfigError
+from connectors.registry import CONNECTORS
 
 # Every connector's secret options (a test keeps this in step with the connectors'
 # declarations): name -> which connectors take it and what it is.
@@ -82,11 +83,12 @@ def refuse_secrets_in_argv(connector: str, values: MutableMapping[str, Any]) -> 
     given = [name for name in SECRET_OPTIONS if values.pop(name, None) is not None]
     if given:
         name = given[0]
+        env = secret_env_var(connector if connector in CONNECTORS else "<connector>", name)
         raise ConnectorConfigError(
             f"{flag(name)} is not accepted: a secret on the command line is readable by every "
-            f"user of this machine (ps, /proc) and stays in your shell history; set "
-            f"{secret_env_var(connector, name)} or pass {flag(name)}-file PATH ('-' reads stdin) "
-            "instead, and consider rotating the value you typed")
+            f"user of this machine (ps, /proc) and stays in your shell history; set {env} or "
+            f"pass {flag(name)}-file PATH ('-' reads stdin) instead, and consider rotating the "
+            "value you typed")
 
 
 def read_secrets(connector: str, options: Sequence[Option], values: MutableMapping[str, Any],
