@@ -138,6 +138,8 @@ def _parsed(query: str | None) -> Any:
 @click.argument("platform")
 @click.argument("chat_id")
 @click.option("--workspace", "-w", required=True, help="The workspace this chat asks about.")
+@click.option("--role", default=Role.MEMBER.value, show_default=True,
+              help="The role the chat acts with: viewer, member or admin.")
 @user_errors
 def bind(platform: str, chat_id: str, workspace: str, role: str) -> None:
     """Bind a chat (Slack channel or team, Discord guild, Telegram chat, WhatsApp number)."""
@@ -198,9 +200,8 @@ def bind_platform(app: App, platform: str, chat_id: str, workspace: str, actor: 
             in E.164 (``+15551234567``). A Slack channel without a team serves the team of
             the bot's token (``auth.test`` when ``tally serve`` runs), never another team.
         workspace: an existing workspace.
-@click.option("--role", default=Role.MEMBER.value, show_default=True,
-              help="The role the chat acts with: viewer, member or admin.")
         actor: who binds, for the audit log.
+        role: the role the chat's messages act with (``member`` by default; not owner).
 
     Returns:
         The chat id as given, normalized (upper-case Slack ids, E.164 without spaces).
@@ -214,6 +215,9 @@ def bind_platform(app: App, platform: str, chat_id: str, workspace: str, actor: 
     if platform not in BIND_PLATFORMS:
         raise BindError(f"unknown platform {platform!r}: use one of {', '.join(BIND_PLATFORMS)}")
     chat = normalize_chat_id(platform, chat_id)
+    chat_role = parse_role(role) if isinstance(role, str) else role
+    if chat_role is Role.OWNER:
+        raise BindError("a chat can act as viewer, member or admin, not owner")
     app.workspaces.get(workspace)  # raises WorkspaceError naming the known ones
     team, stored = None, chat
     if platform == "slack" and _SLACK_TEAM_CHANNEL.match(chat):
@@ -224,7 +228,6 @@ def bind_platform(app: App, platform: str, chat_id: str, workspace: str, actor: 
 
 def normalize_chat_id(platform: str, chat_id: str) -> str:
     """The chat id in the form the platform's channel reports it, or BindError."""
-        role: the role the chat's messages act with (``member`` by default; not owner).
     raw = chat_id.strip()
     if platform == "slack":
         chat = raw.upper()
@@ -239,9 +242,6 @@ def normalize_chat_id(platform: str, chat_id: str) -> str:
             return raw
         raise BindError(f"{chat_id!r} is not a Discord server (guild) id: it is a number of 17-20 "
                         "digits (Server Settings → Widget, or right-click the server → Copy Server ID)")
-    chat_role = parse_role(role) if isinstance(role, str) else role
-    if chat_role is Role.OWNER:
-        raise BindError("a chat can act as viewer, member or admin, not owner")
     if platform == "telegram":
         if _TELEGRAM_CHAT.match(raw):
             return raw

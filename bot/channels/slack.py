@@ -96,7 +96,7 @@ class SlackChannel:
         self._socket: Any = None
         self._tasks: set[asyncio.Future[None]] = set()
         self._answers: _AnswerLoop | None = None
-        self._users: dict[str, tuple[float, str | None, bool]] = {}
+        self._users: dict[str, tuple[float, str | None, bool, str | None]] = {}
         self.bolt.event("app_mention")(self._on_event)
         self.bolt.event("message")(self._on_event)
         self.bolt.command("/tally")(self._on_command)
@@ -106,6 +106,7 @@ class SlackChannel:
     async def start(self) -> None:
         """Looks up the bot's identity, then opens Socket Mode when an app token is set."""
         await self.identity(timeout=5 * AUTH_TEST_TIMEOUT)
+        self._learn_team()
         if self.app_token:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
@@ -268,21 +269,49 @@ class SlackChannel:
             logger.info("slack: could not thank %s: %s", user_id, exc.response.get("error"))
 
     async def _with_user(self, message: InboundMessage) -> InboundMessage:
-        """Adds the sender's display name and admin flag (users.info, cached)."""
+        """Adds the sender's display name, admin flag and own team (users.info, cached).
+
+        users.info names the sender's home team: when it is not the event's (a Slack Connect
+        guest), the message speaks for that team, so a binding made for another team never
+        answers it, and an admin of another team is no admin here.
+        """
+        self._learn_team()
         now = time.monotonic()
         cached = self._users.get(message.user_id)
         if cached is None or now - cached[0] > USER_CACHE_SECONDS:
-            name, is_admin = message.user_name, False
-            try:
-                user = (await self.client.users_info(user=message.user_id))["user"]
-                profile = user.get("profile") or {}
-                name = profile.get("display_name") or user.get("real_name") or user.get("name")
-                is_admin = bool(user.get("is_admin") or user.get("is_owner"))
-            except SlackApiError as exc:
-                logger.info("slack: users.info failed: %s", exc.response.get("error"))
-            cached = (now, name, is_admin)
+            name, is_admin, team = await self._user_info(message)
+            cached = (now, name, is_admin, team)
             self._users[message.user_id] = cached
-        return replace(message, user_name=cached[1] or message.user_name, is_admin=cached[2])
+        _, name, is_admin, team = cached
+        ref = message.ref
+        if team and team != ref.space_id:
+            logger.info("slack: %s is of team %s, not %s: answered for their own team",
+                        message.user_id, team, ref.space_id)
+            ref = replace(ref, space_id=team)
+        return replace(message, ref=ref, user_name=name or message.user_name, is_admin=is_admin)
+
+    async def _user_info(self, message: InboundMessage) -> tuple[str | None, bool, str | None]:
+        """(display name, Slack admin or owner, home team) of the sender, from users.info."""
+        try:
+            user = (await self.client.users_info(user=message.user_id))["user"]
+        except SlackApiError as exc:
+            logger.info("slack: users.info failed: %s", exc.response.get("error"))
+            return message.user_name, False, None
+        profile = user.get("profile") or {}
+        name = profile.get("display_name") or user.get("real_name") or user.get("name")
+        return name, bool(user.get("is_admin") or user.get("is_owner")), user.get("team_id")
+
+    def _learn_team(self) -> None:
+        """The bot token's own team (auth.test): Slack bindings made without one serve it only.
+
+        Read from the identity looked up at start or before bolt took the request (answers
+        run on another event loop, which cannot await that lookup).
+        """
+        found = self._identity
+        if self.dispatcher.slack_team is not None or found is None or not found.done():
+            return
+        if not found.cancelled() and found.exception() is None and found.result().team_id:
+            self.dispatcher.slack_team = found.result().team_id
 
     def _tally_answered_in(self, ref: ConversationRef) -> bool:
         """Whether Tally has answered in this thread (so a reply there is a follow-up)."""

@@ -264,7 +264,7 @@ def test_typed_messages_route_to_rule_commands(text, command):
 @pytest.fixture
 def dispatcher(app: App) -> Dispatcher:
     found = Dispatcher(app, BrainResponder(Brain(app)), rate_limit_per_minute=100)
-    found.bind("slack", "C1", "shop", "cli")
+    found.bind("slack", "C1", "shop", "cli", team_id="T1")
     found.bind("telegram", "42", "shop", "cli")
     register_rule_commands(found, lambda: T0)
     return found

@@ -29,7 +29,7 @@ def rated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data_dir = tmp_path_factory.mktemp("feedback")
     app = App(shop_settings(data_dir))
     dispatcher = Dispatcher(app, BrainResponder(Brain(app)))
-    dispatcher.bind("slack", "C0SALES01", "shop", actor="test")
+    dispatcher.bind("slack", "C0SALES01", "shop", actor="test", team_id="T0ACME001")
     ref = ConversationRef("slack", "C0SALES01", space_id="T0ACME001")
     for text, score in (("revenue march 2025", -1), ("orders march 2025", 1)):
         reply = asyncio.run(dispatcher.handle(InboundMessage(ref, text, user_id="U1")))
@@ -75,22 +75,30 @@ def test_feedback_export_of_another_workspace_is_only_the_header(rated):
     assert out.getvalue().strip() == "answer_id,time,workspace,platform,user,score,question,query,answer"
 
 
-@pytest.mark.parametrize(("platform", "chat", "stored"), [
-    ("slack", "C0123ABCD", "C0123ABCD"),
-    ("slack", "c0123abcd", "C0123ABCD"),
-    ("Slack", "T0123ABCD/*", "T0123ABCD/*"),
-    ("discord", "123456789012345678", "123456789012345678"),
-    ("telegram", "-1001234567890", "-1001234567890"),
-    ("telegram", "42", "42"),
-    ("whatsapp", "+55 11 98765-4321", "+5511987654321"),
+@pytest.mark.parametrize(("platform", "chat", "stored", "asked_in"), [
+    ("slack", "C0123ABCD", "C0123ABCD", "C0123ABCD"),
+    ("slack", "c0123abcd", "C0123ABCD", "C0123ABCD"),
+    ("slack", "t0999team/c0123abcd", "T0999TEAM/C0123ABCD", "C0123ABCD"),
+    ("Slack", "T0123ABCD/*", "T0123ABCD/*", "C0ANYWHERE"),
+    ("discord", "123456789012345678", "123456789012345678", "123456789012345678"),
+    ("telegram", "-1001234567890", "-1001234567890", "-1001234567890"),
+    ("telegram", "42", "42", "42"),
+    ("whatsapp", "+55 11 98765-4321", "+5511987654321", "+5511987654321"),
 ])
-def test_bind_normalizes_and_stores_the_chat(rated, platform, chat, stored):
+def test_bind_normalizes_and_stores_the_chat_for_its_slack_team_only(rated, platform, chat, stored,
+                                                                     asked_in):
     app = App(shop_settings(rated))
     assert bind_platform(app, platform, chat, "shop") == stored
     dispatcher = Dispatcher(app, BrainResponder(Brain(app)))
-    bound = dispatcher.workspace_for(ConversationRef(platform.lower(), stored))
+    dispatcher.slack_team = "T0123ABCD"  # the bot token's team: a channel named without one
+    slack = platform.lower() == "slack"
+    team = stored.partition("/")[0] if slack and "/" in stored else "T0123ABCD"
+    bound = dispatcher.workspace_for(ConversationRef(platform.lower(), asked_in, None,
+                                                     team if slack else None))
+    stranger = dispatcher.workspace_for(ConversationRef("slack", asked_in, None, "T0STRANGER"))
     app.close()
     assert bound == "shop"
+    assert stranger is None  # another Slack team is never answered from these bindings
 
 
 @pytest.mark.parametrize(("platform", "chat", "hint"), [
