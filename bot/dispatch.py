@@ -1,25 +1,36 @@
 """The dispatcher: every inbound message from every platform passes through here.
 
-The chain, in order: ignore what is not for us → deduplicate the platform's retries by
-event id → find the workspace the chat is bound to (an unbound chat gets instructions,
-never another workspace's data) → per-user rate limit → commands or the brain → record
-the answer (for feedback and the audit of what was said).
+The chain, in order: ignore what is not for us → claim the delivery by event id (a
+platform's retry of a question already taken on gets no second answer) → find the
+workspace the chat is bound to (an unbound chat gets instructions, never another
+workspace's data) → per-user rate limit → commands or the brain → record the answer (for
+feedback and the audit of what was said).
+
+Channels answer through :meth:`Dispatcher.answer`, which sends the reply with the
+channel's own send and marks the claim answered only once the platform confirmed it: a
+process that dies between the platform's ack and the answer leaves the claim to be
+answered again once its lease expires (:mod:`bot.answering`, :mod:`storage.inbound`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
+import threading
 import time
 import uuid
 from collections import defaultdict, deque
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from bot.answering import message_to_json
 from bot.app import App
 from bot.bindings import (
     GONE,
@@ -31,14 +42,17 @@ from bot.bindings import (
     redeem_in_chat,
     unbound_reply,
 )
-from bot.channels.base import ConversationRef, InboundMessage, Responder
+from bot.channels.base import ConversationRef, InboundMessage, Responder, SendResult
 from bot.reply import Reply
 from storage.access import AccessDenied, Action, Role, require
-from storage.state import AnswerRow, FeedbackRow, ProcessedEventRow
+from storage.inbound import InboundLedger
+from storage.state import AnswerRow, FeedbackRow
 
 logger = logging.getLogger(__name__)
 
 CommandHandler = Callable[[InboundMessage, str], Awaitable[Reply]]
+#: A channel's way to post a reply where its message came from; ``ok`` once the platform confirmed.
+Send = Callable[[Reply], Awaitable[SendResult]]
 
 
 class Metrics:
@@ -96,12 +110,19 @@ class Dispatcher:
         self.limiter = RateLimiter(rate_limit_per_minute, clock)
         self.metrics = Metrics()
         self.commands: dict[str, CommandHandler] = {}
+        settings = app.settings
+        self.inbound = InboundLedger(app.state, lease=timedelta(seconds=settings.answer_lease_seconds),
+                                     max_attempts=settings.answer_max_attempts)
+        # Deliveries being answered by this process (their leases are renewed); Slack answers
+        # on a thread of its own, hence the lock.
+        self._held: dict[tuple[str, str], int] = {}
+        self._held_lock = threading.Lock()
 
     # --- the chain ---------------------------------------------------------------------
     async def handle(self, message: InboundMessage) -> Reply | None:
         """The reply to send, or None when nothing should be said (a duplicate delivery)."""
         platform = message.ref.platform
-        if message.event_id and not self.claim_event(platform, message.event_id):
+        if message.event_id and not self.claim_event(platform, message.event_id, message):
             logger.info("duplicate delivery %s on %s ignored", message.event_id, platform)
             return None
         self.metrics.messages.labels(platform).inc()
@@ -145,15 +166,69 @@ class Dispatcher:
                                              text=text, user_name=message.user_name)
         return self._record_answer(message, workspace, reply)
 
-    # --- state ---------------------------------------------------------------------------
-    def claim_event(self, platform: str, event_id: str) -> bool:
-        """True the first time a delivery is seen; False for any retry of it."""
+    async def answer(self, message: InboundMessage, send: Send, *,
+                     slot: AbstractAsyncContextManager[Any] | None = None) -> Reply | None:
+        """Handles a message and sends its reply with ``send``: how every channel answers.
+
+        The delivery's claim is marked answered only when ``send`` reports the platform
+        confirmed the post; a send that fails or raises leaves it claimed, to be answered
+        again once its lease expires. ``slot`` (a channel's concurrency limit) is held while
+        the reply is worked out, not while it is sent.
+
+        Returns:
+            The reply sent, or None for a retry that gets no answer.
+        """
+        with self._holding(message):
+            async with slot or contextlib.nullcontext():
+                reply = await self.handle(message)
+            if reply is None:
+                return None
+            result = await send(reply)
+            if not result.ok:
+                logger.warning("the answer to %s delivery %s was not sent (%s): it is tried again "
+                               "when its claim's lease expires", message.ref.platform,
+                               message.event_id, result.error)
+                return reply
+            self.mark_answered(message)
+            if (answer_id := reply.data.get("answer_id")) and result.message_ids:
+                self.record_sent(answer_id, result.message_ids)
+        return reply
+
+    @contextlib.contextmanager
+    def _holding(self, message: InboundMessage) -> Iterator[None]:
+        key = (message.ref.platform, message.event_id) if message.event_id else None
+        if key is not None:
+            with self._held_lock:
+                self._held[key] = self._held.get(key, 0) + 1
         try:
-            with self.app.state.session() as s, s.begin():
-                s.add(ProcessedEventRow(platform=platform, event_id=event_id))
-        except sa.exc.IntegrityError:
-            return False
-        return True
+            yield
+        finally:
+            if key is not None:
+                with self._held_lock:
+                    self._held[key] -= 1
+                    if self._held[key] <= 0:
+                        del self._held[key]
+
+    def held_events(self) -> list[tuple[str, str]]:
+        """(platform, event id) of the deliveries this process is answering right now."""
+        with self._held_lock:
+            return list(self._held)
+
+    # --- state ---------------------------------------------------------------------------
+    def claim_event(self, platform: str, event_id: str, message: InboundMessage | None = None) -> bool:
+        """True when a delivery should be answered now; False for a retry to ignore.
+
+        The first delivery claims it with a lease; a retry while the lease is live, or after
+        the answer was sent, is ignored; a retry after the lease expired unanswered takes the
+        claim over (until the last attempt). ``message`` is kept to answer it again.
+        """
+        stored = None if message is None else message_to_json(message)
+        return self.inbound.claim(platform, event_id, stored)
+
+    def mark_answered(self, message: InboundMessage) -> None:
+        """Records that the platform confirmed the answer to this delivery was posted."""
+        if message.event_id:
+            self.inbound.answered(message.ref.platform, message.event_id)
 
     def binding_for(self, ref: ConversationRef) -> Binding | None:
         """The binding serving this conversation: its chat, its space (guild), or its whole

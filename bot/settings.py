@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     # (or bind TALLY_HTTP_HOST=127.0.0.1) on a public server.
     playground: bool = Field(default=True, alias="TALLY_PLAYGROUND")
     user_rate_limit_per_minute: int = Field(default=20, ge=1, alias="TALLY_USER_RATE_LIMIT")
+    # A question is claimed for this long before a restarted (or second) process may answer
+    # it again, should its answer never be confirmed sent; answers in flight renew it.
+    answer_lease_seconds: float = Field(default=60.0, gt=0, alias="TALLY_ANSWER_LEASE_SECONDS")
+    answer_max_attempts: int = Field(default=3, ge=1, alias="TALLY_ANSWER_MAX_ATTEMPTS")
     # Request bodies larger than these get 413 before they are read (bot/http.py BodyLimit):
     # platform and connector webhooks, and every other path (playground, API).
     webhook_max_bytes: int = Field(default=1_048_576, ge=1024, alias="TALLY_WEBHOOK_MAX_BYTES")

@@ -156,12 +156,20 @@ class ChannelBindingRow(Base):
 
 
 class ProcessedEventRow(Base):
-    """A platform delivery already taken on: a retry of it gets no second answer."""
+    """A platform delivery taken on, claimed until its answer is sent (storage.inbound)."""
 
     __tablename__ = "processed_events"
+    __table_args__ = (sa.Index("ix_processed_events_due", "status", "lease_until"),)
     platform: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
     event_id: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(default=_utcnow)
+    # Migration 7: claimed|answered|failed, the claims made, the claim's lease, the message
+    # to answer again (JSON, dropped once answered) and when the platform confirmed it.
+    status: Mapped[str] = mapped_column(sa.String(16), default="claimed", server_default="answered")
+    attempts: Mapped[int] = mapped_column(default=1, server_default="1")
+    lease_until: Mapped[datetime | None] = mapped_column(nullable=True)
+    message: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    answered_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class AnswerRow(Base):
@@ -310,6 +318,13 @@ def _v6_access(op: Operations) -> None:
     migrate_access(op)
 
 
+def _v7_inbound_claims(op: Operations) -> None:
+    """Processed events become claims with a lease until answered (storage.inbound)."""
+    from storage.inbound import migrate_inbound_claims  # it builds on this module's models
+
+    migrate_inbound_claims(op)
+
+
 STATE_MIGRATIONS: tuple[tuple[int, str, Callable[[Operations], None]], ...] = (
     (1, "workspaces", _v1),
     (2, "connectors: configs with encrypted secrets, webhook event queue, record versions", _v2_connectors),
@@ -317,6 +332,7 @@ STATE_MIGRATIONS: tuple[tuple[int, str, Callable[[Operations], None]], ...] = (
     (4, "subscriptions, their delivery log, scheduler jobs", _v4_subscriptions),
     (5, "alert rules and their firings", _v5_alert_rules),
     (6, "access: users, memberships, sign-in links, sessions, bind codes, API keys", _v6_access),
+    (7, "inbound claims: processed events get status, attempts, lease, message", _v7_inbound_claims),
 )
 
 _VERSION_TABLE = sa.Table(

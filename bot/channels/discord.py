@@ -255,24 +255,25 @@ class DiscordChannel:
             self._spawn(self._answer_message(message, inbound))
 
     async def _answer_command(self, interaction: discord.Interaction, message: InboundMessage) -> None:
-        try:
-            reply = await self.dispatcher.handle(message)
-            if reply is None:  # a duplicate delivery: take the "thinking…" away
-                await interaction.delete_original_response()
-                return
+        async def follow_up(reply: Reply) -> SendResult:
             sent = await interaction.followup.send(wait=True, **self._message_kwargs(render(reply)))
-            self._record(reply, str(sent.id))
+            return SendResult(True, (str(sent.id),))
+
+        try:
+            if await self.dispatcher.answer(message, follow_up) is None:
+                # a duplicate delivery: take the "thinking…" away
+                await interaction.delete_original_response()
         except discord.HTTPException:
             logger.exception("discord: answering /%s in %s failed", message.command or "ask",
                              message.ref.key)
 
     async def _answer_message(self, message: discord.Message, inbound: InboundMessage) -> None:
-        try:
-            reply = await self.dispatcher.handle(inbound)
-            if reply is None:
-                return
+        async def reply_to(reply: Reply) -> SendResult:
             sent = await message.reply(mention_author=False, **self._message_kwargs(render(reply)))
-            self._record(reply, str(sent.id))
+            return SendResult(True, (str(sent.id),))
+
+        try:
+            await self.dispatcher.answer(inbound, reply_to)
         except discord.HTTPException:
             logger.exception("discord: answering in %s failed", inbound.ref.key)
 
@@ -283,11 +284,6 @@ class DiscordChannel:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
-
-    def _record(self, reply: Reply, message_id: str) -> None:
-        answer_id = reply.data.get("answer_id")
-        if answer_id:
-            self.dispatcher.record_sent(answer_id, (message_id,))
 
     @staticmethod
     def _message_kwargs(message: DiscordMessage) -> dict[str, Any]:

@@ -137,8 +137,9 @@ class PlaygroundChannel:
             except TallyError as exc:
                 return _error(404, str(exc))
             message_id = str(body.get("message_id") or "") or None
-            reply = await self.dispatcher.handle(InboundMessage(
-                ref, text, user_id=conversation, user_name=None, event_id=message_id))
+            # The HTTP response is the answer: it is confirmed once it is ready to be returned.
+            reply = await self.dispatcher.answer(InboundMessage(
+                ref, text, user_id=conversation, user_name=None, event_id=message_id), _in_response)
         if reply is None:  # the same message_id again (a retried request): already answered
             return JSONResponse({"duplicate": True}, status_code=409)
         return JSONResponse(self.render(reply))
@@ -202,6 +203,10 @@ _PAGE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+
+
+async def _in_response(_reply: Reply) -> SendResult:
+    return SendResult(True)
 
 
 async def _json_body(request: Request) -> dict[str, Any] | Response:

@@ -2,8 +2,9 @@
 
 Every request is acknowledged at once and answered from a background task, so Slack's
 3-second deadline never waits on the brain. Retries (``X-Slack-Retry-Num``) are not
-dropped: the dispatcher deduplicates by ``event_id``, so a retry of an event already
-taken gets no second answer while a retry of a lost delivery is answered.
+dropped: the dispatcher claims each ``event_id``, so a retry of an event already taken
+gets no second answer while a retry of a lost delivery is answered; an event acked but
+never answered (the process died) is answered again once its claim's lease expires.
 
 Answers are worked out on a second event loop in a thread of their own: the
 dispatcher's database writes and the brain then never hold up the loop that serves
@@ -23,6 +24,7 @@ import threading
 import time
 from collections.abc import Coroutine, Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -231,25 +233,24 @@ class SlackChannel:
             if only_in_tallys_thread and not self._tally_answered_in(message.ref):
                 return
             message = await self._with_user(message)
-            async with self._slots():
-                reply = await self.dispatcher.handle(message)
-            if reply is None:
-                return
-            result = await self.send(message.ref, reply)
-            response_url = message.raw.get("response_url")
-            if not result.ok and result.error in _NOT_A_MEMBER and response_url:
-                await self._respond(str(response_url), reply)
-            answer_id = reply.data.get("answer_id")
-            if answer_id and result.ok:
-                self.dispatcher.record_sent(answer_id, result.message_ids)
+            await self.dispatcher.answer(message, partial(self._reply, message), slot=self._slots())
         except Exception:  # a background task has nobody above it to catch
             logger.exception("slack: answering in %s failed", message.ref.key)
 
-    async def _respond(self, response_url: str, reply: Reply) -> None:
+    async def _reply(self, message: InboundMessage, reply: Reply) -> SendResult:
+        """Posts the answer; a slash command's goes through its response URL where Tally is no member."""
+        result = await self.send(message.ref, reply)
+        response_url = message.raw.get("response_url")
+        if not result.ok and result.error in _NOT_A_MEMBER and response_url:
+            return SendResult(await self._respond(str(response_url), reply))
+        return result
+
+    async def _respond(self, response_url: str, reply: Reply) -> bool:
         """Slash commands work in channels the bot is not in: answer via the response URL."""
         message = render(reply)
-        await AsyncWebhookClient(response_url).send(text=message.text, blocks=message.blocks,
-                                                     response_type="in_channel")
+        response = await AsyncWebhookClient(response_url).send(
+            text=message.text, blocks=message.blocks, response_type="in_channel")
+        return response.status_code == 200
 
     async def _upload_chart(self, ref: ConversationRef, chart: str) -> None:
         try:

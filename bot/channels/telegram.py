@@ -15,6 +15,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -211,20 +212,16 @@ class TelegramChannel:
         inbound = to_inbound(update.to_dict(), self.me)
         if inbound is None:
             return
-        reply = await self.dispatcher.handle(inbound)
-        if reply is None:
-            return
         message = update.effective_message
-        result = await self._deliver(inbound.ref, reply, message.message_id if message else None)
-        answer_id = reply.data.get("answer_id")
-        if result.ok and answer_id:
-            self.dispatcher.record_sent(answer_id, result.message_ids)
+        reply_to = message.message_id if message else None
+        await self.dispatcher.answer(inbound, partial(self._deliver, inbound.ref, reply_to=reply_to))
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         logger.error("telegram: error while handling an update", exc_info=context.error)
 
     # --- sending ---------------------------------------------------------------------------
-    async def _deliver(self, ref: ConversationRef, reply: Reply, reply_to: int | None) -> SendResult:
+    async def _deliver(self, ref: ConversationRef, reply: Reply, reply_to: int | None = None
+                       ) -> SendResult:
         rendered = render(reply)
         chat_id: int | str = int(ref.chat_id) if ref.chat_id.lstrip("-").isdigit() else ref.chat_id
         thread = int(ref.thread_id) if ref.thread_id else None

@@ -17,6 +17,7 @@ import hmac
 import logging
 from collections import OrderedDict
 from collections.abc import Coroutine, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -204,12 +205,7 @@ class WhatsAppChannel:
 
     async def _answer(self, message: InboundMessage) -> None:
         try:
-            reply = await self.dispatcher.handle(message)
-            if reply is None:
-                return
-            result = await self._deliver(message.ref.chat_id, reply)
-            if result.ok and reply.data.get("answer_id"):
-                self.dispatcher.record_sent(reply.data["answer_id"], result.message_ids)
+            await self.dispatcher.answer(message, partial(self._deliver, message.ref.chat_id))
         except Exception:  # a background task has no caller to raise to
             logger.exception("whatsapp: answering %s failed", message.event_id)
 

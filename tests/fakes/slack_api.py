@@ -4,6 +4,7 @@ that build and sign Events API, slash command and interactivity requests the way
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import threading
@@ -35,6 +36,10 @@ class FakeSlack:
         uploads: bytes uploaded to the upload URLs, by file id.
         not_member_of: channels where chat.postMessage answers ``not_in_channel``.
         responses: bodies posted to response URLs (``/response/<id>``).
+        stall_posts: while True, chat.postMessage calls hang (the bot is "acked but not
+            answered"); a call whose client went away meanwhile is dropped, never posted,
+            as Slack drops a request it never finished reading.
+        stalled: the arguments of every call that hung; dropped: of those dropped.
     """
 
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -42,6 +47,9 @@ class FakeSlack:
     uploads: dict[str, bytes] = field(default_factory=dict)
     not_member_of: set[str] = field(default_factory=set)
     responses: list[dict[str, Any]] = field(default_factory=list)
+    stall_posts: bool = False
+    stalled: list[dict[str, Any]] = field(default_factory=list)
+    dropped: list[dict[str, Any]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ts: Any = field(default_factory=lambda: itertools.count(1))
 
@@ -68,6 +76,8 @@ class FakeSlack:
         if request.headers.get("authorization") != f"Bearer {BOT_TOKEN}":
             return JSONResponse({"ok": False, "error": "invalid_auth"})
         args = {**dict(request.query_params), **await _arguments(request)}
+        if method == "chat.postMessage" and self.stall_posts and not await self._stall(request, args):
+            return Response(status_code=499)
         with self._lock:
             ts = f"{int(time.time())}.{next(self._ts):06d}"
         handler = getattr(self, "_" + method.replace(".", "_"), None)
@@ -76,6 +86,18 @@ class FakeSlack:
         with self._lock:
             self.calls.append((method, args, result))
         return JSONResponse(result)
+
+    async def _stall(self, request: Request, args: dict[str, Any]) -> bool:
+        """Hangs while ``stall_posts``; False when the client went away (nothing is posted)."""
+        with self._lock:
+            self.stalled.append(args)
+        while self.stall_posts:
+            if await request.is_disconnected():
+                with self._lock:
+                    self.dropped.append(args)
+                return False
+            await asyncio.sleep(0.05)
+        return True
 
     def _auth_test(self, args: dict[str, Any], ts: str, base: str) -> dict[str, Any]:
         return {"ok": True, "url": "https://tally-test.slack.com/", "team": "Tally Test",

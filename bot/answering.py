@@ -1,0 +1,104 @@
+"""Questions taken on but never answered: kept with their claim, answered again later.
+
+Every inbound delivery is claimed with a lease before it is answered
+(:meth:`bot.dispatch.Dispatcher.claim_event`, :mod:`storage.inbound`), with the message
+stored as JSON (:func:`message_to_json`: the conversation, text, sender and command;
+never the platform's raw payload, which can carry tokens). :class:`AnswerRecovery`, a
+service of ``tally serve``, then finds the claims whose lease expired before the platform
+confirmed their answer (the process died after the ack, or the send failed) and answers
+them again through the same platform's channel, by the dispatcher's own answer path: a
+claim is taken over by one process only, counted, and given up after the last attempt.
+
+While this process works on answers it renews their leases at every sweep, so an answer
+slower than the lease is never taken over, and a second ``tally serve`` on the same
+database never answers a question the first one is still answering.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import json
+import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from bot.channels.base import Channel, ConversationRef, InboundMessage
+
+if TYPE_CHECKING:
+    from bot.dispatch import Dispatcher
+
+logger = logging.getLogger(__name__)
+
+#: Sweeps per lease: a claim left by a dead process is answered within 1¼ leases of its claim.
+SWEEPS_PER_LEASE = 4
+
+
+def message_to_json(message: InboundMessage) -> str:
+    """What answering ``message`` again needs (its event id and platform are the claim's key)."""
+    ref = message.ref
+    return json.dumps({"chat_id": ref.chat_id, "thread_id": ref.thread_id, "space_id": ref.space_id,
+                       "text": message.text, "user_id": message.user_id,
+                       "user_name": message.user_name, "is_admin": message.is_admin,
+                       "command": message.command})
+
+
+def message_from_json(platform: str, event_id: str, stored: str) -> InboundMessage:
+    """The message :func:`message_to_json` stored for the delivery ``event_id``."""
+    fields = json.loads(stored)
+    ref = ConversationRef(platform, fields["chat_id"], fields.get("thread_id"), fields.get("space_id"))
+    return InboundMessage(ref, fields["text"], fields["user_id"], fields.get("user_name"),
+                          event_id=event_id, is_admin=bool(fields.get("is_admin")),
+                          command=fields.get("command"))
+
+
+class AnswerRecovery:
+    """Answers the claims whose lease expired unanswered, at start-up and then periodically.
+
+    Args:
+        dispatcher: the runtime's dispatcher (its claims and its answer path).
+        channels: the running channels; a claim is answered through its platform's
+            :meth:`~bot.channels.base.Channel.send`. Claims of platforms not running stay.
+        lease_seconds: the claims' lease; sweeps come :data:`SWEEPS_PER_LEASE` times per lease.
+        ready: set once the channels can send (the runtime's ``started``); None: at once.
+    """
+
+    def __init__(self, dispatcher: Dispatcher, channels: Iterable[Channel], lease_seconds: float, *,
+                 ready: asyncio.Event | None = None) -> None:
+        self.dispatcher = dispatcher
+        self.channels = {channel.platform: channel for channel in channels}
+        self.interval = lease_seconds / SWEEPS_PER_LEASE
+        self.ready = ready
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Sweeps until ``stop`` is set (a runtime service)."""
+        if self.ready is not None:
+            waits = [asyncio.ensure_future(self.ready.wait()), asyncio.ensure_future(stop.wait())]
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            for wait in waits:
+                wait.cancel()
+        while not stop.is_set():
+            try:
+                await self.sweep()
+            except Exception:  # the database was busy or gone: the next sweep tries again
+                logger.exception("answering the questions left unanswered failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.interval)
+
+    async def sweep(self) -> int:
+        """Renews this process's leases, then answers every expired claim; returns how many."""
+        inbound = self.dispatcher.inbound
+        await asyncio.to_thread(inbound.renew, self.dispatcher.held_events())
+        due = await asyncio.to_thread(inbound.due, list(self.channels))
+        for claim in due:
+            message = message_from_json(claim.platform, claim.event_id, claim.message)
+            logger.info("answering %s delivery %s again (attempt %d was never confirmed sent)",
+                        claim.platform, claim.event_id, claim.attempts)
+            channel = self.channels[claim.platform]
+            try:
+                await self.dispatcher.answer(message, functools.partial(channel.send, message.ref))
+            except Exception:  # one platform failing never holds up the others' answers
+                logger.exception("answering %s delivery %s again failed", claim.platform,
+                                 claim.event_id)
+        return len(due)
