@@ -124,6 +124,8 @@ class SlackPayload(_Object):
 
     @model_validator(mode="after")
     def _fits_its_type(self) -> SlackPayload:
+        if self.type is None and self.command is None and self.ssl_check is None:
+            raise ValueError("neither an event, an interaction nor a slash command")
         if self.type == "event_callback" and (self.event is None or not self.event.type):
             raise ValueError("an event_callback without an event type")
         if self.type == "block_actions" and not self.actions:
