@@ -80,6 +80,7 @@ class LazyGroup(click.Group):
         "report": "bot.cli_reports",
         "digest": "bot.cli_proactive", "subscribe": "bot.cli_proactive", "subscriptions": "bot.cli_proactive",
         "bets": "bot.cli_betting",
+        "user": "bot.cli_users", "member": "bot.cli_users",
         "bind-code": "bot.cli_runtime",
     }
 

@@ -61,7 +61,27 @@ def serve() -> None:
     platforms = ", ".join(c.platform for c in runtime.channels)
     console.print(f"Tally on http://{settings.http_host}:{settings.http_port} "
                   f"(playground at /playground; channels: {platforms}). Ctrl+C stops.")
-    asyncio.run(runtime.run())
+    asyncio.run(serve_and_announce(runtime))
+
+
+async def serve_and_announce(runtime: Any) -> None:
+    """Runs the runtime; once it listens, prints how to sign in to the playground.
+
+    On a fresh install that is the first owner's one-time sign-in link (with the port
+    really bound, so ``TALLY_HTTP_PORT=0`` prints a link that works).
+    """
+    from bot.cli_users import announce_sign_in
+
+    async def announce() -> None:
+        await runtime.started.wait()
+        if runtime.settings.playground:
+            await asyncio.to_thread(announce_sign_in, runtime.app, runtime.port)
+
+    task = asyncio.create_task(announce())
+    try:
+        await runtime.run()
+    finally:
+        task.cancel()
 
 
 # --- feedback ------------------------------------------------------------------------------

@@ -15,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import hmac
+import ipaddress
 import logging
 import sys
 import time
@@ -24,7 +26,9 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import SecretStr
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -52,8 +56,8 @@ class SchedulerLike(Protocol):
 
 # --- the app -----------------------------------------------------------------------------
 def build_http_app(*, app: App, dispatcher: Dispatcher, scheduler: SchedulerLike,
-                   channels: Sequence[Channel] = (), extra_routes: Sequence[BaseRoute] = ()
-                   ) -> Starlette:
+                   channels: Sequence[Channel] = (), extra_routes: Sequence[BaseRoute] = (),
+                   middleware: Sequence[Middleware] = ()) -> Starlette:
     """The Starlette app of ``tally serve``.
 
     Args:
@@ -62,6 +66,7 @@ def build_http_app(*, app: App, dispatcher: Dispatcher, scheduler: SchedulerLike
         scheduler: ``/readyz`` reports not ready while it is not running.
         channels: every channel's ``routes()`` is mounted (the playground's too).
         extra_routes: more routes, e.g. the connectors' webhooks.
+        middleware: inside the access log, e.g. the web gate (sessions, CSRF, hosts).
     """
 
     async def healthz(_request: Request) -> Response:
@@ -74,7 +79,11 @@ def build_http_app(*, app: App, dispatcher: Dispatcher, scheduler: SchedulerLike
         return JSONResponse({"status": "ready" if ready else "not ready", **checks},
                             status_code=200 if ready else 503)
 
-    async def metrics(_request: Request) -> Response:
+    async def metrics(request: Request) -> Response:
+        if not metrics_allowed(request, app.settings.metrics_token):
+            return JSONResponse({"error": "metrics are served to loopback clients, or with "
+                                          "Authorization: Bearer <TALLY_METRICS_TOKEN>"},
+                                status_code=401)
         return Response(generate_latest(dispatcher.metrics.registry),
                         media_type=CONTENT_TYPE_LATEST)
 
@@ -86,7 +95,7 @@ def build_http_app(*, app: App, dispatcher: Dispatcher, scheduler: SchedulerLike
     for channel in channels:
         routes.extend(channel.routes())
     routes.extend(extra_routes)
-    starlette = Starlette(routes=routes)
+    starlette = Starlette(routes=routes, middleware=list(middleware))
     settings = app.settings
     starlette.add_middleware(BodyLimit, default=settings.http_max_body_bytes,
                              by_prefix=[(p, settings.webhook_max_bytes) for p in WEBHOOK_PREFIXES])
@@ -102,6 +111,24 @@ def _database_ok(app: App) -> bool:
         logger.warning("readiness: the state database does not answer: %s", type(exc).__name__)
         return False
     return True
+
+
+def metrics_allowed(request: Request, token: SecretStr | None) -> bool:
+    """Loopback clients, or a request bearing ``TALLY_METRICS_TOKEN`` (compared in constant time).
+
+    Behind a proxy on the same machine the client is the one the proxy names in
+    ``X-Forwarded-For`` (uvicorn trusts it from 127.0.0.1), so outside callers need the token.
+    """
+    host = request.client.host if request.client else ""
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return True
+    except ValueError:  # not an address (a test client's name): not loopback
+        pass
+    scheme, _, sent = request.headers.get("authorization", "").partition(" ")
+    if token is None or scheme.lower() != "bearer" or not sent:
+        return False
+    return hmac.compare_digest(sent.strip().encode(), token.get_secret_value().encode())
 
 
 class AccessLog:

@@ -3,8 +3,7 @@
 :func:`build_runtime` turns :class:`~bot.settings.Settings` into a :class:`Runtime`: the
 app, the brain behind the dispatcher, every chat platform that has credentials (found
 through :data:`CHANNEL_BUILDERS`), the playground, the connectors' webhook gateway and
-sync schedule, the answers left unsent by a previous process (:mod:`bot.answering`), the
-APScheduler scheduler, and the HTTP app. :meth:`Runtime.run` runs
+sync schedule, the APScheduler scheduler, and the HTTP app. :meth:`Runtime.run` runs
 them in one event loop until SIGINT or SIGTERM, then shuts down gracefully: it stops
 accepting (HTTP listener closed, channels stopped), finishes the answers in flight, and
 stops the background services and the scheduler.
@@ -27,9 +26,9 @@ from typing import TYPE_CHECKING, Any
 import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
-from bot.answering import AnswerRecovery
 from bot.app import App
 from bot.channels.base import Channel, InboundMessage, Responder
 from bot.channels.playground import PlaygroundChannel
@@ -38,8 +37,12 @@ from bot.dispatch import Dispatcher
 from bot.http import build_http_app, log_context
 from bot.reply import Reply
 from bot.settings import Settings
+from bot.web_auth import WebAuth, WebGate
+from bot.web_sign_in import SignInPages
 from storage.catalog import AsOf, Engine
 from storage.errors import TallyError
+from storage.sign_in import SignIn
+from storage.users import Users
 
 if TYPE_CHECKING:
     from bot.scheduler import ProactiveScheduler
@@ -272,8 +275,9 @@ def build_runtime(settings: Settings, *, responder: Responder | None = None,
     dispatcher = RuntimeDispatcher(app, responder or make_responder(app),
                                    settings.user_rate_limit_per_minute)
     channels = load_channels(settings, dispatcher, CHANNEL_BUILDERS if builders is None else builders)
+    auth = web_auth(app)
     if settings.playground:
-        channels.append(PlaygroundChannel(dispatcher, charts_dir(settings)))
+        channels.append(PlaygroundChannel(dispatcher, charts_dir(settings), auth))
     else:
         logger.info("playground off (TALLY_PLAYGROUND=false)")
     hooks, webhook_routes, services = connector_services(app)
@@ -288,12 +292,15 @@ def build_runtime(settings: Settings, *, responder: Responder | None = None,
     services.append(proactive.run)
     scheduler = proactive.scheduler
     http = build_http_app(app=app, dispatcher=dispatcher, scheduler=scheduler, channels=channels,
-                          extra_routes=webhook_routes)
-    runtime = Runtime(settings, app, dispatcher, channels, scheduler, http, services, hooks,
-                      proactive=proactive)
-    runtime.services.append(AnswerRecovery(dispatcher, channels, settings.answer_lease_seconds,
-                                           ready=runtime.started).run)
-    return runtime
+                          extra_routes=[*webhook_routes, *SignInPages(auth).routes()],
+                          middleware=[Middleware(WebGate, auth=auth)])
+    return Runtime(settings, app, dispatcher, channels, scheduler, http, services, hooks,
+                   proactive=proactive)
+
+
+def web_auth(app: App) -> WebAuth:
+    """Users, sign-in links and sessions: what the web gate and the sign-in pages share."""
+    return WebAuth(Users(app.state), SignIn(app.state), app.settings)
 
 
 def install_rules(app: App, dispatcher: RuntimeDispatcher, proactive: ProactiveScheduler) -> None:

@@ -32,17 +32,17 @@ class Settings(BaseSettings):
     adhoc_sql_timeout_seconds: float = Field(default=5.0, gt=0, alias="TALLY_ADHOC_SQL_TIMEOUT")
 
     # The runtime (`tally serve`): HTTP server, rate limit.
-    http_host: str = Field(default="0.0.0.0", alias="TALLY_HTTP_HOST")
+    # Loopback by default: put a TLS proxy in front (TALLY_PUBLIC_URL) to reach it from outside.
+    http_host: str = Field(default="127.0.0.1", alias="TALLY_HTTP_HOST")
     http_port: int = Field(default=8080, alias="TALLY_HTTP_PORT")
+    # The address people and platforms use; its host is the only one besides localhost the
+    # web pages answer to, and an https URL makes the session cookie Secure.
     public_url: str | None = Field(default=None, alias="TALLY_PUBLIC_URL")
-    # The web playground answers any workspace to whoever reaches the port: turn it off
-    # (or bind TALLY_HTTP_HOST=127.0.0.1) on a public server.
+    # /metrics answers loopback clients, and others that send "Authorization: Bearer <token>".
+    metrics_token: SecretStr | None = Field(default=None, alias="TALLY_METRICS_TOKEN")
+    # The web playground (signed-in users only, for the workspaces they have a role on).
     playground: bool = Field(default=True, alias="TALLY_PLAYGROUND")
     user_rate_limit_per_minute: int = Field(default=20, ge=1, alias="TALLY_USER_RATE_LIMIT")
-    # A question is claimed for this long before a restarted (or second) process may answer
-    # it again, should its answer never be confirmed sent; answers in flight renew it.
-    answer_lease_seconds: float = Field(default=60.0, gt=0, alias="TALLY_ANSWER_LEASE_SECONDS")
-    answer_max_attempts: int = Field(default=3, ge=1, alias="TALLY_ANSWER_MAX_ATTEMPTS")
     # Request bodies larger than these get 413 before they are read (bot/http.py BodyLimit):
     # platform and connector webhooks, and every other path (playground, API).
     webhook_max_bytes: int = Field(default=1_048_576, ge=1024, alias="TALLY_WEBHOOK_MAX_BYTES")

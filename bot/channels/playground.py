@@ -1,14 +1,22 @@
-"""The playground: a local web chat against any workspace, through the same dispatcher.
+"""The playground: a web chat for signed-in users, through the same dispatcher.
 
-``GET /playground`` serves a single page (``static/playground.*``: vanilla HTML, CSS and
-JS, nothing from the network). Its JSON API:
+Every path under ``/playground`` is behind :class:`bot.web_auth.WebGate`: a signed-in user
+(the session is ``request.state.session``), this server's own Host, a same-origin request
+with the session's CSRF token for every POST. ``GET /playground`` serves a single page
+(``static/playground.*``: vanilla HTML, CSS and JS, nothing from the network). Its JSON API:
 
-- ``GET /playground/api/workspaces``: the workspaces to choose from.
+- ``GET /playground/api/session``: the user's email and name, and the CSRF token the page
+  sends as ``X-CSRF-Token``.
+- ``GET /playground/api/workspaces``: the workspaces the user has a role on, with the role.
 - ``POST /playground/api/chat`` ``{workspace, conversation, text}``: one message, answered
-  by the dispatcher as platform ``playground``; ``conversation`` is the browser tab's id, so
-  follow-ups in a tab share memory. The tab's chat is bound to the chosen workspace on
-  first use (actor ``playground``).
-- ``POST /playground/api/feedback`` ``{answer_id, conversation, score}``: 👍 / 👎.
+  by the dispatcher as platform ``playground``, as the user (``user:<id>``) with their
+  role on the workspace; a workspace they have no role on is refused with 403, the same
+  answer as for one that does not exist. ``conversation`` is the browser tab's id, so
+  follow-ups in a tab share memory (each user's tabs are their own). The playground's
+  space of a workspace is bound to it on first use (actor ``playground``). At most
+  ``TALLY_USER_RATE_LIMIT`` messages per user per minute (429 after).
+- ``POST /playground/api/feedback`` ``{answer_id, conversation, score}``: 👍 / 👎 on an
+  answer of a workspace the user has a role on.
 - ``GET /playground/charts/{name}``: a generated chart, and nothing else (names are checked
   against the charts' own pattern and resolved inside the charts folder).
 
@@ -28,6 +36,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -37,7 +46,11 @@ from bot.charts import is_chart_name
 from bot.dispatch import Dispatcher
 from bot.http import log_context
 from bot.reply import Reply
+from bot.web_auth import WebAuth, session_from
+from storage.access import Role
 from storage.errors import TallyError
+from storage.sign_in import ActiveSession
+from storage.state import AnswerRow
 
 logger = logging.getLogger(__name__)
 
@@ -56,12 +69,14 @@ class PlaygroundChannel:
     Args:
         dispatcher: the dispatcher every platform goes through.
         charts_dir: the folder of generated charts, the only one served.
+        auth: the users' roles and the per-user message limit.
     """
 
     platform = "playground"
 
-    def __init__(self, dispatcher: Dispatcher, charts_dir: Path) -> None:
+    def __init__(self, dispatcher: Dispatcher, charts_dir: Path, auth: WebAuth) -> None:
         self.dispatcher = dispatcher
+        self.auth = auth
         self.charts_dir = charts_dir
         #: proactive messages (digests, alerts) sent to playground chats, newest last
         self.outbox: deque[tuple[ConversationRef, Reply]] = deque(maxlen=200)
@@ -86,6 +101,7 @@ class PlaygroundChannel:
         return [
             Route("/playground", self.page, methods=["GET"]),
             Route("/playground/static/{name}", self.asset, methods=["GET"]),
+            Route("/playground/api/session", self.session, methods=["GET"]),
             Route("/playground/api/workspaces", self.workspaces, methods=["GET"]),
             Route("/playground/api/chat", self.chat, methods=["POST"]),
             Route("/playground/api/feedback", self.feedback, methods=["POST"]),
@@ -115,12 +131,22 @@ class PlaygroundChannel:
                             headers={"Cache-Control": "public, max-age=86400, immutable"})
 
     # --- API -----------------------------------------------------------------------------------
-    async def workspaces(self, _request: Request) -> Response:
+    async def session(self, request: Request) -> Response:
+        session = session_from(request.state)
+        return JSONResponse({"email": session.user.email, "name": session.user.name,
+                             "csrf_token": session.csrf_token},
+                            headers={"Cache-Control": "no-store"})
+
+    async def workspaces(self, request: Request) -> Response:
+        user = session_from(request.state).user
+        roles = await asyncio.to_thread(self.auth.users.workspaces_of, user.id)
         found = await asyncio.to_thread(self.dispatcher.app.workspaces.list)
         return JSONResponse({"workspaces": [
-            {"name": w.name, "currency": w.currency, "timezone": w.timezone} for w in found]})
+            {"name": w.name, "currency": w.currency, "timezone": w.timezone,
+             "role": roles[w.name].value} for w in found if w.name in roles]})
 
     async def chat(self, request: Request) -> Response:
+        session = session_from(request.state)
         body = await _json_body(request)
         if isinstance(body, Response):
             return body
@@ -130,16 +156,20 @@ class PlaygroundChannel:
             return _error(400, "conversation must be 8-64 letters, digits, - or _")
         if not text or len(text) > MAX_TEXT:
             return _error(400, f"text must be 1-{MAX_TEXT} characters")
-        ref = ConversationRef(self.platform, chat_id=f"tab:{conversation}", space_id=workspace)
+        role = await asyncio.to_thread(self.auth.users.role_of, session.user.id, workspace)
+        if role is None:
+            return _no_such_workspace()
+        if not self.auth.chats_by_user.allow(f"user:{session.user.id}"):
+            return _error(429, "You're asking faster than I can keep up with: wait a minute.")
+        ref = ConversationRef(self.platform, chat_id=f"tab:{session.user.id}:{conversation}",
+                              space_id=workspace)
         with log_context(platform=self.platform, conversation=ref.key, workspace=workspace):
             try:
                 await self._bind(workspace)
-            except TallyError as exc:
-                return _error(404, str(exc))
-            message_id = str(body.get("message_id") or "") or None
-            # The HTTP response is the answer: it is confirmed once it is ready to be returned.
-            reply = await self.dispatcher.answer(InboundMessage(
-                ref, text, user_id=conversation, user_name=None, event_id=message_id), _in_response)
+            except TallyError:
+                return _no_such_workspace()
+            message = _inbound(ref, text, session, role, str(body.get("message_id") or "") or None)
+            reply = await self.dispatcher.handle(message)
         if reply is None:  # the same message_id again (a retried request): already answered
             return JSONResponse({"duplicate": True}, status_code=409)
         return JSONResponse(self.render(reply))
@@ -157,9 +187,16 @@ class PlaygroundChannel:
             score = 0
         if score not in (1, -1):
             return _error(400, "score must be 1 or -1")
-        stored = await asyncio.to_thread(self.dispatcher.feedback, str(body.get("answer_id") or ""),
-                                         f"playground:{conversation}", score)
+        answer_id, user = str(body.get("answer_id") or ""), session_from(request.state).user
+        workspace = await asyncio.to_thread(self._answer_workspace, answer_id)
+        role = await asyncio.to_thread(self.auth.users.role_of, user.id, workspace or "")
+        stored = role is not None and await asyncio.to_thread(
+            self.dispatcher.feedback, answer_id, f"user:{user.id}", score)
         return JSONResponse({"ok": stored}, status_code=200 if stored else 404)
+
+    def _answer_workspace(self, answer_id: str) -> str | None:
+        with self.dispatcher.app.state.session() as s:
+            return s.scalar(sa.select(AnswerRow.workspace).where(AnswerRow.id == answer_id))
 
     async def _bind(self, workspace: str) -> None:
         # The whole playground space of a workspace is bound once; every tab that chooses
@@ -205,10 +242,6 @@ _PAGE_HEADERS = {
 }
 
 
-async def _in_response(_reply: Reply) -> SendResult:
-    return SendResult(True)
-
-
 async def _json_body(request: Request) -> dict[str, Any] | Response:
     if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
         return _error(413, "message too large")
@@ -222,6 +255,21 @@ async def _json_body(request: Request) -> dict[str, Any] | Response:
     if not isinstance(body, dict):
         return _error(400, "the body must be a JSON object")
     return body
+
+
+def _inbound(ref: ConversationRef, text: str, session: ActiveSession, role: Role,
+             message_id: str | None) -> InboundMessage:
+    """The message as the signed-in user sends it, with their role on the workspace."""
+    return InboundMessage(ref, text, user_id=f"user:{session.user.id}",
+                          user_name=session.user.display_name,
+                          # one user's retry ids never collide with another's
+                          event_id=f"user:{session.user.id}:{message_id}" if message_id else None,
+                          role=role.value)
+
+
+def _no_such_workspace() -> JSONResponse:
+    # The same answer whether the workspace exists or not: no probing for names.
+    return _error(403, "You have no workspace by that name: choose one from the list.")
 
 
 def _error(status: int, message: str) -> JSONResponse:

@@ -1,4 +1,7 @@
-"""The runtime's HTTP app as a client sees it: health, readiness, metrics, the playground API."""
+"""The runtime's HTTP app as a client sees it: health, readiness, metrics, the playground API.
+
+:func:`client` is signed in (an owner of ``shop`` by default), as the playground's page is.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +18,12 @@ from bot.http import KeyValueFormatter, log_context
 from bot.logs import secret_values
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
+from bot.web_auth import SESSION_COOKIE
+from storage.access import Role
 from storage.importer import import_directory
+from storage.sign_in import NewSession, SignIn
+from storage.state import StateStore
+from storage.users import Users
 from tests.conftest import FIXTURES
 
 CONVERSATION = "tab0123456789"
@@ -52,8 +60,30 @@ async def runtime(shop_dir: Path) -> Runtime:
     built.app.close()
 
 
-def client(runtime: Runtime) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=runtime.http), base_url="http://tally")
+def sign_in_as(state: StateStore, email: str = "owner@example.com", role: Role | None = Role.OWNER,
+               workspace: str = "shop") -> NewSession:
+    """A session for ``email`` (created if new) with ``role`` on ``workspace``."""
+    users = Users(state)
+    user = users.find(email) or users.create(email, actor="test")
+    if role is not None:
+        users.set_role(email, workspace, role, actor="test")
+    return SignIn(state).start_session(user, ip="127.0.0.1", method="test")
+
+
+def session_auth(state: StateStore, email: str = "owner@example.com",
+                 role: Role | None = Role.OWNER) -> dict[str, dict[str, str]]:
+    """``cookies`` and ``headers`` (the CSRF token) of a new session, for an httpx client."""
+    session = sign_in_as(state, email, role)
+    return {"cookies": {SESSION_COOKIE: session.token},
+            "headers": {"X-CSRF-Token": session.csrf_token}}
+
+
+def client(runtime: Runtime, email: str | None = "owner@example.com", role: Role | None = Role.OWNER,
+           client_address: tuple[str, int] = ("127.0.0.1", 50000)) -> httpx.AsyncClient:
+    """A client of the app at http://localhost:8080, signed in as ``email`` (None: signed out)."""
+    auth = session_auth(runtime.app.state, email, role) if email is not None else {}
+    transport = httpx.ASGITransport(app=runtime.http, client=client_address)
+    return httpx.AsyncClient(transport=transport, base_url="http://localhost:8080", **auth)
 
 
 async def ask(http: httpx.AsyncClient, text: str, conversation: str = CONVERSATION) -> httpx.Response:
@@ -122,7 +152,7 @@ async def test_first_question_binds_the_tab_to_the_chosen_workspace(runtime):
 
     async with client(runtime) as http:
         await ask(http, "orders march 2025", conversation="tabfirstuse1")
-    ref = ConversationRef("playground", "tab:tabfirstuse1", space_id="shop")
+    ref = ConversationRef("playground", "tab:1:tabfirstuse1", space_id="shop")
     assert runtime.dispatcher.workspace_for(ref) == "shop"
 
 
@@ -135,8 +165,9 @@ async def test_playground_rejects_unknown_workspace_and_bad_input(runtime):
             "workspace": "shop", "conversation": "../x", "text": "revenue"})
         empty = await http.post("/playground/api/chat", json={
             "workspace": "shop", "conversation": CONVERSATION, "text": "  "})
-        not_json = await http.post("/playground/api/chat", content=b"revenue")
-    assert unknown.status_code == 404 and "nope" in unknown.json()["error"]
+        not_json = await http.post("/playground/api/chat", content=b"revenue",
+                                   headers={"Content-Type": "application/json"})
+    assert unknown.status_code == 403 and "no workspace by that name" in unknown.json()["error"]
     assert bad_tab.status_code == 400 and empty.status_code == 400 and not_json.status_code == 400
 
 
@@ -164,7 +195,7 @@ async def test_page_and_assets_are_served_with_a_strict_content_policy(runtime):
     assert script.status_code == 200 and "textContent" in script.text and ".innerHTML" not in script.text
     assert other.status_code == 404
     assert workspaces.json() == {"workspaces": [
-        {"name": "shop", "currency": "USD", "timezone": "America/Sao_Paulo"}]}
+        {"name": "shop", "currency": "USD", "timezone": "America/Sao_Paulo", "role": "owner"}]}
 
 
 @pytest.mark.asyncio

@@ -21,7 +21,8 @@ from bot.app import App
 from bot.channels.base import ConversationRef, InboundMessage, SendResult
 from bot.reply import Reply
 from bot.runtime import CHANNEL_BUILDERS, build_runtime, load_channels
-from tests.bot.test_runtime_http import CONVERSATION, shop_settings
+from storage.state import StateStore
+from tests.bot.test_runtime_http import CONVERSATION, session_auth, shop_settings
 
 ROOT = Path(__file__).parents[2]
 
@@ -122,7 +123,7 @@ async def test_shutdown_finishes_answers_in_flight_then_stops(shop_dir):
     running = asyncio.create_task(runtime.run(install_signal_handlers=False))
     await asyncio.wait_for(runtime.started.wait(), 20)
     base = f"http://127.0.0.1:{runtime.port}"
-    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+    async with httpx.AsyncClient(base_url=base, timeout=30, **session_auth(runtime.app.state)) as http:
         assert (await http.get("/readyz")).status_code == 200
         question = asyncio.create_task(http.post("/playground/api/chat", json={
             "workspace": "shop", "conversation": CONVERSATION, "text": "revenue march 2025"}))
@@ -187,7 +188,10 @@ def test_tally_serve_answers_then_exits_cleanly_on_sigterm(shop_dir, tmp_path):
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
         try:
             port = _wait_for_port(log, serve)
-            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+            state = StateStore(f"sqlite:///{shop_dir / 'state.db'}")
+            auth = session_auth(state)
+            state.close()
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30, **auth) as http:
                 health = http.get("/healthz")
                 answer = http.post("/playground/api/chat", json={
                     "workspace": "shop", "conversation": "tabserve0001", "text": "orders march 2025"})

@@ -1,5 +1,6 @@
 // Tally playground: a chat against one workspace through the bot's own dispatcher.
 // Every piece of text is set with textContent (never as markup): answers cannot inject HTML.
+// Every POST carries the session's CSRF token; a 401 (signed out, session expired) goes to sign-in.
 (() => {
   "use strict";
   const log = document.getElementById("log");
@@ -7,6 +8,9 @@
   const form = document.getElementById("composer");
   const input = document.getElementById("message");
   const send = document.getElementById("send");
+  const who = document.getElementById("who");
+  const signOut = document.getElementById("sign-out");
+  let csrfToken = "";
 
   function randomId(prefix) {
     const bytes = new Uint8Array(12);
@@ -94,12 +98,26 @@
     scrollDown();
   }
 
+  function toSignIn() { window.location.assign("/sign-in?next=/playground"); }
+
   async function post(url, body) {
-    return fetch(url, {
+    const response = await fetch(url, {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken },
       body: JSON.stringify(body),
     });
+    if (response.status === 401) toSignIn();
+    return response;
+  }
+
+  async function loadSession() {
+    const response = await fetch("/playground/api/session", { credentials: "same-origin" });
+    if (response.status === 401) { toSignIn(); return false; }
+    const session = await response.json();
+    csrfToken = session.csrf_token;
+    who.textContent = session.email;
+    return true;
   }
 
   async function ask(text) {
@@ -125,7 +143,8 @@
 
   async function loadWorkspaces() {
     try {
-      const response = await fetch("/playground/api/workspaces");
+      const response = await fetch("/playground/api/workspaces", { credentials: "same-origin" });
+      if (response.status === 401) { toSignIn(); return; }
       const { workspaces } = await response.json();
       picker.replaceChildren();
       workspaces.forEach((w) => {
@@ -136,7 +155,8 @@
       const remembered = localStorage.getItem("tally.workspace");
       if (workspaces.some((w) => w.name === remembered)) picker.value = remembered;
       if (!workspaces.length) {
-        say("system", "No workspace yet: run `tally demo` or `tally import DIR --workspace NAME --create`.");
+        say("system", "You have no workspace yet: an admin can give you one with " +
+          "`tally member add EMAIL --workspace NAME`, or run `tally demo`.");
         send.disabled = true;
       }
     } catch (error) {
@@ -154,6 +174,10 @@
     input.value = "";
     ask(text);
   });
-  loadWorkspaces();
+  signOut.addEventListener("click", async () => {
+    await post("/playground/api/sign-out", {});
+    toSignIn();
+  });
+  loadSession().then((signedIn) => { if (signedIn) loadWorkspaces(); });
   input.focus();
 })();
