@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from agents.parser.dimensions import DIM_WORDS, DimWord
 from agents.parser.text import NUMBER, Sentence, to_int
 from agents.parser.text import phrase_pattern as _rx
+from agents.parser.types import Refusal
 
 TOP_CUSTOMERS = 10
 
@@ -104,6 +105,8 @@ def _ranking(kind: str, match: re.Match[str], words: str) -> Ranking:
         return Ranking(dim, True, False, None, None, False, words)
     number = groups.get("n")
     limit = to_int(number) if number else (None if dim is not None and dim.plural else 1)
+    if limit == 0:  # "top 0 products" was every product: a limit of 0 reads as none
+        raise Refusal(f"'{words}' asks for no rows; say how many, e.g. 'top 5 products'")
     if limit is None and dim is not None and "customer" in dim.options:
         limit = TOP_CUSTOMERS
     who = groups.get("wh") == "who"

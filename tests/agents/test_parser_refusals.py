@@ -113,3 +113,8 @@ HELP = [
 @pytest.mark.parametrize(("text", "topic"), HELP, ids=[c[0] for c in HELP])
 def test_help_and_greetings(text, topic):
     assert ask(text) == Help(topic)
+
+
+@pytest.mark.parametrize("text", ["top 0 products", "bottom 0 countries by revenue"])
+def test_a_ranking_of_zero_rows_asks_how_many_instead_of_listing_everything(text):
+    assert_refused(text, "asks for no rows", "top 5 products")
