@@ -10,16 +10,15 @@ from agents.answer import compose
 from agents.brain import MARKETING_METRICS, OPS_METRICS
 from agents.llm import (
     AGENTS,
-    Allowed,
     QueryArgs,
     SqlArgs,
-    numbers_supported,
     parse_args,
     query_tool,
     route_tool,
     sql_tool,
     to_query,
 )
+from agents.number_guard import Allowed, numbers_supported
 from agents.sqlguard import run_select
 from bot.reply import Reply, json_number
 from bot.settings import Settings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agents.llm import Allowed, numbers_supported
+from agents.number_guard import Allowed, numbers_supported
 from agents.sqlguard import check_select, run_select
 from storage.errors import QueryError
 from storage.importer import import_directory

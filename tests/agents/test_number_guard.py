@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agents.llm import Allowed, numbers_supported
+from agents.number_guard import Allowed, numbers_supported
 
 
 def allowed(*values: object) -> Allowed:
