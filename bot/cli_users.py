@@ -186,7 +186,9 @@ def announce_sign_in(app: App, port: int | None = None) -> list[User]:
     """
     from storage.sign_in import first_owner_links
 
-    links = first_owner_links(Users(app.state), SignIn(app.state))
+    sign_in = SignIn(app.state)
+    sign_in.purge_expired()  # sessions and links past their expiry: nothing left to open
+    links = first_owner_links(Users(app.state), sign_in)
     for person, token in links:
         err_console.print(f"\nSign in to the playground as {person.email} with this one-time link "
                           "(valid 24 hours; `tally user link EMAIL` prints another):\n"

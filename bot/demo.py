@@ -90,3 +90,5 @@ def print_summary(app: App, console: Console, counts: dict[str, dict[str, int]])
                         intent=item.intent)
         console.print(f"[dim]{item.workspace}[/dim] {reply.as_text()}", highlight=False)
         console.print()
+    console.print("The web playground: run `tally serve` and open the sign-in link it prints.",
+                  highlight=False)

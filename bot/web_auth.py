@@ -51,7 +51,13 @@ SIGN_IN_PER_EMAIL_PER_MINUTE = 5
 
 
 class SlidingWindow:
-    """At most ``limit`` events per key in any sliding ``window`` seconds."""
+    """At most ``limit`` events per key in any sliding ``window`` seconds.
+
+    Keys whose window has emptied are forgotten once more than :attr:`max_keys` are held,
+    so guessing many emails or addresses cannot grow the process without bound.
+    """
+
+    max_keys = 10_000
 
     def __init__(self, limit: int, window: float = 60.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -61,6 +67,8 @@ class SlidingWindow:
     def allow(self, key: str) -> bool:
         """Counts one event for ``key``; False (not counted) when over the limit."""
         now = self.clock()
+        if len(self._seen) > self.max_keys:
+            self._forget_idle(now)
         seen = self._seen[key]
         while seen and now - seen[0] >= self.window:
             seen.popleft()
@@ -68,6 +76,11 @@ class SlidingWindow:
             return False
         seen.append(now)
         return True
+
+    def _forget_idle(self, now: float) -> None:
+        idle = [key for key, seen in self._seen.items() if not seen or now - seen[-1] >= self.window]
+        for key in idle:
+            del self._seen[key]
 
 
 class WebAuth:

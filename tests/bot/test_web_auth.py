@@ -321,3 +321,19 @@ async def test_metrics_are_open_on_loopback_only_or_with_the_token(data_dir):
     assert loopback.status_code == 200 and "tally_messages_total" in loopback.text
     assert bare.status_code == wrong.status_code == 401
     assert right.status_code == 200
+
+
+def test_a_sliding_window_lets_in_again_after_a_minute_and_forgets_idle_keys():
+    from bot.web_auth import SlidingWindow
+
+    now = [0.0]
+    window = SlidingWindow(2, clock=lambda: now[0])
+    window.max_keys = 3
+    assert [window.allow("a") for _ in range(3)] == [True, True, False]
+    now[0] = 60.0
+    assert window.allow("a")
+    for key in "bcde":
+        window.allow(key)
+    now[0] = 200.0
+    window.allow("f")
+    assert set(window._seen) == {"f"}
