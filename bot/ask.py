@@ -54,14 +54,15 @@ MAX_LINE_BYTES = 100_000  # a question, not a file: longer lines are reported, n
 
 
 def answer_one(graph: TallyGraph, workspace: str, question: str, conversation: str,
-               as_of: AsOf | None) -> Reply:
-    """One question through the graph, with its chart; never raises for what was asked.
+               as_of: AsOf | None, *, chart: bool = True) -> Reply:
+    """One question through the graph (with its chart); never raises for what was asked.
 
     A refusal of the question (a TallyError) is an unanswerable reply; anything else
     is an internal error whose id is in the reply and whose traceback is in the log.
     """
     try:
-        return with_chart(graph.app, workspace, graph.ask(workspace, question, conversation, as_of))
+        reply = graph.ask(workspace, question, conversation, as_of)
+        return with_chart(graph.app, workspace, reply) if chart else reply
     except TallyError as exc:
         return unanswerable_reply(question, (), str(exc), frozenset())
     except Exception:  # the error funnel: the asker gets an id, the log the traceback
@@ -147,7 +148,7 @@ def chat(graph: TallyGraph, workspace: str, as_of: AsOf | None, console: Console
             break
         if not question:
             continue
-        reply = graph.ask(workspace, question, conversation, as_of)
+        reply = answer_one(graph, workspace, question, conversation, as_of, chart=False)
         console.print(f"[bold cyan]tally ›[/bold cyan] {_markup_safe(reply.as_text())}\n",
                       highlight=False)
     if readline is not None:

@@ -7,6 +7,7 @@ on its own line, the run goes on, and the exit status says whether any line fail
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -15,7 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES
+from agents.graph import TallyGraph
+from bot.ask import answer_batch, answer_one
+from bot.reply import Reply
+from tests.conftest import FIXTURES, SHOP, build_app
 
 TALLY = [sys.executable, "-m", "bot.cli"]
 
@@ -85,3 +89,23 @@ def test_one_question_past_9999_is_refused_as_json(data):
     done = tally("ask", "-w", "shop", "--json", "revenue on 9999-12-31", data=data)
     assert done.returncode == 1
     assert json.loads(done.stdout)["error"] == "unanswerable"
+
+
+class BrokenGraph(TallyGraph):
+    """A graph whose every turn fails the way a bug would."""
+
+    def ask(self, *args: object, **kwargs: object) -> Reply:
+        raise RuntimeError("state at 0x7f00deadbeef")
+
+
+def test_an_unexpected_error_is_a_reply_with_an_error_id_and_the_traceback_in_the_log(
+        tmp_path, caplog):
+    graph = BrokenGraph(build_app(tmp_path, SHOP), memory_path=tmp_path / "memory.sqlite")
+    reply = answer_one(graph, "shop", "revenue march 2025", "t", None)
+    assert not reply.ok and reply.data["error"] == "internal"
+    assert reply.data["error_id"] in reply.text and "0x7f" not in reply.text
+    assert "RuntimeError: state at 0x7f00deadbeef" in caplog.text
+    out = io.StringIO()
+    failed = answer_batch(graph, "shop", io.BytesIO(b"revenue\norders\n"), None, out)
+    assert failed == 2
+    assert [json.loads(line)["error"] for line in out.getvalue().splitlines()] == ["internal"] * 2
