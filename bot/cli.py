@@ -20,7 +20,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from bot.app import App
-from bot.logs import configure_cli_logging
+from bot.logs import SecretMask, configure_cli_logging
 from bot.settings import Settings
 from storage.audit import cli_actor
 from storage.catalog.definitions import load_definitions
@@ -41,7 +41,8 @@ def user_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except TallyError as exc:
-            err_console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+            message = SecretMask()(str(exc))  # a provider may quote a credential it refused
+            err_console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
@@ -75,13 +76,14 @@ class LazyGroup(click.Group):
     """Imports the modules of rarely used commands only when they run (start-up time)."""
 
     lazy_modules: dict[str, str] = {  # noqa: RUF012 - a constant table
-        "connect": "connectors.cli", "sync": "connectors.cli",
+        "connect": "connectors.cli", "sync": "connectors.cli", "disconnect": "connectors.cli",
+        "audit": "bot.cli_audit",
         "serve": "bot.cli_runtime", "feedback": "bot.cli_runtime", "bind": "bot.cli_runtime",
+        "bind-code": "bot.cli_runtime",
         "report": "bot.cli_reports",
         "digest": "bot.cli_proactive", "subscribe": "bot.cli_proactive", "subscriptions": "bot.cli_proactive",
         "bets": "bot.cli_betting",
         "user": "bot.cli_users", "member": "bot.cli_users",
-        "bind-code": "bot.cli_runtime",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -113,7 +115,7 @@ def workspace() -> None:
 def workspace_create(name: str, currency: str, timezone: str) -> None:
     """Create a workspace."""
     app = make_app()
-    ws = app.workspaces.create(name, currency, timezone)
+    ws = app.workspaces.create(name, currency, timezone, actor=cli_actor())
     console.print(f"Created workspace [bold]{ws.name}[/bold] ({ws.currency}, {ws.timezone}).")
 
 
@@ -204,7 +206,7 @@ def demo_command(scale: float, chat_after: bool) -> None:
     from bot.demo import build_demo, print_summary
 
     app = make_app()
-    counts = build_demo(app, err_console, scale)
+    counts = build_demo(app, err_console, scale, actor=cli_actor())
     print_summary(app, console, counts)
     if chat_after and sys.stdin.isatty():
         from bot.ask import chat, make_graph

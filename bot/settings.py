@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     # The web playground (signed-in users only, for the workspaces they have a role on).
     playground: bool = Field(default=True, alias="TALLY_PLAYGROUND")
     user_rate_limit_per_minute: int = Field(default=20, ge=1, alias="TALLY_USER_RATE_LIMIT")
+    # A question is claimed for this long before a restarted (or second) process may answer
+    # it again, should its answer never be confirmed sent; answers in flight renew it.
+    answer_lease_seconds: float = Field(default=60.0, gt=0, alias="TALLY_ANSWER_LEASE_SECONDS")
+    answer_max_attempts: int = Field(default=3, ge=1, alias="TALLY_ANSWER_MAX_ATTEMPTS")
     # Request bodies larger than these get 413 before they are read (bot/http.py BodyLimit):
     # platform and connector webhooks, and every other path (playground, API).
     webhook_max_bytes: int = Field(default=1_048_576, ge=1024, alias="TALLY_WEBHOOK_MAX_BYTES")
@@ -76,8 +80,11 @@ class Settings(BaseSettings):
     # The files connector's S3 endpoint for s3:// folders: unset is AWS; MinIO, R2 etc. set it
     # (a connection's own --endpoint-url option wins).
     s3_endpoint_url: str | None = Field(default=None, alias="S3_ENDPOINT_URL")
-    # Fernet key for connector credentials at rest; generated into data_dir/secret.key when unset.
+    # Fernet key for connector credentials at rest: the value, or a file holding it (kept
+    # outside the data folder, so a backup of the data does not carry its key; generated
+    # there, mode 0600, when missing). Neither: generated into data_dir/secret.key.
     secret_key: SecretStr | None = Field(default=None, alias="TALLY_SECRET_KEY")
+    secret_key_file: Path | None = Field(default=None, alias="TALLY_SECRET_KEY_FILE")
     sync_interval_minutes: int = Field(default=60, ge=1, alias="TALLY_SYNC_INTERVAL_MINUTES")
     # Alert rules are checked this often in `tally serve`, and after every sync or webhook batch.
     rule_check_minutes: int = Field(default=15, ge=1, alias="TALLY_RULE_CHECK_MINUTES")

@@ -16,7 +16,15 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from bot.cli import console, err_console, main, make_app, user_errors
 from connectors.base import Batch
-from connectors.errors import ConnectorConfigError
+from connectors.cli_secrets import (
+    FILE_SUFFIX,
+    SECRETS_EPILOG,
+    flag,
+    read_secrets,
+    refuse_secrets_in_argv,
+    secret_options,
+)
+from connectors.errors import ConnectorConfigError, UnknownConnectorError
 from connectors.registry import CONNECTORS, connector_class
 from connectors.service import Connections
 from storage.audit import cli_actor
@@ -42,36 +50,31 @@ def _chat_binder(platform: str) -> Callable[[str, str, str], str]:
 
 CHAT_BINDERS: dict[str, Callable[[str, str, str], str]] = {p: _chat_binder(p) for p in CHAT_PLATFORMS}
 
+# The non-secret options; secrets come from files, the environment or a prompt (cli_secrets).
 _OPTIONS = {
     "path": "files: the folder of <table>.csv / <table>.parquet files, or s3://bucket/folder",
     "endpoint_url": "files: an S3-compatible endpoint for s3:// paths (MinIO, R2; default AWS)",
     "region": "files: the bucket's region (s3:// paths)",
-    "access_key_id": "files: the bucket's access key id (s3:// paths)",
-    "secret_access_key": "files: the bucket's secret access key (s3:// paths)",
     "shop": "shopify: the shop's domain, e.g. acme.myshopify.com",
-    "access_token": "shopify: an Admin API access token; meta-ads: a token with ads_read",
-    "api_key": "stripe: a secret or restricted key, read-only is enough",
-    "webhook_secret": "shopify: the app's client secret; stripe: the endpoint's whsec_ secret",
     "property_id": "ga4: the numeric property id",
     "ad_account": "meta-ads: the ad account id, e.g. act_1234567890",
     "customer_id": "google-ads: the account id, e.g. 123-456-7890",
     "login_customer_id": "google-ads: the manager account id, when access goes through one",
-    "developer_token": "google-ads: the developer token",
     "client_id": "ga4, google-ads: the OAuth client id",
-    "client_secret": "ga4, google-ads: the OAuth client secret",
-    "refresh_token": "ga4, google-ads: an OAuth refresh token for Tally",
     "start_date": "ga4, meta-ads, google-ads: first day of the first sync (default 90 days ago)",
 }
 
 
 def _connector_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Adds one ``--flag`` per connector option (the union of every connector's)."""
+    """Adds one ``--flag`` per connector option (the union of every connector's), then the
+    secrets' ``--NAME-file`` options."""
+    func = secret_options(func)
     for name, help_text in reversed(_OPTIONS.items()):
-        func = click.option("--" + name.replace("_", "-"), name, default=None, help=help_text)(func)
+        func = click.option(flag(name), name, default=None, help=help_text)(func)
     return func
 
 
-@main.command("connect")
+@main.command("connect", epilog=SECRETS_EPILOG)
 @click.argument("target")
 @click.argument("chat_id", required=False)
 @click.option("--workspace", "-w", "workspace_name", required=True, help="The workspace.")
@@ -84,6 +87,7 @@ def _connector_options(func: Callable[..., Any]) -> Callable[..., Any]:
 def connect_command(target: str, chat_id: str | None, workspace_name: str, interval: int | None,
                     chat_role: str | None, **values: str | None) -> None:
     """Connect a data source (shopify, stripe, files, ...) or bind a chat to a workspace."""
+    refuse_secrets_in_argv(target, values)
     if target in CHAT_PLATFORMS:
         if target not in CHAT_BINDERS:
             raise click.UsageError(f"binding {target} chats is not available in this build")
@@ -97,21 +101,42 @@ def connect_command(target: str, chat_id: str | None, workspace_name: str, inter
         raise click.UsageError(f"{target} takes no CHAT_ID; data sources take options, "
                                f"see `tally connect --help`")
     cls = connector_class(target)
-    for option in cls.options:
-        if option.secret and option.required and not values.get(option.name):
-            values[option.name] = click.prompt(option.help, hide_input=True)
-    unused = [k for k, v in values.items() if v and k not in {o.name for o in cls.options}]
+    unused = [k for k, v in values.items()
+              if v and not k.endswith(FILE_SUFFIX) and k not in {o.name for o in cls.options}]
     if unused:
-        raise ConnectorConfigError(f"{target} does not take --{unused[0].replace('_', '-')}")
+        raise ConnectorConfigError(f"{target} does not take {flag(unused[0])}")
+    read_secrets(target, cls.options, values)
     if values.get("path"):  # scheduled syncs run from anywhere: keep the folder absolute
         values["path"] = str(Path(str(values["path"])).expanduser().resolve())
     app = make_app()
     try:
-        description = asyncio.run(Connections(app).connect(workspace_name, target, values, interval))
+        description = asyncio.run(Connections(app).connect(workspace_name, target, values, interval,
+                                                           actor=cli_actor()))
     finally:
         app.close()
     console.print(f"Connected {target} ({description}) to [bold]{workspace_name}[/bold]. "
                   f"Run `tally sync --workspace {workspace_name} --connector {target}` to load it now.")
+
+
+@main.command("disconnect")
+@click.argument("connector", type=click.Choice(sorted(CONNECTORS)))
+@click.option("--workspace", "-w", "workspace_name", required=True, help="The workspace.")
+@user_errors
+def disconnect_command(connector: str, workspace_name: str) -> None:
+    """Remove a data source's connection and its stored credentials (loaded data stays)."""
+    app = make_app()
+    try:
+        app.workspaces.get(workspace_name)
+        store = Connections(app).store
+        removed = store.delete(workspace_name, connector, actor=cli_actor())
+        connected = [c.connector for c in store.list(workspace_name)]
+    finally:
+        app.close()
+    if not removed:
+        raise UnknownConnectorError(f"workspace {workspace_name!r} has no {connector} connection "
+                                    f"(connected: {', '.join(connected) or 'none'})")
+    console.print(f"Disconnected {connector} from [bold]{workspace_name}[/bold]: its credentials "
+                  "are deleted; the rows it loaded stay.")
 
 
 @main.command("sync")
@@ -157,4 +182,5 @@ async def _sync_with_progress(connections: Connections, workspace: str, connecto
             rows = progress.tasks[task].fields["rows"] + batch.rows
             progress.update(task, advance=1, rows=rows)
 
-        return await connections.sync(workspace, connector, full=full, on_batch=step)
+        return await connections.sync(workspace, connector, full=full, on_batch=step,
+                                      actor=cli_actor() if full else None)

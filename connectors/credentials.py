@@ -1,8 +1,10 @@
 """Connector configurations in the state database, secrets encrypted at rest with Fernet.
 
-The key is ``TALLY_SECRET_KEY``; without it, one is generated once into
-``<data_dir>/secret.key`` (mode 0600). Losing the key means reconnecting every
-source: the secrets cannot be read back without it.
+The key is ``TALLY_SECRET_KEY``, or the file ``TALLY_SECRET_KEY_FILE`` names (keep it
+outside the data folder, so a backup of the data does not carry the key that opens
+it); with neither, the file is ``<data_dir>/secret.key``. A missing file is generated
+once (mode 0600). Losing the key means reconnecting every source: the secrets cannot
+be read back without it.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ import contextlib
 import json
 import logging
 import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,22 +33,56 @@ logger = logging.getLogger(__name__)
 
 
 def load_key(settings: Settings) -> bytes:
-    """The Fernet key: the setting, else ``data_dir/secret.key`` (created 0600 on first use)."""
+    """The Fernet key: ``TALLY_SECRET_KEY``, else the key file (created 0600 on first use).
+
+    Raises:
+        ConnectorConfigError: both settings are set, or the key is not a Fernet key.
+    """
     if settings.secret_key is not None:
-        return settings.secret_key.get_secret_value().encode()
-    path = settings.data_dir / "secret.key"
+        if settings.secret_key_file is not None:
+            raise ConnectorConfigError("set TALLY_SECRET_KEY or TALLY_SECRET_KEY_FILE, not both")
+        return _checked(settings.secret_key.get_secret_value().encode(), "TALLY_SECRET_KEY")
+    if settings.secret_key_file is not None:
+        path = settings.secret_key_file.expanduser()
+        where = f"TALLY_SECRET_KEY_FILE {path}"
+    else:
+        path = settings.data_dir / "secret.key"
+        where = str(path)
+    key = _read_or_create(path, where)
+    if stat.S_IMODE(path.stat().st_mode) & 0o077:
+        logger.warning("%s is readable by other users: chmod 600 it", where)
+    return _checked(key, where)
+
+
+def _read_or_create(path: Path, where: str) -> bytes:
     if not path.exists():
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         # O_EXCL: two processes starting at once must not both write a key.
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
             return path.read_bytes().strip()
+        except OSError as exc:
+            raise ConnectorConfigError(f"cannot create the key file {where}: {exc.strerror}") from None
         with os.fdopen(fd, "wb") as fh:
             fh.write(Fernet.generate_key())
-        logger.warning("TALLY_SECRET_KEY is not set: generated %s to encrypt connector "
-                       "credentials; back it up or set TALLY_SECRET_KEY", path)
-    return path.read_bytes().strip()
+        logger.warning("generated %s to encrypt connector credentials; back it up apart from "
+                       "the data (or set TALLY_SECRET_KEY / TALLY_SECRET_KEY_FILE)", where)
+    try:
+        return path.read_bytes().strip()
+    except OSError as exc:
+        raise ConnectorConfigError(f"cannot read the key file {where}: {exc.strerror}") from None
+
+
+def _checked(key: bytes, where: str) -> bytes:
+    try:
+        Fernet(key)
+    except ValueError:
+        raise ConnectorConfigError(
+            f"{where} does not hold a Fernet key (44 characters of url-safe base64); restore "
+            "the right key, or remove the file to start afresh (and reconnect every source)"
+        ) from None
+    return key
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,46 @@ def test_without_a_key_setting_one_is_generated_once_with_owner_only_permissions
     Fernet(key)  # a valid key: raises otherwise
 
 
+def test_the_key_can_live_in_a_file_outside_the_data_folder(tmp_path):
+    key_file = tmp_path / "keys" / "tally.key"
+    settings = Settings(_env_file=None, TALLY_DATA_DIR=str(tmp_path / "data"),  # type: ignore[call-arg]
+                        TALLY_SECRET_KEY_FILE=str(key_file))
+
+    key = load_key(settings)
+
+    assert key_file.read_bytes().strip() == key
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert not (tmp_path / "data" / "secret.key").exists()  # a data backup carries no key
+    assert load_key(settings) == key
+
+
+def test_a_key_setting_given_twice_or_not_a_fernet_key_is_refused(tmp_path):
+    key_file = tmp_path / "tally.key"
+    key_file.write_text("not-a-key\n")
+    both = Settings(_env_file=None, TALLY_DATA_DIR=str(tmp_path),  # type: ignore[call-arg]
+                    TALLY_SECRET_KEY=Fernet.generate_key().decode(), TALLY_SECRET_KEY_FILE=str(key_file))
+    garbled = Settings(_env_file=None, TALLY_DATA_DIR=str(tmp_path),  # type: ignore[call-arg]
+                       TALLY_SECRET_KEY_FILE=str(key_file))
+
+    with pytest.raises(ConnectorConfigError, match="not both"):
+        load_key(both)
+    with pytest.raises(ConnectorConfigError, match=r"tally.key does not hold a Fernet key"):
+        load_key(garbled)
+
+
+def test_a_bad_key_file_stops_connect_with_one_line_and_exit_1(cli_env, tmp_path, monkeypatch):
+    key_file = tmp_path / "tally.key"
+    key_file.write_text("not-a-key\n")
+    monkeypatch.delenv("TALLY_SECRET_KEY")
+    monkeypatch.setenv("TALLY_SECRET_KEY_FILE", str(key_file))
+
+    result = CliRunner().invoke(main, ["connect", "files", "--workspace", "shop1", "--path", str(tmp_path)])
+
+    assert result.exit_code == 1
+    assert len(result.output.strip().splitlines()) == 1
+    assert "does not hold a Fernet key" in result.output and "Traceback" not in result.output
+
+
 def test_a_changed_key_asks_to_reconnect(app):
     ConnectorStore(app.state, load_key(app.settings)).save("acme", "files", {"path": "/x"}, {"k": "v"})
     other = ConnectorStore(app.state, Fernet.generate_key())
