@@ -10,7 +10,6 @@ report", "list subscriptions") into a :class:`SubscriptionRequest`;
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,8 +21,9 @@ import sqlalchemy as sa
 from bot.channels.base import ConversationRef
 from storage.access import Action as Access
 from storage.access import Role, require
+from storage.audit import record_audit
 from storage.errors import TallyError
-from storage.state import AuditRow, StateStore, SubscriptionRow
+from storage.state import StateStore, SubscriptionRow
 
 Action = Literal["subscribe", "unsubscribe", "list"]
 #: Platforms where a thread is only the place a question was asked, not where reports go:
@@ -267,8 +267,8 @@ class SubscriptionStore:
             row.workspace, row.schedule, row.timezone = workspace, schedule, timezone
             row.only_when_notable = only_when_notable
             s.flush()
-            s.add(AuditRow(actor=actor or "unknown", action="subscribe", workspace=workspace,
-                           before=before, after=_as_json(row)))
+            record_audit(s, actor=actor or "unknown", action="subscribe", workspace=workspace,
+                         before=before, after=_as_json(row))
             return to_subscription(row)
 
     def apply(self, request: SubscriptionRequest, workspace: str, ref: ConversationRef, timezone: str,
@@ -294,8 +294,8 @@ class SubscriptionStore:
         with self.state.session() as s, s.begin():
             rows = list(s.scalars(query))
             for row in rows:
-                s.add(AuditRow(actor=actor or "unknown", action="unsubscribe",
-                               workspace=row.workspace, before=_as_json(row)))
+                record_audit(s, actor=actor or "unknown", action="unsubscribe",
+                             workspace=row.workspace, before=_as_json(row))
                 s.delete(row)
             return [to_subscription(r) for r in rows]
 
@@ -305,8 +305,8 @@ class SubscriptionStore:
             row = s.get(SubscriptionRow, subscription_id)
             if row is None:
                 return None
-            s.add(AuditRow(actor=actor or "unknown", action="unsubscribe", workspace=row.workspace,
-                           before=_as_json(row)))
+            record_audit(s, actor=actor or "unknown", action="unsubscribe", workspace=row.workspace,
+                         before=_as_json(row))
             s.delete(row)
             return to_subscription(row)
 
@@ -362,10 +362,10 @@ def _in_chat(ref: ConversationRef) -> sa.Select[Any]:  # Select's type parameter
     return query.where(SubscriptionRow.thread_id == ref.thread_id)
 
 
-def _as_json(row: SubscriptionRow | None) -> str | None:
+def _as_json(row: SubscriptionRow | None) -> dict[str, Any] | None:
     if row is None:
         return None
-    return json.dumps({"id": row.id, "workspace": row.workspace, "platform": row.platform,
-                       "chat": row.chat_id, "thread": row.thread_id, "kind": row.kind,
-                       "schedule": row.schedule, "timezone": row.timezone,
-                       "only_when_notable": row.only_when_notable})
+    return {"id": row.id, "workspace": row.workspace, "platform": row.platform,
+            "chat": row.chat_id, "thread": row.thread_id, "kind": row.kind,
+            "schedule": row.schedule, "timezone": row.timezone,
+            "only_when_notable": row.only_when_notable}

@@ -241,7 +241,7 @@ class DiscordChannel:
             try:
                 workspaces.get(name)
             except WorkspaceError:
-                workspaces.create(name)
+                workspaces.create(name, actor=f"discord:{message.user_id}")
             self.dispatcher.bind("discord", ref.space_id, name, f"discord:{message.user_id}")
         logger.info("discord: guild %s got its workspace %s", ref.space_id, name)
         return name
