@@ -188,3 +188,29 @@ def test_a_page_on_another_localhost_port_cannot_write_through_the_signed_in_bro
     assert answered == 0 and subscribed == 0
     # The two requests the browser did send (the preflighted one never left) were refused.
     assert served.output.count("cross-site request refused") - refused_before == 2
+
+
+def test_signing_in_with_a_password_in_the_form_then_signing_out(served, browser):
+    from playwright.sync_api import expect
+
+    from storage.access import Role
+    from storage.users import Users
+
+    state = StateStore(f"sqlite:///{served.log.parent / 'data' / 'state.db'}")
+    users = Users(state)
+    users.create("ana@example.com", actor="test")
+    users.set_password("ana@example.com", "correct horse battery staple", actor="test")
+    users.set_role("ana@example.com", "shop", Role.VIEWER, actor="test")
+    state.close()
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(playground(served))
+    page.fill("#email", "ana@example.com")
+    page.fill("#password", "correct horse battery staple")
+    page.click("button[type=submit]")  # a form post from the page: its Origin must be ours
+    expect(page.locator("#who")).to_have_text("ana@example.com")
+    page.click("#sign-out")
+    page.wait_for_url("**/sign-in?next=/playground", timeout=30_000)
+    page.goto(playground(served))
+    expect(page.locator("h1")).to_have_text("Sign in")
+    context.close()
