@@ -33,6 +33,9 @@ logger = logging.getLogger(__name__)
 
 #: Sweeps per lease: a claim left by a dead process is answered within 1¼ leases of its claim.
 SWEEPS_PER_LEASE = 4
+#: Platforms whose answer is the HTTP response to the question itself: once that request is
+#: gone (the asker saw an error and can ask again), there is nobody to answer later.
+ANSWERED_IN_RESPONSE = frozenset({"playground"})
 
 
 def message_to_json(message: InboundMessage) -> str:
@@ -59,7 +62,8 @@ class AnswerRecovery:
     Args:
         dispatcher: the runtime's dispatcher (its claims and its answer path).
         channels: the running channels; a claim is answered through its platform's
-            :meth:`~bot.channels.base.Channel.send`. Claims of platforms not running stay.
+            :meth:`~bot.channels.base.Channel.send`. Claims of platforms not running (or
+            :data:`ANSWERED_IN_RESPONSE`) stay as they are.
         lease_seconds: the claims' lease; sweeps come :data:`SWEEPS_PER_LEASE` times per lease.
         ready: set once the channels can send (the runtime's ``started``); None: at once.
     """
@@ -67,7 +71,8 @@ class AnswerRecovery:
     def __init__(self, dispatcher: Dispatcher, channels: Iterable[Channel], lease_seconds: float, *,
                  ready: asyncio.Event | None = None) -> None:
         self.dispatcher = dispatcher
-        self.channels = {channel.platform: channel for channel in channels}
+        self.channels = {channel.platform: channel for channel in channels
+                         if channel.platform not in ANSWERED_IN_RESPONSE}
         self.interval = lease_seconds / SWEEPS_PER_LEASE
         self.ready = ready
 

@@ -3,7 +3,8 @@
 :func:`build_runtime` turns :class:`~bot.settings.Settings` into a :class:`Runtime`: the
 app, the brain behind the dispatcher, every chat platform that has credentials (found
 through :data:`CHANNEL_BUILDERS`), the playground, the connectors' webhook gateway and
-sync schedule, the APScheduler scheduler, and the HTTP app. :meth:`Runtime.run` runs
+sync schedule, the answers left unsent by a previous process (:mod:`bot.answering`), the
+APScheduler scheduler, and the HTTP app. :meth:`Runtime.run` runs
 them in one event loop until SIGINT or SIGTERM, then shuts down gracefully: it stops
 accepting (HTTP listener closed, channels stopped), finishes the answers in flight, and
 stops the background services and the scheduler.
@@ -29,6 +30,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
+from bot.answering import AnswerRecovery
 from bot.app import App
 from bot.channels.base import Channel, InboundMessage, Responder
 from bot.channels.playground import PlaygroundChannel
@@ -294,8 +296,11 @@ def build_runtime(settings: Settings, *, responder: Responder | None = None,
     http = build_http_app(app=app, dispatcher=dispatcher, scheduler=scheduler, channels=channels,
                           extra_routes=[*webhook_routes, *SignInPages(auth).routes()],
                           middleware=[Middleware(WebGate, auth=auth)])
-    return Runtime(settings, app, dispatcher, channels, scheduler, http, services, hooks,
-                   proactive=proactive)
+    runtime = Runtime(settings, app, dispatcher, channels, scheduler, http, services, hooks,
+                      proactive=proactive)
+    runtime.services.append(AnswerRecovery(dispatcher, channels, settings.answer_lease_seconds,
+                                           ready=runtime.started).run)
+    return runtime
 
 
 def web_auth(app: App) -> WebAuth:

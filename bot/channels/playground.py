@@ -169,7 +169,8 @@ class PlaygroundChannel:
             except TallyError:
                 return _no_such_workspace()
             message = _inbound(ref, text, session, role, str(body.get("message_id") or "") or None)
-            reply = await self.dispatcher.handle(message)
+            # The HTTP response is the answer: it is confirmed once it is ready to be returned.
+            reply = await self.dispatcher.answer(message, _in_response)
         if reply is None:  # the same message_id again (a retried request): already answered
             return JSONResponse({"duplicate": True}, status_code=409)
         return JSONResponse(self.render(reply))
@@ -240,6 +241,10 @@ _PAGE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+
+
+async def _in_response(_reply: Reply) -> SendResult:
+    return SendResult(True)
 
 
 async def _json_body(request: Request) -> dict[str, Any] | Response:
