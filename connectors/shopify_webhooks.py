@@ -176,9 +176,9 @@ def check_payload(topic: str, body: bytes) -> None:
     except ValidationError as exc:
         raise WebhookError(f"a Shopify {topic} payload that is not one: {_first_error(exc)}") from None
     except (ValueError, RecursionError):
-        raise WebhookError(f"a Shopify {topic} payload that is not JSON") from None
+        raise WebhookError(f"a Shopify {topic[:60]!r} payload that is not JSON") from None
     if not isinstance(payload, dict):
-        raise WebhookError(f"a Shopify {topic} payload that is not a JSON object")
+        raise WebhookError(f"a Shopify {topic[:60]!r} payload that is not a JSON object")
 
 
 def _first_error(exc: ValidationError) -> str:

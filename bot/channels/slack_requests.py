@@ -75,7 +75,7 @@ class _Object(_Shape):
 
 
 class _Action(_Shape):
-    action_id: Id = None
+    action_id: Annotated[StrictStr, Field(max_length=255)]  # bolt matches listeners on it
     block_id: Id = None
     value: Text = None
     type: Id = None
@@ -128,13 +128,19 @@ class SlackPayload(_Object):
             raise ValueError("neither an event, an interaction nor a slash command")
         if self.type == "event_callback" and (self.event is None or not self.event.type):
             raise ValueError("an event_callback without an event type")
-        if self.type == "block_actions" and not self.actions:
-            raise ValueError("block_actions without actions")
+        if self.type == "block_actions" and not (self.actions and isinstance(self.user, _Object)
+                                                 and self.user.id and not isinstance(self.channel, str)):
+            raise ValueError("block_actions without actions, a user object or a channel object")
+        event = self.event
+        if event is not None and event.type in _QUESTIONS and event.user is not None \
+                and not (isinstance(event.user, str) and isinstance(event.channel, str)):
+            raise ValueError(f"a {event.type} event without a user id and a channel id")
         if self.command is not None and not (self.channel_id and self.user_id):
             raise ValueError("a slash command without channel_id and user_id")
         return self
 
 
+_QUESTIONS = ("app_mention", "message")  # the events Tally answers (slack_render.event_to_inbound)
 _CONTAINERS = ("event", "message", "previous_message", "item", "assistant_thread", "view",
                "container", "function_data", "authorizations", "actions", "response_urls")
 
