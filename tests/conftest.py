@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import Phase, settings
 
 from bot.app import App
 from bot.settings import Settings
@@ -18,6 +19,11 @@ from storage.warehouse import Warehouse
 from storage.workspaces import Workspace
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+# `make mutants` runs with --hypothesis-profile=mutants: a failing example is reported
+# as found, without minutes of shrinking (a killed mutant needs no minimal example).
+settings.register_profile("mutants", phases=(Phase.explicit, Phase.reuse, Phase.generate),
+                          deadline=None)
 
 _real_connect = socket.socket.connect
 

@@ -1,0 +1,74 @@
+"""Mutation score per module group, from the results ``mutmut run`` left under mutants/.
+
+Usage: ``python bench/mutants.py [--survivors]`` after ``make mutants`` (or a partial
+``mutmut run``). A mutant counts as killed when a test failed, timed out or the type
+check caught it; survivors, mutants no test reached and suspicious ones count against
+the score. Mutants listed in docs/mutants.md as equivalent (they change no behaviour a
+user could see: see the reasons there) are left out of the denominator; mutants not yet
+checked are reported apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+from mutmut.stats import status_by_exit_code
+
+GROUPS = (("storage/catalog/", "catalog"), ("storage/derived.py", "derived tables"),
+          ("agents/parser/", "parser"), ("agents/number_guard.py", "number guard"),
+          ("connectors/", "webhook checks"))
+KILLED = {"killed", "timeout", "caught by type check"}
+EQUIVALENT_LIST = Path("docs/mutants.md")
+
+
+def equivalent() -> set[str]:
+    """Mutant names listed in docs/mutants.md as ``- `name`: reason``."""
+    if not EQUIVALENT_LIST.exists():
+        return set()
+    return set(re.findall(r"^- `([\w.]+__mutmut_\d+)`", EQUIVALENT_LIST.read_text(), re.MULTILINE))
+
+
+def results(root: Path) -> dict[str, list[tuple[str, str]]]:
+    """(mutant name, status) per group."""
+    found: dict[str, list[tuple[str, str]]] = {label: [] for _, label in GROUPS}
+    for meta in sorted(root.rglob("*.py.meta")):
+        source = str(meta.relative_to(root))[: -len(".meta")]
+        label = next((label for prefix, label in GROUPS if source.startswith(prefix)), None)
+        if label is None:
+            continue
+        codes = json.loads(meta.read_text())["exit_code_by_key"]
+        found[label] += [(name, status_by_exit_code[code]) for name, code in codes.items()]
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--survivors", action="store_true", help="list every mutant not killed")
+    args = parser.parse_args()
+    skip = equivalent()
+    total = Counter[str]()
+    print(f"{'module':<16}{'killed':>8}{'counted':>9}{'score':>8}{'equiv.':>8}{'unchecked':>11}")
+    for label, mutants in results(Path("mutants")).items():
+        statuses = Counter(status for name, status in mutants if name not in skip)
+        unchecked = statuses.pop("not checked", 0) + statuses.pop("skipped", 0)
+        killed = sum(n for status, n in statuses.items() if status in KILLED)
+        counted = sum(statuses.values())
+        equivalents = sum(1 for name, _ in mutants if name in skip)
+        total.update(killed=killed, counted=counted, equivalent=equivalents, unchecked=unchecked)
+        score = f"{100 * killed / counted:.1f}%" if counted else "-"
+        print(f"{label:<16}{killed:>8}{counted:>9}{score:>8}{equivalents:>8}{unchecked:>11}")
+        if args.survivors:
+            for name, status in mutants:
+                if status not in KILLED | {"not checked", "skipped"} and name not in skip:
+                    print(f"    {status:<12} {name}")
+    score = f"{100 * total['killed'] / total['counted']:.1f}%" if total["counted"] else "-"
+    print(f"{'all':<16}{total['killed']:>8}{total['counted']:>9}{score:>8}"
+          f"{total['equivalent']:>8}{total['unchecked']:>11}")
+
+
+if __name__ == "__main__":
+    main()
