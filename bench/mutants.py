@@ -5,7 +5,8 @@ Usage: ``python bench/mutants.py [--survivors]`` after ``make mutants`` (or a pa
 check caught it; survivors, mutants no test reached and suspicious ones count against
 the score. Mutants listed in docs/mutants.md as equivalent (they change no behaviour a
 user could see: see the reasons there) are left out of the denominator; mutants not yet
-checked are reported apart.
+checked are reported apart. A worker killed by the CPU-time limit (exit -9, which mutmut
+files under "segfault") is a hang the mutant caused, counted as a timeout.
 """
 
 from __future__ import annotations
@@ -41,7 +42,9 @@ def results(root: Path) -> dict[str, list[tuple[str, str]]]:
         if label is None:
             continue
         codes = json.loads(meta.read_text())["exit_code_by_key"]
-        found[label] += [(name, status_by_exit_code[code]) for name, code in codes.items()]
+        # -9: the runner's SIGKILL after the CPU-time limit (mutmut says "segfault"): a hang.
+        found[label] += [(name, "timeout" if code == -9 else status_by_exit_code[code])
+                         for name, code in codes.items()]
     return found
 
 
