@@ -61,3 +61,74 @@ def test_quarters_asked_in_march_and_december(text, today, expected):
 ])
 def test_repeat_customers_is_a_count_and_repeat_rate_a_rate(text, metric):
     assert_parses(text, Q(metric, period=LAST_MONTH))
+
+
+@pytest.mark.parametrize(("text", "today", "expected"), [
+    # A half without a year is the most recent one that has begun.
+    ("revenue H1", date(2025, 11, 19), ("2025-01-01", "2025-07-01")),
+    ("revenue H2", date(2025, 11, 19), ("2025-07-01", "2026-01-01")),
+    ("revenue H1", date(2026, 3, 10), ("2026-01-01", "2026-07-01")),
+    ("revenue H2", date(2026, 3, 10), ("2025-07-01", "2026-01-01")),
+    ("revenue second half", date(2026, 6, 30), ("2025-07-01", "2026-01-01")),
+    ("revenue second half", date(2026, 7, 1), ("2026-07-01", "2027-01-01")),
+    ("revenue 2nd half of 2024", date(2025, 11, 19), ("2024-07-01", "2025-01-01")),
+    ("revenue first half of 2024", date(2025, 11, 19), ("2024-01-01", "2024-07-01")),
+    # A range written with one year, or none (the most recent such dates).
+    ("revenue march 1 to march 15 2024", date(2025, 11, 19), ("2024-03-01", "2024-03-16")),
+    ("revenue march 1-15", date(2025, 11, 19), ("2025-03-01", "2025-03-16")),
+    ("revenue march 1-15", date(2026, 2, 10), ("2025-03-01", "2025-03-16")),
+    ("revenue from dec 20 to jan 5", date(2026, 2, 10), ("2025-12-20", "2026-01-06")),
+    # "since <month>": from the first of the most recent one to today.
+    ("revenue since march", date(2025, 11, 19), ("2025-03-01", "2025-11-20")),
+    ("revenue since march", date(2026, 2, 10), ("2025-03-01", "2026-02-11")),
+    ("revenue since november", date(2025, 11, 19), ("2025-11-01", "2025-11-20")),
+    # A weekday is the most recent one before today (Nov 19, 2025 is a Wednesday).
+    ("revenue on friday", date(2025, 11, 19), ("2025-11-14", "2025-11-15")),
+    ("revenue last wednesday", date(2025, 11, 19), ("2025-11-12", "2025-11-13")),
+    ("revenue on tuesday", date(2025, 11, 19), ("2025-11-18", "2025-11-19")),
+    ("revenue on thurs", date(2025, 11, 19), ("2025-11-13", "2025-11-14")),
+    ("revenue since monday", date(2025, 11, 19), ("2025-11-17", "2025-11-20")),
+])
+def test_colloquial_periods_on_the_day_asked(text, today, expected):
+    assert span_on(text, today) == expected
+
+
+@pytest.mark.parametrize(("text", "today", "expected"), [
+    ("mrr at the end of q2 2025", date(2025, 11, 19), ("2025-04-01", "2025-07-01")),
+    ("mrr at the end of 2024", date(2025, 11, 19), ("2024-01-01", "2025-01-01")),
+    ("mrr at the end of last quarter", date(2025, 11, 19), ("2025-07-01", "2025-10-01")),
+    ("mrr at the end of last year", date(2025, 11, 19), ("2024-01-01", "2025-01-01")),
+    ("mrr at the end of september", date(2025, 11, 19), ("2025-09-01", "2025-10-01")),
+])
+def test_a_stock_at_the_end_of_a_period_that_is_over(text, today, expected):
+    assert span_on(text, today) == expected
+
+
+@pytest.mark.parametrize("text", ["mrr at the end of the month", "mrr at the end of this quarter",
+                                  "mrr at the end of 2026", "mrr at the end of december 2025"])
+def test_the_end_of_a_period_not_yet_over_is_a_refused_forecast(text):
+    parsed = parse(text, ParseContext(AsOf.for_day(date(2025, 11, 19), SAO_PAULO), ALL, "Sharpie"))
+    assert not isinstance(parsed, Parsed) and "no forecasts" in parsed.missing
+
+
+def test_two_periods_that_are_not_a_comparison_are_refused_with_both_named():
+    parsed = parse("revenue march 2025 and july 2025", ParseContext(
+        AsOf.for_day(date(2025, 11, 19), SAO_PAULO), ALL, "Sharpie"))
+    assert not isinstance(parsed, Parsed)
+    assert parsed.missing == (
+        "two periods ('march 2025' and 'july 2025'); I can compare a period with the one before "
+        "it or with the same dates a year earlier ('vs previous period', 'vs last year')")
+
+
+@pytest.mark.parametrize(("text", "expected", "compare"), [
+    ("revenue october 2025 vs september 2025", ("2025-10-01", "2025-11-01"), "previous"),
+    ("revenue september 2025 vs october 2025", ("2025-10-01", "2025-11-01"), "previous"),
+    ("revenue q3 2025 vs q3 2024", ("2025-07-01", "2025-10-01"), "year"),
+])
+def test_two_periods_a_comparison_apart_are_the_later_one_compared(text, expected, compare):
+    parsed = parse(text, ParseContext(AsOf.for_day(date(2025, 11, 19), SAO_PAULO), ALL, "Sharpie"))
+    assert isinstance(parsed, Parsed)
+    period = parsed.query.period
+    assert period is not None and (period.start.isoformat(), period.end.isoformat()) == expected
+    assert parsed.query.compare == compare
+    assert any(note.startswith("compare: ") for note in parsed.understood)
