@@ -420,12 +420,4 @@ def _rate(current: Value, previous: Value) -> float | None:
     return float(diff) / abs(float(previous))  # type: ignore[arg-type]
 
 
-def filter_values(query: Query, dimension: str) -> tuple[str, ...]:
-    """The values a query filters a dimension to (empty when it doesn't)."""
-    for flt in query.filters:
-        if flt.dimension == dimension and not flt.exclude:
-            return flt.values
-    return ()
-
-
 __all__ = ["Engine", "Filter", "Query", "Result", "buckets", "comparison_period"]
