@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from agents.parser import ParseContext, Parsed, parse
+from storage.catalog.model import Order
 from storage.catalog.periods import AsOf
-from tests.agents.parser_cases import ALL, LAST_MONTH, Q, assert_parses
+from tests.agents.parser_cases import ALL, LAST_MONTH, F, Q, assert_parses, assert_refused
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 
@@ -132,3 +133,29 @@ def test_two_periods_a_comparison_apart_are_the_later_one_compared(text, expecte
     assert period is not None and (period.start.isoformat(), period.end.isoformat()) == expected
     assert parsed.query.compare == compare
     assert any(note.startswith("compare: ") for note in parsed.understood)
+
+
+STOCK_ALERT = ("days_of_stock", "on_hand", "avg_daily_units")
+
+
+@pytest.mark.parametrize(("text", "days"), [
+    ("what runs out in the next week", 7),
+    ("what will run out over the coming fortnight", 14),
+    ("what runs out within the next month", 30),
+    ("what runs out in a month", 30),
+    ("what runs out in 10d", 10),
+    ("what runs out within 3 wks", 21),
+])
+def test_a_stock_out_horizon_in_words_is_counted_in_days(text, days):
+    assert_parses(text, Q(*STOCK_ALERT, by=("product",), filters=(F("days_of_stock_below", str(days)),),
+                          order=Order("days_of_stock", descending=False), intent="stock_alert_list"))
+
+
+def test_part_of_one_name_is_that_name():
+    assert_parses("units sold wallet last month",
+                  Q("units_sold", period=LAST_MONTH, filters=(F("product", "Leather Wallet"),)))
+
+
+def test_part_of_several_names_asks_which_one():
+    assert_refused("units sold linen last month",
+                   "'linen' matches several names: Linen Pants, Linen Shirt; which one?")
