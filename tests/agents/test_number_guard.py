@@ -66,3 +66,32 @@ def test_a_change_shown_as_a_percentage_must_match_to_its_decimal(rate, off):
     wrong = percent.quantize(Decimal("0.1")) + off * Decimal("0.1")
     assert numbers_supported(f"up {wrong:.1f}%", allowed({"change_rate": float(rate)})) == [
         f"{wrong:.1f}%"]
+
+
+@pytest.mark.parametrize(("results", "text", "bad"), [
+    # What a tool result allows: numbers, Decimals, negatives and their percentages.
+    ((True,), "1 campaign", ["1"]),                       # a yes/no is not the number 1
+    ((Decimal("12.5"),), "12.5 units", []),
+    ((-12.5,), "down 12.5, to -12.5", []),
+    ((-0.125,), "down -12.5% (−12.5%)", []),
+    # Text in a result: its figures, and each run of digits (dates, ids).
+    (("$1,234.56 in the week of 2025-11-03",), "$1,234.6 since Nov 3 2025", []),
+    (("$1,234.56",), "$1,233", ["$1,233"]),
+    # Nested rows and tables.
+    (({"rows": [{"units": 7}, (8, [9])]},), "7, 8 and 9 units", []),
+    (({"rows": [{"units": 7}]},), "7 or 10 units", ["10"]),
+    # Scales: k, M, bn round to the digits shown at their scale.
+    ((48210.55,), "$48k, $48.2K, $0.05M", []),
+    ((48210.55,), "$49k", ["$49k"]),
+    ((1.2e9,), "$1.2bn", []),
+    ((1.2e9,), "$1.3bn", ["$1.3bn"]),
+    ((4.6666667,), "ROAS 4.67x", []),
+    ((4.6666667,), "ROAS 4.7x and 4.66x", ["4.66x"]),
+    # Currency signs and the minus sign are not part of the figure compared.
+    ((48210.55,), "€48,210.55 or £48,210.55", []),
+    # Words with digits are not figures.
+    ((), "Q3 v2 the 3rd", []),
+    ((), "revenue 12 and 13", ["12", "13"]),
+])
+def test_what_a_tool_result_allows_a_reply_to_say(results, text, bad):
+    assert numbers_supported(text, allowed(*results)) == bad
