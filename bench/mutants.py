@@ -1,18 +1,22 @@
 """Mutation score per module group, from the results ``mutmut run`` left under mutants/.
 
 Usage: ``python bench/mutants.py [--survivors]`` after ``make mutants`` (or a partial
-``mutmut run``). A mutant counts as killed when a test failed, timed out or the type
-check caught it; survivors, mutants no test reached and suspicious ones count against
-the score. Mutants listed in docs/mutants.md as equivalent (they change no behaviour a
-user could see: see the reasons there) are left out of the denominator; mutants not yet
-checked are reported apart. A worker killed by the CPU-time limit (exit -9, which mutmut
-files under "segfault") is a hang the mutant caused, counted as a timeout.
+``mutmut run``); ``--sample N`` prints N mutant names per module group, drawn with a fixed
+seed, for ``mutmut run $(python bench/mutants.py --sample 200)`` when an hour is too long.
+
+A mutant counts as killed when a test failed, timed out or the type check caught it;
+survivors, mutants no test reached, crashes and suspicious ones count against the score.
+A worker killed by the CPU-time limit (exit -9, which mutmut files under "segfault") is a
+hang the mutant caused, counted as a timeout. Mutants listed in docs/mutants.md as
+equivalent (no behaviour a user could see changes: the reasons are there) are left out
+of the denominator; mutants not yet checked are reported apart.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import re
 from collections import Counter
 from pathlib import Path
@@ -51,7 +55,16 @@ def results(root: Path) -> dict[str, list[tuple[str, str]]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--survivors", action="store_true", help="list every mutant not killed")
+    parser.add_argument("--sample", type=int, help="print N mutant names per group and stop")
+    parser.add_argument("--groups", nargs="*", help="module groups to sample (default: all)")
     args = parser.parse_args()
+    if args.sample:
+        draw = random.Random(20)
+        for label, mutants in results(Path("mutants")).items():
+            if not args.groups or label in args.groups:
+                names = sorted(name for name, _ in mutants)
+                print("\n".join(draw.sample(names, min(args.sample, len(names)))))
+        return
     skip = equivalent()
     total = Counter[str]()
     print(f"{'module':<16}{'killed':>8}{'counted':>9}{'score':>8}{'equiv.':>8}{'unchecked':>11}")
