@@ -255,7 +255,7 @@ async def _json_body(request: Request) -> dict[str, Any] | Response:
         return _error(413, "message too large")
     try:
         body = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
         return _error(400, "the body must be JSON")
     if not isinstance(body, dict):
         return _error(400, "the body must be a JSON object")

@@ -21,6 +21,7 @@ import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +36,13 @@ from bot.channels.telegram import TelegramChannel
 from bot.channels.whatsapp import WhatsAppChannel
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
+from bot.web_auth import SESSION_COOKIE
 from connectors.credentials import ConnectorStore, load_key
 from connectors.webhooks import WebhookGateway
+from storage.access import Role
+from storage.sign_in import SignIn
 from storage.state import AnswerRow
+from storage.users import Users
 from tests.conftest import FIXTURES
 from tests.fakes import slack_api as fs
 from tests.fakes import telegram_api as ft
@@ -86,6 +91,7 @@ class Endpoints:
     log: Records
     client: httpx.Client = field(init=False)
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    _sessions: dict[bool | str, dict[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.client = httpx.Client(base_url=self.url, timeout=30)
@@ -128,7 +134,25 @@ class Endpoints:
             secret = "whsec_wrong" if wrong else STRIPE_SECRET
             digest = hmac.new(secret.encode(), f"{now}.".encode() + body, hashlib.sha256)
             return {"Stripe-Signature": f"t={now},v1={digest.hexdigest()}"}
+        if endpoint == "playground":  # signed in: a member's session cookie and CSRF token
+            return self.session(how)
         return {}
+
+    def session(self, how: bool | str = True) -> dict[str, str]:
+        """A playground session's headers (``"stale"``: an expired one, ``"wrong"``: made up)."""
+        if how == "wrong":
+            return {"Cookie": f"{SESSION_COOKIE}=made-up", "X-CSRF-Token": "made-up"}
+        if how not in self._sessions:
+            users = Users(self.runtime.app.state)
+            email = "hostile@example.com"
+            user = users.find(email) or users.create(email, actor="test")
+            users.set_role(email, "shop", Role.MEMBER, actor="test")
+            days = 8 if how == "stale" else 0  # sessions last 7 days
+            clock = lambda: datetime.now(UTC).replace(tzinfo=None) - timedelta(days=days)  # noqa: E731
+            started = SignIn(self.runtime.app.state, clock).start_session(user, ip=None, method="test")
+            self._sessions[how] = {"Cookie": f"{SESSION_COOKIE}={started.token}",
+                                   "X-CSRF-Token": started.csrf_token}
+        return self._sessions[how]
 
     # --- what was written ------------------------------------------------------------------
     def writes(self) -> dict[str, int]:
