@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+import logging
 import re
 import sys
 from collections.abc import Iterator
@@ -74,8 +75,13 @@ async def serve_and_announce(runtime: Any) -> None:
 
     async def announce() -> None:
         await runtime.started.wait()
-        if runtime.settings.playground:
+        if not runtime.settings.playground:
+            return
+        try:
             await asyncio.to_thread(announce_sign_in, runtime.app, runtime.port)
+        except Exception:  # e.g. a second replica created the first owner at the same moment
+            logging.getLogger(__name__).exception("could not print the sign-in link: run "
+                                                  "`tally user link EMAIL`")
 
     task = asyncio.create_task(announce())
     try:
