@@ -140,6 +140,7 @@ class SlackPayload(_Object):
         return self
 
 
+_BOLT_TYPES = ("url_verification", "block_actions")  # answered by bolt or Tally's listeners
 _QUESTIONS = ("app_mention", "message")  # the events Tally answers (slack_render.event_to_inbound)
 _CONTAINERS = ("event", "message", "previous_message", "item", "assistant_thread", "view",
                "container", "function_data", "authorizations", "actions", "response_urls")
@@ -180,16 +181,34 @@ def parse(body: bytes, content_type: str | None) -> SlackPayload:
 
 
 async def refusal(request: Request, signing_secret: str, now: float) -> Response | None:
-    """The response refusing ``request`` (401 unsigned, 400 malformed), or None to let bolt in."""
+    """The response that keeps ``request`` from bolt, or None to let bolt handle it.
+
+    401 unsigned, 400 malformed, and 200 for a signed, well-formed kind Tally does not
+    handle (an event it does not answer, a modal): acknowledged, so Slack does not retry it.
+    """
     body = await request.body()
     if not valid_signature(body, request.headers.get(TIMESTAMP_HEADER),
                            request.headers.get(SIGNATURE_HEADER), signing_secret, now):
         logger.warning("slack: request with a missing, bad or stale signature refused")
         return Response("invalid signature", status_code=401)
     try:
-        parse(body, request.headers.get("content-type"))
+        payload = parse(body, request.headers.get("content-type"))
     except ValueError as exc:
         logger.warning("slack: signed request refused: %s", exc)
         return Response("malformed request", status_code=400)
+    if not _handled(payload):
+        logger.info("slack: %s not for Tally, acknowledged", _kind(payload))
+        return Response(status_code=200)
     return None
 
+
+def _handled(payload: SlackPayload) -> bool:
+    """Whether bolt has something for it: Tally's events, buttons and command, and Slack's checks."""
+    if payload.type == "event_callback":
+        return payload.event is not None and payload.event.type in _QUESTIONS
+    return payload.type in _BOLT_TYPES or payload.command is not None or payload.ssl_check is not None
+
+
+def _kind(payload: SlackPayload) -> str:
+    event = payload.event.type if payload.event is not None else None
+    return repr(f"{payload.type}/{event}" if event else payload.type)[:80]

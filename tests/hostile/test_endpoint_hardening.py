@@ -231,3 +231,14 @@ def test_the_payload_is_never_logged(quiet):
     quiet.post("shopify", json.dumps({"note": secret_text}).encode(),
                {"X-Shopify-Topic": "customers/update"}, signed=True)
     assert all(secret_text not in r.getMessage() for r in quiet.log.records)
+
+
+def test_a_signed_event_tally_does_not_answer_is_acknowledged_without_reaching_bolt(quiet):
+    reaction = fs.event_callback({"type": "reaction_added", "user": "U0ANA00001", "reaction": "+1",
+                                  "item": {"type": "message", "channel": SLACK_CHANNEL, "ts": "1.2"},
+                                  "event_ts": "1712000600.0001"}, "EvReaction1")
+
+    response = quiet.post("slack", reaction.encode(), JSON, signed=True)
+
+    assert response.status_code == 200  # bolt answered 404, and Slack retried it three times
+    assert [r for r in quiet.log.records if r.name.startswith("slack_bolt")] == []
