@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Strict
 Text = StrictStr | None
 Count = Annotated[StrictInt, Field(ge=0, lt=2**31)]
 BigId = Annotated[StrictInt, Field(gt=-(2**53), lt=2**53)]  # Telegram ids fit a double
+Epoch = Annotated[StrictInt, Field(ge=0, lt=2**40)]  # unix seconds, past 2038 too
 
 
 class _Shape(BaseModel):
@@ -99,7 +100,7 @@ class _TgEntity(_Shape):
 
 class _TgReplied(_Shape):
     message_id: BigId
-    date: Count
+    date: Epoch
     chat: _TgChat
     sender: _TgUser | None = Field(default=None, alias="from")
 

@@ -26,7 +26,7 @@ from tests.fakes.stripe import price, subscription
 from tests.fakes.telegram_api import private_text
 from tests.hostile.endpoints import SLACK_CHANNEL, Endpoints, serve_endpoints
 
-EXAMPLES = settings(max_examples=40, deadline=None, derandomize=True,
+EXAMPLES = settings(max_examples=40, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 ANA = "U0ANA00001"
