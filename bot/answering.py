@@ -77,31 +77,51 @@ class AnswerRecovery:
         self.ready = ready
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Sweeps until ``stop`` is set (a runtime service)."""
+        """Sweeps until ``stop`` is set (a runtime service).
+
+        Leases are renewed at every tick even while earlier claims are still being answered,
+        so a long recovery never lets this process's own answers be taken over.
+        """
         if self.ready is not None:
             waits = [asyncio.ensure_future(self.ready.wait()), asyncio.ensure_future(stop.wait())]
             await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
             for wait in waits:
                 wait.cancel()
+        answering: asyncio.Task[int] | None = None
         while not stop.is_set():
             try:
-                await self.sweep()
-            except Exception:  # the database was busy or gone: the next sweep tries again
-                logger.exception("answering the questions left unanswered failed")
+                await self.renew()
+            except Exception:  # the database was busy or gone: the next tick tries again
+                logger.exception("renewing the leases of the answers in flight failed")
+            if answering is None or answering.done():
+                answering = asyncio.create_task(self.answer_due())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self.interval)
+        if answering is not None:
+            await answering
 
     async def sweep(self) -> int:
         """Renews this process's leases, then answers every expired claim; returns how many."""
-        inbound = self.dispatcher.inbound
-        await asyncio.to_thread(inbound.renew, self.dispatcher.held_events())
-        due = await asyncio.to_thread(inbound.due, list(self.channels))
+        await self.renew()
+        return await self.answer_due()
+
+    async def renew(self) -> None:
+        """Extends the leases of the answers this process is working on."""
+        await asyncio.to_thread(self.dispatcher.inbound.renew, self.dispatcher.held_events())
+
+    async def answer_due(self) -> int:
+        """Answers every claim whose lease expired unanswered, one after the other."""
+        try:
+            due = await asyncio.to_thread(self.dispatcher.inbound.due, list(self.channels))
+        except Exception:  # the database was busy or gone: the next tick tries again
+            logger.exception("listing the questions left unanswered failed")
+            return 0
         for claim in due:
-            message = message_from_json(claim.platform, claim.event_id, claim.message)
             logger.info("answering %s delivery %s again (attempt %d was never confirmed sent)",
                         claim.platform, claim.event_id, claim.attempts)
             channel = self.channels[claim.platform]
             try:
+                message = message_from_json(claim.platform, claim.event_id, claim.message)
                 await self.dispatcher.answer(message, functools.partial(channel.send, message.ref))
             except Exception:  # one platform failing never holds up the others' answers
                 logger.exception("answering %s delivery %s again failed", claim.platform,

@@ -143,6 +143,26 @@ async def test_a_send_that_raises_leaves_the_question_claimed(dispatcher):
     assert dispatcher.held_events() == []
 
 
+@pytest.mark.asyncio
+async def test_the_service_waits_for_the_start_answers_what_was_left_and_stops_when_told(dispatcher,
+                                                                                       clock):
+    channel = ChatChannel()
+    assert await dispatcher.handle(question("u5")) is not None  # the previous process died here
+    clock.now += LEASE
+    started, stop = asyncio.Event(), asyncio.Event()
+    service = asyncio.create_task(AnswerRecovery(dispatcher, [channel], 0.2, ready=started).run(stop))
+    await asyncio.sleep(0.3)
+    before_the_start = list(channel.posted)
+    started.set()
+    while not channel.posted:
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.3)  # a few more ticks: nothing more to answer
+    stop.set()
+    await asyncio.wait_for(service, 5)
+    assert before_the_start == [] and len(channel.posted) == 1
+    assert dispatcher.inbound.status("telegram", "u5") == ANSWERED
+
+
 class PlaygroundTab(ChatChannel):
     platform = "playground"
 
