@@ -16,7 +16,7 @@ from connectors.service import Connections
 from connectors.webhooks import WebhookGateway
 from tests.connectors.conftest import make_settings
 from tests.fakes.server import serve
-from tests.fakes.stripe import API_KEY, FEB, WEBHOOK_SECRET, seeded_stripe, sign, subscription
+from tests.fakes.stripe import API_KEY, FEB, JAN, WEBHOOK_SECRET, seeded_stripe, sign, subscription
 
 D = Decimal
 
@@ -147,3 +147,58 @@ def test_a_stripe_signature_older_than_the_tolerance_is_refused(gateway):
 
     assert stale.status_code == 401
     assert statuses(gateway_) == []
+
+
+# --- what each event kind writes (webhooks and the incremental sync share event_updates) --
+
+def _event_of(event_type: str, obj: dict, created: int = FEB) -> dict:
+    return {"id": "evt_k", "object": "event", "type": event_type, "created": created,
+            "data": {"object": obj}}
+
+
+CUSTOMER = {"id": "cus_9", "object": "customer", "created": JAN, "email": "x@example.com",
+            "name": "Nine Co", "address": {"country": "DE"}, "metadata": {"segment": "enterprise"}}
+
+
+def test_a_customer_event_writes_the_customer_versioned_by_its_second():
+    from connectors.stripe_webhooks import event_updates
+
+    [update] = event_updates(_event_of("customer.updated", CUSTOMER, created=FEB + 5))
+    assert (update.entity, update.version) == ("customer:cus_9", f"{FEB + 5:012d}")
+    assert update.rows == {"saas_customers": [{
+        "customer_id": "cus_9", "created_at": "2025-01-01T00:00:00+00:00", "company": "Nine Co",
+        "email": "x@example.com", "country": "DE", "segment": "enterprise"}]}
+
+
+def test_a_recurring_price_event_writes_a_plan_and_a_one_time_price_nothing():
+    from connectors.stripe_webhooks import event_updates
+    from tests.fakes.stripe import price
+
+    [update] = event_updates(_event_of("price.updated", price("price_q", 9000, "month")))
+    assert update.entity == "plan:price_q" and update.version == f"{FEB:012d}"
+    assert update.rows == {"saas_plans": [{"plan_id": "price_q", "name": "price_q", "interval": "month",
+                                           "amount": "90", "currency": "usd"}]}
+    assert event_updates(_event_of("price.created", price("price_setup", 9900, None))) == []
+
+
+@pytest.mark.parametrize(("event_type", "obj"), [
+    ("customer.deleted", CUSTOMER),                           # a deleted customer keeps its rows
+    ("charge.succeeded", _sub("active")),                     # a kind Tally does not store
+    ("customer.updated", _sub("active")),                     # a customer event carrying another kind
+    ("invoice.created", {"object": "invoice", "id": None}),   # a draft with no id yet
+])
+def test_events_that_write_nothing(event_type, obj):
+    from connectors.stripe_webhooks import event_updates
+
+    assert event_updates(_event_of(event_type, obj)) == []
+
+
+def test_a_signed_customer_update_lands_in_the_warehouse(gateway):
+    gateway_, client = gateway
+    body = json.dumps({**_event_of("customer.updated", CUSTOMER), "api_version": "2025-03-31.basil",
+                       "livemode": False}).encode()
+    assert post(client, body).status_code == 200
+    assert drained(gateway_) == {"done": 1}
+    rows = gateway_.app.workspaces.warehouse("acme").fetch(
+        "SELECT company, country, segment FROM saas_customers WHERE customer_id = 'cus_9'")
+    assert rows == [("Nine Co", "DE", "enterprise")]
