@@ -202,3 +202,37 @@ def test_a_signed_customer_update_lands_in_the_warehouse(gateway):
     rows = gateway_.app.workspaces.warehouse("acme").fetch(
         "SELECT company, country, segment FROM saas_customers WHERE customer_id = 'cus_9'")
     assert rows == [("Nine Co", "DE", "enterprise")]
+
+
+def _body(event_type: str, obj: object, **extra: object) -> bytes:
+    return json.dumps({"id": "evt_1", "object": "event", "type": event_type, "created": FEB,
+                       "livemode": False, "data": {"object": obj}, **extra}).encode()
+
+
+@pytest.mark.parametrize(("body", "says"), [
+    (_body("customer.updated", _sub("active")),
+     "a Stripe customer.updated event whose object is not a customer"),
+    (_body("customer.subscription.updated", {k: v for k, v in _sub("active").items() if k != "customer"}),
+     "a Stripe webhook body that is not an event: customer: Field required"),
+    (b'{"id": "evt_1"}', "a Stripe webhook body that is not an event: type: Field required"),
+    (b"[]", "a Stripe webhook body that is not an event: the body: Input should be an object"),
+])
+def test_a_signed_body_not_shaped_like_its_event_type_says_where(body, says):
+    from connectors.errors import WebhookError
+    from connectors.stripe_webhooks import StripeWebhooks
+
+    with pytest.raises(WebhookError) as refused:
+        StripeWebhooks.webhook_delivery({}, body)
+    assert str(refused.value) == says
+
+
+def test_a_delivery_names_its_event_type_and_connect_account():
+    from connectors.stripe_webhooks import StripeWebhooks
+
+    direct = StripeWebhooks.webhook_delivery({}, _body("customer.subscription.updated", _sub("active")))
+    connect = StripeWebhooks.webhook_delivery({}, _body("customer.subscription.updated", _sub("active"),
+                                                        account="acct_7"))
+    other = StripeWebhooks.webhook_delivery({}, _body("charge.succeeded", {"object": "charge"}))
+    assert [(d.event_id, d.topic, d.account) for d in (direct, connect, other)] == [
+        ("evt_1", "customer.subscription.updated", None), ("evt_1", "customer.subscription.updated", "acct_7"),
+        ("evt_1", "charge.succeeded", None)]
