@@ -209,9 +209,11 @@ def bind_code_create(workspace: str, role: str, expires: str) -> None:
 
 def bound_line(platform: str, chat: str, workspace: str) -> str:
     """What a CLI binding prints (a Slack channel without a team says whose it is)."""
-    team = (" (for the Slack team of the bot's token; write TEAM_ID/CHANNEL_ID to name "
-            "another)" if platform.strip().lower() == "slack" and "/" not in chat else "")
-    return f"Bound {platform.strip().lower()} {chat}{team} to workspace [bold]{workspace}[/bold]."
+    line = f"Bound {platform.strip().lower()} {chat} to workspace [bold]{workspace}[/bold]."
+    if platform.strip().lower() == "slack" and "/" not in chat:
+        line += (" It answers the Slack team of the bot's token only; bind TEAM_ID/CHANNEL_ID "
+                 "to name another team.")
+    return line
 
 
 def bind_platform(app: App, platform: str, chat_id: str, workspace: str, actor: str = "cli",

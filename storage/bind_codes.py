@@ -33,8 +33,10 @@ PREFIX = "TALLY"
 DEFAULT_EXPIRY = timedelta(minutes=30)
 MAX_EXPIRY = timedelta(days=7)
 _CODE = re.compile(rf"^(?:{PREFIX}[-\s]?)?([{ALPHABET}]{{4}})[-\s]?([{ALPHABET}]{{4}})$")
-_DURATION = re.compile(r"^\s*(\d{1,6})\s*(s|sec|m|min|h|hr|d|day)s?\s*$", re.IGNORECASE)
-_UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600, "d": 86400, "day": 86400}
+_DURATION = re.compile(r"^\s*(\d{1,6})\s*(s|sec|second|m|min|minute|h|hr|hour|d|day)s?\s*$",
+                       re.IGNORECASE)
+_UNITS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hr": 3600,
+          "hour": 3600, "d": 86400, "day": 86400}
 
 
 class BindCodeError(TallyError):

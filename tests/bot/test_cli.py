@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from agents.help import EXAMPLES
+from bot.app import App
+from bot.settings import Settings
+from storage.access import BindCodeRow
+from storage.state import ChannelBindingRow
 from tests.conftest import FIXTURES
 
 TALLY = [sys.executable, "-m", "bot.cli"]
@@ -111,6 +117,30 @@ def test_connect_binds_chats_and_checks_their_ids(data):
     assert wrong.returncode == 1 and "Traceback" not in wrong.stderr
     missing = tally("connect", "discord", "--workspace", "shop", data=data)
     assert missing.returncode == 2 and "needs a CHAT_ID" in missing.stderr
+
+
+def test_bind_codes_are_printed_once_and_chats_bind_with_a_role_and_their_slack_team(data):
+    made = tally("bind-code", "create", "--workspace", "shop", "--role", "viewer", "--expires", "2h",
+                 data=data)
+    assert made.returncode == 0 and re.fullmatch(r"TALLY-[2-9A-Z]{4}-[2-9A-Z]{4}\n", made.stdout)
+    assert "viewer" in made.stderr and "connect" in made.stderr
+    owner = tally("bind-code", "create", "--workspace", "shop", "--role", "owner", data=data)
+    assert owner.returncode == 1 and "not owner" in owner.stderr
+    bound = tally("connect", "slack", "t0team0001/c0123456780", "--workspace", "shop", "--role",
+                  "viewer", data=data)
+    assert bound.returncode == 0 and "Bound slack T0TEAM0001/C0123456780" in bound.stdout
+    misused = tally("connect", "files", "--workspace", "shop", "--role", "viewer", data=data)
+    assert misused.returncode == 2 and "--role is for chats" in misused.stderr
+    app = App(Settings(TALLY_DATA_DIR=data))
+    try:
+        with app.state.session() as s:
+            row = s.scalar(sa.select(ChannelBindingRow).where(
+                ChannelBindingRow.chat_id == "C0123456780"))
+            assert (row.workspace, row.role, row.team_id) == ("shop", "viewer", "T0TEAM0001")
+            [code] = s.scalars(sa.select(BindCodeRow)).all()
+            assert code.role == "viewer" and made.stdout.strip() not in code.code_hash
+    finally:
+        app.close()
 
 
 def test_start_up_pauses_the_garbage_collector_and_always_resumes_it():

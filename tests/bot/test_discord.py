@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime
 
 import pytest
 import pytest_asyncio
@@ -22,6 +23,8 @@ from bot.channels.discord import DiscordChannel, build
 from bot.dispatch import Dispatcher
 from bot.reply import Reply
 from bot.settings import Settings
+from storage.access import Role
+from storage.bind_codes import create_bind_code
 from storage.state import ChannelBindingRow, FeedbackRow
 from tests.fakes import discord_api as fd
 from tests.fakes.server import serve
@@ -173,7 +176,8 @@ async def test_a_button_click_is_stored_as_feedback(discord_bot, fake, app):
 
 
 @pytest.mark.asyncio
-async def test_an_unbound_guild_gets_instructions_and_a_manager_can_connect_it(discord_bot, fake, app):
+async def test_an_unbound_guild_gets_instructions_and_a_code_not_a_name_connects_it(discord_bot, fake,
+                                                                                   app):
     inject_interaction(discord_bot, fd.slash_command("1600000000000000005", "ask", ANA,
                                                      guild=OTHER_GUILD, channel=OTHER_CHANNEL,
                                                      question="revenue"))
@@ -184,10 +188,17 @@ async def test_an_unbound_guild_gets_instructions_and_a_manager_can_connect_it(d
                                                      permissions=fd.MEMBER_PERMISSIONS | fd.MANAGE_GUILD,
                                                      question="connect shop"))
     second = (await sent(fake, "followup", 2))[1]
-    assert "Connected" in second.payload["embeds"][0]["description"]
+    assert "one-time code" in second.payload["embeds"][0]["description"]  # a manager, but a name
+    code = create_bind_code(app.state, workspace="shop", role=Role.MEMBER, actor="cli:test",
+                            now=datetime.now(UTC).replace(tzinfo=None)).code
+    inject_interaction(discord_bot, fd.slash_command("1600000000000000107", "ask", ANA,
+                                                     guild=OTHER_GUILD, channel=OTHER_CHANNEL,
+                                                     question=f"connect {code}"))
+    third = (await sent(fake, "followup", 3))[2]
+    assert "Connected" in third.payload["embeds"][0]["description"]
     with app.state.session() as s:
         row = s.scalar(sa.select(ChannelBindingRow).where(ChannelBindingRow.chat_id == OTHER_GUILD))
-    assert row.workspace == "shop"
+    assert (row.workspace, row.role) == ("shop", "member")
 
 
 @pytest.mark.asyncio

@@ -34,7 +34,7 @@ def dispatcher(tmp_path: Path) -> Dispatcher:
     found = Dispatcher(app, BrainResponder(Brain(app)), rate_limit_per_minute=PER_MINUTE,
                        clock=lambda: clock[0])
     found.clock = clock  # type: ignore[attr-defined]
-    found.bind("slack", "C1", "shop", "cli")
+    found.bind("slack", "C1", "shop", "cli", team_id="T1")
     return found
 
 
