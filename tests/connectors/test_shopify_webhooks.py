@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -11,9 +12,11 @@ import httpx
 import pytest
 
 from connectors.credentials import ConnectorStore, load_key
+from connectors.errors import WebhookError
 from connectors.hooks import NewData
 from connectors.queue import Incoming
 from connectors.shopify_mapping import order_rows_graphql
+from connectors.shopify_webhooks import check_payload, utc_version
 from connectors.webhooks import WebhookGateway
 from tests.fakes.server import serve
 from tests.fakes.shopify import SECRET, SHOP, TOKEN, make_order, rest_order, webhook_headers
@@ -189,3 +192,64 @@ def test_deliveries_the_gateway_cannot_take_are_refused_with_the_reason(served, 
     # Signed with acme's secret but claiming another shop: no connection answers for it.
     assert client.post("/webhooks/shopify", content=body, headers=other_shop).status_code == 401
     assert gateway.queue.counts() == {}
+
+
+# --- the payload checks, topic by topic ----------------------------------------------------
+_ORDER = {"id": 7, "admin_graphql_api_id": "gid://shopify/Order/7", "currency": "USD",
+          "created_at": "2025-03-01T10:00:00-03:00", "updated_at": "2025-03-01T10:00:00-03:00",
+          "line_items": [{"id": 1, "quantity": 2, "price": "10.00"}]}
+_CUSTOMER = {"id": 9, "admin_graphql_api_id": "gid://shopify/Customer/9",
+             "created_at": "2025-03-01T10:00:00Z", "updated_at": "2025-03-01T10:00:00Z"}
+_REFUND = {"id": 5, "order_id": 7, "created_at": "2025-03-02T10:00:00Z"}
+_LINE = {"id": 1, "quantity": 1, "price": "1"}
+
+
+@pytest.mark.parametrize(("topic", "payload"), [
+    ("orders/updated", _ORDER), ("orders/create", _ORDER), ("customers/update", _CUSTOMER),
+    ("refunds/create", _REFUND), ("orders/delete", {"id": 7}), ("customers/delete", {"id": "9"}),
+    ("app/uninstalled", {"anything": 1}),
+])
+def test_a_payload_of_its_topics_shape_is_taken(topic, payload):
+    check_payload(topic, json.dumps(payload).encode())
+
+
+@pytest.mark.parametrize(("topic", "payload", "says"), [
+    ("orders/updated", {**_ORDER, "admin_graphql_api_id": "gid://shopify/Customer/7"},
+     "the body: Value error, admin_graphql_api_id 'gid://shopify/Customer/7' is not a Order"),
+    ("customers/update", _ORDER, "the body: Value error, it carries line_items, which a Customer has not"),
+    ("orders/updated", {**_ORDER, "refund_line_items": []},
+     "the body: Value error, it carries refund_line_items, which a Order has not"),
+    ("refunds/create", _ORDER, "order_id: Field required"),
+    ("orders/updated", {**_ORDER, "created_at": "yesterday"},
+     "created_at: Value error, Invalid isoformat string: 'yesterday'"),
+    ("orders/updated", {**_ORDER, "line_items": [{**_LINE, "quantity": -1}]},
+     "line_items.0.quantity: Input should be greater than or equal to 0"),
+    ("orders/updated", {**_ORDER, "line_items": [{**_LINE, "price": "1e20"}]},
+     "line_items.0.price: Value error, an amount out of range"),
+    ("orders/updated", {**_ORDER, "line_items": [{**_LINE, "price": "abc"}]},
+     "line_items.0.price: Value error, not an amount"),
+    ("orders/updated", [], "the body: Input should be an object"),
+    ("orders/delete", {}, "id: Field required"),
+])
+def test_a_payload_not_of_its_topics_shape_is_refused_saying_where(topic, payload, says):
+    with pytest.raises(WebhookError) as refused:
+        check_payload(topic, json.dumps(payload).encode())
+    assert str(refused.value) == f"a Shopify {topic} payload that is not one: {says}"
+
+
+@pytest.mark.parametrize(("body", "says"), [
+    (b"[1]", "a Shopify 'app/uninstalled' payload that is not a JSON object"),
+    (b"nope", "a Shopify 'app/uninstalled' payload that is not JSON"),
+])
+def test_a_topic_tally_does_not_store_still_needs_a_json_object(body, says):
+    with pytest.raises(WebhookError, match=f"^{re.escape(says)}$"):
+        check_payload("app/uninstalled", body)
+
+
+@pytest.mark.parametrize(("stamp", "utc"), [
+    ("2025-03-01T10:00:00-03:00", "2025-03-01T13:00:00.000000Z"),
+    ("2025-03-01T13:00:00Z", "2025-03-01T13:00:00.000000Z"),
+    ("2025-03-01T10:00:00", "2025-03-01T10:00:00.000000Z"),   # no offset: UTC
+])
+def test_versions_are_utc_text_that_sorts_like_time(stamp, utc):
+    assert utc_version(stamp) == utc
