@@ -44,7 +44,7 @@ def message_to_json(message: InboundMessage) -> str:
     return json.dumps({"chat_id": ref.chat_id, "thread_id": ref.thread_id, "space_id": ref.space_id,
                        "text": message.text, "user_id": message.user_id,
                        "user_name": message.user_name, "is_admin": message.is_admin,
-                       "command": message.command})
+                       "command": message.command, "role": message.role})
 
 
 def message_from_json(platform: str, event_id: str, stored: str) -> InboundMessage:
@@ -53,7 +53,7 @@ def message_from_json(platform: str, event_id: str, stored: str) -> InboundMessa
     ref = ConversationRef(platform, fields["chat_id"], fields.get("thread_id"), fields.get("space_id"))
     return InboundMessage(ref, fields["text"], fields["user_id"], fields.get("user_name"),
                           event_id=event_id, is_admin=bool(fields.get("is_admin")),
-                          command=fields.get("command"))
+                          command=fields.get("command"), role=fields.get("role"))
 
 
 class AnswerRecovery:

@@ -189,3 +189,10 @@ def test_the_stored_message_answers_the_same_question_for_the_same_person_withou
     stored = message_to_json(message)
     assert message_from_json("slack", "Ev9", stored) == message
     assert "legacy-verification-token" not in stored
+
+
+def test_a_stored_message_keeps_the_role_a_web_surface_gave_it():
+    # Answered again after a restart, a signed-in viewer is still a viewer, not the binding's role.
+    message = InboundMessage(ConversationRef("playground", "tab:1", None, "shop"), "subscribe",
+                             "web:7", event_id="pg-1", role="viewer")
+    assert message_from_json("playground", "pg-1", message_to_json(message)).role == "viewer"
