@@ -1,10 +1,12 @@
 """The dispatcher: every inbound message from every platform passes through here.
 
 The chain, in order: ignore what is not for us → claim the delivery by event id (a
-platform's retry of a question already taken on gets no second answer) → find the
-workspace the chat is bound to (an unbound chat gets instructions, never another
-workspace's data) → per-user rate limit → commands or the brain → record the answer (for
-feedback and the audit of what was said).
+platform's retry of a question already taken on gets no second answer) → per-user rate
+limit → find the chat's binding, for its Slack team (:mod:`bot.bindings`: the workspace and
+the role the message acts with, one query; "connect CODE" binds the chat with a one-time
+code; an unbound chat gets instructions naming no workspace, never another workspace's
+data) → commands or the brain, each checking the role (:mod:`storage.access`) → record the
+answer (for feedback and the audit of what was said).
 
 Channels answer through :meth:`Dispatcher.answer`, which sends the reply with the
 channel's own send and marks the claim answered only once the platform confirmed it: a
