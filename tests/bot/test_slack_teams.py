@@ -9,6 +9,7 @@ name or by code) nor get an answer from either workspace.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +35,7 @@ from tests.fakes.server import serve
 TEAM_B = "T0TEAMB001"
 SHARED, B_ONLY = "C0SHARED01", "C0BONLY001"
 ANA, BOSS_B, GUEST_B = "U0ANA00001", "U0BOSSB001", "U0GUESTB01"
+_mentions = itertools.count(1)
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +77,7 @@ async def slack(fake: fs.FakeSlack, app: App, dispatcher: Dispatcher) -> AsyncIt
 async def say(channel: SlackChannel, fake: fs.FakeSlack, where: str, user: str, text: str, *,
               team: str | None = None) -> str:
     """Mentions Tally as ``user`` (of ``team``, or the installation's) and returns the answer."""
-    say.count = getattr(say, "count", 0) + 1  # type: ignore[attr-defined]
-    n = say.count  # type: ignore[attr-defined]
+    n = next(_mentions)
     event = fs.mention(where, user, text, f"1713000000.{n:06d}")
     before = len(fake.posts())
     await deliver(channel, fs.event_callback(event, f"Ev0TEAMS{n}", user_team=team))
