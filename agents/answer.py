@@ -10,7 +10,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from bot.reply import Reply, TableData, json_number
+from agents.reply import Reply, TableData, json_number
 from storage.catalog import Result
 from storage.catalog.definitions import CatalogDefs
 from storage.catalog.display import ADDITIVE_FORMATS, format_change, format_value

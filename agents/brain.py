@@ -17,8 +17,8 @@ from pathlib import Path
 from agents.answer import compose
 from agents.help import examples_for, help_reply
 from agents.parser import Help, ParseContext, Parsed, Unanswerable, Vocabulary, parse
+from agents.reply import Reply
 from bot.app import App
-from bot.reply import Reply
 from storage.catalog import AsOf, Engine
 from storage.errors import QueryError, TallyError
 

@@ -3,7 +3,7 @@ SQL that ran, and how fresh the data is."""
 
 from __future__ import annotations
 
-from bot.reply import Reply
+from agents.reply import Reply
 from storage.catalog import AsOf, Engine, Query
 from storage.catalog.definitions import CatalogDefs
 

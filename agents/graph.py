@@ -33,8 +33,8 @@ from agents.llm import AGENTS
 from agents.llm_agent import LLMTurn, LLMUnusable, route_with_llm
 from agents.memory import Turn, query_from_dict, query_to_dict, reply_from_dict, reply_to_dict
 from agents.parser import Help, ParseContext, Parsed, parse
+from agents.reply import Reply, TableData
 from bot.app import App
-from bot.reply import Reply, TableData
 from storage.catalog import AsOf, Engine, Query
 from storage.catalog.display import format_change
 from storage.errors import TallyError

@@ -5,7 +5,7 @@ Every example here is answered by ``tally ask`` on the demo workspaces (a test c
 
 from __future__ import annotations
 
-from bot.reply import Reply
+from agents.reply import Reply
 
 EXAMPLES: dict[str, tuple[str, ...]] = {
     "shop": (

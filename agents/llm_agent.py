@@ -19,8 +19,8 @@ from agents.llm import (
     to_query,
 )
 from agents.number_guard import Allowed, numbers_supported
+from agents.reply import Reply, json_number
 from agents.sqlguard import run_select
-from bot.reply import Reply, json_number
 from bot.settings import Settings
 from prompts import load
 from storage.catalog import AsOf, Engine, Result, resolve_period

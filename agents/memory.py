@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, TypedDict
 
-from bot.reply import Reply, TableData
+from agents.reply import Reply, TableData
 from storage.catalog.model import Filter, Order, Query
 from storage.catalog.periods import Period
 

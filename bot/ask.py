@@ -16,8 +16,8 @@ from rich.console import Console
 
 from agents.brain import unanswerable_reply
 from agents.graph import TallyGraph
+from agents.reply import Reply
 from bot.app import App
-from bot.reply import Reply
 from storage.catalog import AsOf
 from storage.errors import TallyError, WorkspaceError
 

@@ -29,9 +29,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from agents.reply import Reply
 from bot.app import App
 from bot.channels.base import ConversationRef, InboundMessage
-from bot.reply import Reply
 from storage.access import Action, Role, allows, chat_role, role_named
 from storage.audit import record_audit
 from storage.bind_codes import canonical_code, take_bind_code

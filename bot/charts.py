@@ -21,8 +21,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from agents.reply import Reply
 from bot.channels.base import Responder
-from bot.reply import Reply
 from storage.catalog.definitions import load_definitions
 from storage.catalog.display import ADDITIVE_FORMATS, SYMBOLS, format_value
 

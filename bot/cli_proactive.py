@@ -23,12 +23,12 @@ from typing import Any
 import click
 from rich.table import Table
 
+from agents.reply import Reply
 from bot.app import App
 from bot.channels.base import PLATFORMS, Channel, ConversationRef
 from bot.cli import console, err_console, main, make_app, user_errors
 from bot.dispatch import Dispatcher
 from bot.logs import SecretMask, secret_values
-from bot.reply import Reply
 from bot.subscriptions import KINDS, SubscriptionError, SubscriptionStore, describe_schedule, parse_request
 from storage.audit import cli_actor
 from storage.catalog import AsOf

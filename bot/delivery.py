@@ -1,6 +1,6 @@
 """Delivery: proactive replies (digests, reports, alerts) to chats, retried and recorded.
 
-:class:`Deliverer` sends a :class:`~bot.reply.Reply` to a
+:class:`Deliverer` sends a :class:`~agents.reply.Reply` to a
 :class:`~bot.channels.base.ConversationRef` through the runtime's channel for its
 platform, retrying platform errors and rate limits with exponential backoff. Sends run
 concurrently (:meth:`Deliverer.send_all`), each with its own retries, so one failing
@@ -25,9 +25,9 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
+from agents.reply import Reply
 from bot.app import App
 from bot.channels.base import Channel, ConversationRef
-from bot.reply import Reply
 from storage.catalog import AsOf, Engine
 from storage.state import DeliveryRow, StateStore
 

@@ -32,6 +32,7 @@ from typing import Any
 import sqlalchemy as sa
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from agents.reply import Reply
 from bot.answering import message_to_json
 from bot.app import App
 from bot.bindings import (
@@ -45,7 +46,6 @@ from bot.bindings import (
     unbound_reply,
 )
 from bot.channels.base import ConversationRef, InboundMessage, Responder, SendResult
-from bot.reply import Reply
 from storage.access import AccessDenied, Action, Role, require
 from storage.inbound import InboundLedger
 from storage.state import AnswerRow, FeedbackRow

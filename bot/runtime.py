@@ -30,6 +30,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
+from agents.reply import Reply
 from bot.answering import AnswerRecovery
 from bot.app import App
 from bot.channels.base import Channel, InboundMessage, Responder
@@ -37,7 +38,6 @@ from bot.channels.playground import PlaygroundChannel
 from bot.charts import ChartingResponder
 from bot.dispatch import Dispatcher
 from bot.http import build_http_app, log_context
-from bot.reply import Reply
 from bot.settings import Settings
 from bot.web_auth import WebAuth, WebGate
 from bot.web_sign_in import SignInPages

@@ -39,6 +39,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from agents.reply import Reply
 from bot.app import App
 from bot.channels.base import Channel, InboundMessage
 from bot.delivery import (
@@ -51,7 +52,6 @@ from bot.delivery import (
     Sleep,
     WorkspaceChecks,
 )
-from bot.reply import Reply
 from bot.subscriptions import (
     KINDS,
     Subscription,

@@ -23,8 +23,8 @@ from agents.betting import parsing, views
 from agents.betting.book import Book, Clock, utc_clock
 from agents.betting.model import Actor
 from agents.betting.stats import leaderboard, member_stats, record
+from agents.reply import Reply
 from bot.channels.base import InboundMessage
-from bot.reply import Reply
 from storage.access import AccessDenied, Action, allows, require, role_named
 from storage.catalog import AsOf, Engine
 from storage.errors import TallyError

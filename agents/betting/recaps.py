@@ -21,7 +21,7 @@ from agents.betting.stats import (
     streak_length,
     units,
 )
-from bot.reply import Reply, TableData, json_number
+from agents.reply import Reply, TableData, json_number
 from storage.catalog import AsOf, Engine, Filter, Order, Period, Query, resolve_period
 
 RECAP_MIN_BETS = 1  # a week's recap ranks everyone who settled a bet

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from bot.reply import Reply, TableData, json_number
+from agents.reply import Reply, TableData, json_number
 from storage.catalog import AsOf, Engine, Filter, Order, Period, Query, resolve_period
 from storage.catalog.definitions import CatalogDefs, DimensionDef
 from storage.catalog.display import format_value

@@ -14,7 +14,7 @@ from agents.betting.book import Book
 from agents.betting.model import Actor, Bet
 from agents.betting.odds import format_odds, format_units
 from agents.betting.stats import StatsRequest, bet_engine, period_of, units
-from bot.reply import Reply, TableData
+from agents.reply import Reply, TableData
 from storage.catalog import AsOf, Engine, Filter, Query
 
 PICK_WIDTH = 40

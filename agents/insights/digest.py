@@ -38,7 +38,7 @@ from agents.insights.score import (
     record_insights,
     stock_insights,
 )
-from bot.reply import Reply, TableData
+from agents.reply import Reply, TableData
 from storage.catalog import AsOf, Engine, Query
 from storage.catalog.display import ADDITIVE_FORMATS, format_value
 from storage.catalog.periods import Period

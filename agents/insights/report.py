@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.insights.anomalies import DailySeries, detect_anomalies, load_series, number
-from bot.reply import Reply, TableData
+from agents.reply import Reply, TableData
 from storage.catalog import AsOf, Engine, Query, resolve_period
 from storage.catalog.display import format_change, format_value
 from storage.catalog.periods import Period

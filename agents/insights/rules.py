@@ -29,9 +29,9 @@ from decimal import Decimal
 
 from agents.insights.rules_parse import OP_WORDS, RuleParseError, RuleSpec, parse_rule
 from agents.insights.rules_store import Claim, RuleStore, StoredRule
+from agents.reply import Reply, TableData, json_number
 from bot.app import App
 from bot.channels.base import ConversationRef
-from bot.reply import Reply, TableData, json_number
 from storage.catalog import AsOf, Engine
 from storage.catalog.display import format_value
 from storage.catalog.model import Value

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING
 from agents.brain import workspace_verticals
 from agents.insights.rules_parse import RuleSpec, has_threshold, metric_in, parse_rule
 from agents.insights.rules_store import RuleStore, StoredRule
+from agents.reply import Reply, TableData
 from bot.channels.base import InboundMessage
-from bot.reply import Reply, TableData
 from storage.access import Action, require, role_named
 from storage.catalog import AsOf, Engine
 from storage.errors import TallyError

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from bot.reply import Reply
+from agents.reply import Reply
 
 PLATFORMS = ("slack", "discord", "telegram", "whatsapp", "playground", "terminal")
 

@@ -28,6 +28,7 @@ import discord
 from discord import app_commands
 
 from agents.betting.model import MARKETS, OUTCOMES, STATUSES
+from agents.reply import Reply
 from bot.channels.base import ConversationRef, InboundMessage, SendResult
 from bot.channels.discord_render import (
     CHART_FILENAME,
@@ -37,7 +38,6 @@ from bot.channels.discord_render import (
     render,
 )
 from bot.dispatch import Dispatcher
-from bot.reply import Reply
 from bot.settings import Settings
 from storage.errors import WorkspaceError
 

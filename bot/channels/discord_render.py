@@ -1,5 +1,5 @@
 """Discord's two translation functions: discord.py messages and interactions →
-:class:`InboundMessage`, and :class:`~bot.reply.Reply` → an embed.
+:class:`InboundMessage`, and :class:`~agents.reply.Reply` → an embed.
 
 They work on discord.py's own objects (built from the gateway payloads by its
 connection state), so unit tests feed them recorded payloads through discord.py.
@@ -15,8 +15,8 @@ from typing import Any
 
 import discord
 
+from agents.reply import Reply
 from bot.channels.base import ConversationRef, InboundMessage
-from bot.reply import Reply
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096

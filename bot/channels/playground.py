@@ -41,11 +41,11 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from agents.reply import Reply
 from bot.channels.base import ConversationRef, InboundMessage, SendResult
 from bot.charts import is_chart_name
 from bot.dispatch import Dispatcher
 from bot.http import log_context
-from bot.reply import Reply
 from bot.web_auth import WebAuth, session_from
 from storage.access import Role
 from storage.errors import TallyError

@@ -39,6 +39,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from agents.reply import Reply
 from bot.channels import slack_requests
 from bot.channels.base import ConversationRef, InboundMessage, SendResult
 from bot.channels.slack_render import (
@@ -49,7 +50,6 @@ from bot.channels.slack_render import (
     render,
 )
 from bot.dispatch import Dispatcher
-from bot.reply import Reply
 from bot.settings import Settings
 from storage.state import AnswerRow
 

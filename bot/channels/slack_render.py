@@ -1,5 +1,5 @@
 """Slack's two translation functions: Slack payloads → :class:`InboundMessage`, and
-:class:`~bot.reply.Reply` → Block Kit.
+:class:`~agents.reply.Reply` → Block Kit.
 
 Both are pure (no SDK, no network), so they are unit-tested on recorded payloads.
 Block Kit limits that shape :func:`render`: a section's text holds at most 3,000
@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from agents.reply import Reply
 from bot.channels.base import ConversationRef, InboundMessage
-from bot.reply import Reply
 
 SECTION_LIMIT = 3000
 BLOCK_LIMIT = 50

@@ -28,11 +28,11 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ContextTypes, MessageHandler, filters
 
+from agents.reply import Reply
 from bot.channels.base import ConversationRef, InboundMessage, SendResult
 from bot.channels.telegram_render import render
 from bot.channels.webhook_payloads import TelegramUpdate, parse_body
 from bot.dispatch import Dispatcher
-from bot.reply import Reply
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)

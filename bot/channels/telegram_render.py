@@ -1,6 +1,6 @@
 """Telegram's side of a reply: HTML messages of at most 4096 characters and a photo.
 
-Pure functions, no SDK: :func:`render` turns a :class:`~bot.reply.Reply` into what the
+Pure functions, no SDK: :func:`render` turns a :class:`~agents.reply.Reply` into what the
 Bot API is sent, and :func:`split_text` (shared with WhatsApp) cuts long text at
 paragraph, line or word boundaries, never inside an HTML tag or an escape sequence.
 """
@@ -11,7 +11,7 @@ import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bot.reply import Reply
+from agents.reply import Reply
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024

@@ -27,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from agents.reply import Reply
 from bot.channels.base import ConversationRef, InboundMessage, SendResult
 from bot.channels.webhook_payloads import WhatsAppWebhook, parse_body
 from bot.channels.whatsapp_render import (
@@ -39,7 +40,6 @@ from bot.channels.whatsapp_render import (
     text_message,
 )
 from bot.dispatch import Dispatcher
-from bot.reply import Reply
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)

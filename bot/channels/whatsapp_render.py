@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from agents.reply import Reply
 from bot.channels.base import ConversationRef, InboundMessage
 from bot.channels.telegram_render import pack, split_text
-from bot.reply import Reply
 
 PLATFORM = "whatsapp"
 TEXT_LIMIT = 4096

@@ -22,10 +22,10 @@ from agents.brain import Brain, BrainResponder
 from agents.insights.rules import AlertPolicy, RuleParseError, RuleSpec, RuleStore, evaluate_rules, parse_rule
 from agents.insights.rules_commands import register_rule_commands, rule_command_for_text
 from agents.insights.rules_store import Claim
+from agents.reply import Reply
 from bot.app import App
 from bot.channels.base import ConversationRef, InboundMessage
 from bot.dispatch import Dispatcher
-from bot.reply import Reply
 from storage.catalog import AsOf, load_definitions
 from storage.state import AlertFiringRow
 from tests.conftest import MULTI, SHOP, build_app

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from agents.brain import Brain, BrainResponder
+from agents.reply import Reply
 from bot.answering import AnswerRecovery, message_from_json, message_to_json
 from bot.app import App
 from bot.channels.base import ConversationRef, InboundMessage, SendResult
 from bot.dispatch import Dispatcher
-from bot.reply import Reply
 from storage.inbound import ANSWERED, CLAIMED, InboundLedger
 from tests.bot.test_runtime_http import shop_settings
 

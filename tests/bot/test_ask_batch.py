@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from agents.graph import TallyGraph
+from agents.reply import Reply
 from bot.ask import answer_batch, answer_one
-from bot.reply import Reply
 from tests.conftest import FIXTURES, SHOP, build_app
 
 TALLY = [sys.executable, "-m", "bot.cli"]

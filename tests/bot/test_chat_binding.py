@@ -17,9 +17,9 @@ import pytest
 import sqlalchemy as sa
 
 from agents.brain import Brain, BrainResponder
+from agents.reply import Reply
 from bot.channels.base import ConversationRef, InboundMessage
 from bot.dispatch import Dispatcher
-from bot.reply import Reply
 from storage.access import BindCodeRow, Role
 from storage.bind_codes import canonical_code, create_bind_code, parse_expiry
 from storage.state import AuditRow, ChannelBindingRow

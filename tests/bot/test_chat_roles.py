@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from agents.brain import Brain, BrainResponder
+from agents.reply import Reply
 from bot.app import App
 from bot.channels.base import ConversationRef, InboundMessage
-from bot.reply import Reply
 from bot.runtime import Runtime, build_runtime
 from storage.access import Role
 from storage.importer import import_directory

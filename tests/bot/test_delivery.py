@@ -12,9 +12,9 @@ import httpx
 import pytest
 from telegram.error import RetryAfter
 
+from agents.reply import Reply
 from bot.channels.base import ConversationRef, SendResult
 from bot.delivery import Deliverer, DeliveryLog, Outgoing, RetryPolicy, WorkspaceChecks, retry_after_of
-from bot.reply import Reply
 
 CHAT = ConversationRef("telegram", "7001")
 NOON = datetime(2025, 4, 10, 15, 0, tzinfo=UTC)

@@ -17,11 +17,11 @@ import pytest_asyncio
 import sqlalchemy as sa
 
 from agents.brain import Brain, BrainResponder
+from agents.reply import Reply
 from bot.app import App
 from bot.channels.base import Channel, ConversationRef
 from bot.channels.discord import DiscordChannel, build
 from bot.dispatch import Dispatcher
-from bot.reply import Reply
 from bot.settings import Settings
 from storage.access import Role
 from storage.bind_codes import create_bind_code

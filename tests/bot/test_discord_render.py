@@ -6,6 +6,7 @@ from __future__ import annotations
 import discord
 import pytest
 
+from agents.reply import Reply, TableData
 from bot.channels.discord_render import (
     DESCRIPTION_LIMIT,
     TITLE_LIMIT,
@@ -13,7 +14,6 @@ from bot.channels.discord_render import (
     message_to_inbound,
     render,
 )
-from bot.reply import Reply, TableData
 from tests.fakes import discord_api as fd
 
 ANA = fd.user("1400000000000000001", "Ana")

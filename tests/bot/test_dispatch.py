@@ -9,10 +9,10 @@ import pytest
 import sqlalchemy as sa
 
 from agents.brain import Brain, BrainResponder
+from agents.reply import Reply
 from bot.app import App
 from bot.channels.base import ConversationRef, InboundMessage
 from bot.dispatch import Dispatcher
-from bot.reply import Reply
 from bot.settings import Settings
 from storage.importer import import_directory
 from storage.state import AuditRow, FeedbackRow

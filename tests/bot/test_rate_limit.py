@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from agents.brain import Brain, BrainResponder
+from agents.reply import Reply
 from bot.app import App
 from bot.channels.base import ConversationRef, InboundMessage
 from bot.dispatch import Dispatcher, RateLimiter
-from bot.reply import Reply
 from bot.settings import Settings
 from storage.importer import import_directory
 from tests.conftest import FIXTURES

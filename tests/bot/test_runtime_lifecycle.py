@@ -17,9 +17,9 @@ import httpx
 import pytest
 
 from agents.brain import Brain, BrainResponder
+from agents.reply import Reply
 from bot.app import App
 from bot.channels.base import ConversationRef, InboundMessage, SendResult
-from bot.reply import Reply
 from bot.runtime import CHANNEL_BUILDERS, build_runtime, load_channels
 from storage.state import StateStore
 from tests.bot.test_runtime_http import CONVERSATION, session_auth, shop_settings

@@ -17,9 +17,9 @@ import pytest
 import pytest_asyncio
 import time_machine
 
+from agents.reply import Reply
 from bot.app import App
 from bot.channels.base import ConversationRef, SendResult
-from bot.reply import Reply
 from bot.scheduler import JOBSTORE, REPORTS, ProactiveScheduler, job_id, period_key, trigger_for
 from bot.settings import Settings
 from bot.subscriptions import SubscriptionStore

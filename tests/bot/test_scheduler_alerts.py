@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from agents.reply import Reply
 from bot.app import App
 from bot.channels.base import ConversationRef, SendResult
-from bot.reply import Reply
 from bot.runtime import anomaly_check
 from bot.scheduler import ProactiveScheduler
 from bot.settings import Settings

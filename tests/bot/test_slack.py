@@ -18,11 +18,11 @@ import sqlalchemy as sa
 from starlette.applications import Starlette
 
 from agents.brain import Brain, BrainResponder
+from agents.reply import Reply
 from bot.app import App
 from bot.channels.base import Channel
 from bot.channels.slack import SlackChannel, build
 from bot.dispatch import Dispatcher
-from bot.reply import Reply
 from bot.settings import Settings
 from storage.access import Role
 from storage.bind_codes import create_bind_code

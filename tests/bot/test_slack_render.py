@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from agents.reply import Reply, TableData
 from bot.channels.slack_render import (
     BLOCK_LIMIT,
     SECTION_LIMIT,
@@ -13,7 +14,6 @@ from bot.channels.slack_render import (
     feedback_from_action,
     render,
 )
-from bot.reply import Reply, TableData
 from tests.fakes import slack_api as fs
 
 

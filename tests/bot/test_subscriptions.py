@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from agents.brain import Brain, BrainResponder
+from agents.reply import Reply
 from bot.channels.base import ConversationRef, InboundMessage, SendResult
 from bot.channels.discord import DiscordChannel
 from bot.channels.discord import build as build_discord
@@ -23,7 +24,6 @@ from bot.channels.slack import build as build_slack
 from bot.channels.telegram import build as build_telegram
 from bot.channels.whatsapp import build as build_whatsapp
 from bot.cli import main
-from bot.reply import Reply
 from bot.runtime import RuntimeDispatcher
 from bot.scheduler import REPORTS, ProactiveScheduler
 from bot.settings import Settings

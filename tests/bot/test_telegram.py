@@ -17,11 +17,11 @@ import pytest
 import pytest_asyncio
 
 from agents.brain import Brain, BrainResponder
+from agents.reply import Reply, TableData
 from bot.app import App
 from bot.channels.base import Channel, ConversationRef, InboundMessage
 from bot.channels.telegram import TelegramChannel, build
 from bot.dispatch import Dispatcher
-from bot.reply import Reply, TableData
 from bot.settings import Settings
 from tests.fakes.server import serve
 from tests.fakes.telegram_api import BOT_USERNAME, TOKEN, FakeTelegram, group_text, private_text

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from agents.reply import Reply, TableData
 from bot.channels.telegram import BotIdentity, to_inbound
 from bot.channels.telegram_render import CAPTION_LIMIT, render, split_text
-from bot.reply import Reply, TableData
 
 ME = BotIdentity(123456, "TallyTestBot")
 

@@ -15,11 +15,11 @@ import pytest_asyncio
 from starlette.applications import Starlette
 
 from agents.brain import Brain, BrainResponder
+from agents.reply import Reply, TableData
 from bot.app import App
 from bot.channels.base import Channel, ConversationRef
 from bot.channels.whatsapp import WhatsAppChannel, build
 from bot.dispatch import Dispatcher
-from bot.reply import Reply, TableData
 from bot.settings import Settings
 from tests.fakes import whatsapp_api as graph
 from tests.fakes.server import serve

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 from typing import Any
 
+from agents.reply import Reply, TableData
 from bot.channels.whatsapp import valid_signature
 from bot.channels.whatsapp_render import (
     failed_statuses,
@@ -14,7 +15,6 @@ from bot.channels.whatsapp_render import (
     template_message,
     template_parameter,
 )
-from bot.reply import Reply, TableData
 
 # Two texts and an image in one delivery, as the Cloud API batches them.
 BATCH: dict[str, Any] = {
