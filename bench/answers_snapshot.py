@@ -38,8 +38,8 @@ def parser_questions() -> list[str]:
     parametrize case."""
     found: dict[str, None] = {}
     tests = ROOT / "tests" / "agents"
-    files = sorted(tests.glob("test_parser*.py")) + [tests / "test_brain.py", tests / "test_graph.py",
-                                                      tests / "test_betting_brain.py"]
+    files = [*sorted(tests.glob("test_parser*.py")), tests / "test_brain.py",
+             tests / "test_graph.py", tests / "test_betting_brain.py"]
     for path in files:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call):
@@ -105,10 +105,22 @@ def answers(corpus: str, questions: list[str], workspace: str) -> list[dict[str,
     return rows
 
 
+def frozen_corpus() -> dict[str, list[str]]:
+    """The questions, frozen in bench/out/answers-corpus.json at the first snapshot (the
+    tests they come from may be rewritten by the change being checked)."""
+    frozen = OUT / "answers-corpus.json"
+    if frozen.exists():
+        loaded: dict[str, list[str]] = json.loads(frozen.read_text(encoding="utf-8"))
+        return loaded
+    found = {"parser": parser_questions(),
+             "hostile": hostile_questions(), "readme": readme_questions()}
+    frozen.write_text(json.dumps(found), encoding="utf-8")  # ASCII: lone surrogates escaped
+    return found
+
+
 def snapshot(label: str) -> Path:
     ensure_data()
-    corpora = {"parser": parser_questions(), "hostile": hostile_questions(),
-               "readme": readme_questions()}
+    corpora = frozen_corpus()
     path = OUT / f"answers-{label}.jsonl"
     count = 0
     with path.open("w", encoding="utf-8") as out:
