@@ -31,10 +31,11 @@ EQUIVALENT_LIST = Path("docs/mutants.md")
 
 
 def equivalent() -> set[str]:
-    """Mutant names listed in docs/mutants.md as ``- `name`: reason``."""
+    """Mutant names in the "Equivalent mutants" section of docs/mutants.md."""
     if not EQUIVALENT_LIST.exists():
         return set()
-    return set(re.findall(r"^- `([\w.]+__mutmut_\d+)`", EQUIVALENT_LIST.read_text(), re.MULTILINE))
+    text = EQUIVALENT_LIST.read_text().split("## Equivalent mutants", 1)[-1].split("\n## ", 1)[0]
+    return set(re.findall(r"`([^`\s]+__mutmut_\d+)`", text))
 
 
 def results(root: Path) -> dict[str, list[tuple[str, str]]]:
