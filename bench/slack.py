@@ -47,8 +47,9 @@ def serve(data_dir: str, port: int, api_url: str) -> None:
         import uvicorn
         from starlette.applications import Starlette
 
-        from agents.brain import Brain, BrainResponder
+        from agents.answer import Answerer
         from bot.app import App
+        from bot.brain_ports import brain_ports
         from bot.channels.slack import build
         from bot.dispatch import Dispatcher
         from bot.settings import Settings
@@ -58,7 +59,7 @@ def serve(data_dir: str, port: int, api_url: str) -> None:
                             SLACK_BOT_TOKEN=fs.BOT_TOKEN, SLACK_SIGNING_SECRET=fs.SIGNING_SECRET,
                             SLACK_API_URL=f"{api_url}/api/")
         app = App(settings)
-        dispatcher = Dispatcher(app, BrainResponder(Brain(app)), rate_limit_per_minute=10_000)
+        dispatcher = Dispatcher(app, Answerer(brain_ports(app)), rate_limit_per_minute=10_000)
         channel = build(settings, dispatcher)
         assert channel is not None
     uvicorn.run(Starlette(routes=list(channel.routes())), host="127.0.0.1", port=port,
@@ -69,7 +70,7 @@ def serve(data_dir: str, port: int, api_url: str) -> None:
 def prepare(data_dir: Path) -> None:
     """The shop fixture as a workspace, bound to the whole fake Slack team."""
     from bot.app import App
-    from bot.dispatch import bind_chat
+    from bot.bindings import bind_chat
     from bot.settings import Settings
     from storage.importer import import_directory
     from tests.conftest import FIXTURES

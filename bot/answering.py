@@ -1,7 +1,7 @@
 """Questions taken on but never answered: kept with their claim, answered again later.
 
 Every inbound delivery is claimed with a lease before it is answered
-(:meth:`bot.dispatch.Dispatcher.claim_event`, :mod:`storage.inbound`), with the message
+(:meth:`bot.pipeline.Pipeline.claim_event`, :mod:`storage.inbound`), with the message
 stored as JSON (:func:`message_to_json`: the conversation, text, sender and command;
 never the platform's raw payload, which can carry tokens). :class:`AnswerRecovery`, a
 service of ``tally serve``, then finds the claims whose lease expired before the platform
@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from bot.channels.base import Channel, ConversationRef, InboundMessage
 
 if TYPE_CHECKING:
-    from bot.dispatch import Dispatcher
+    from bot.pipeline import Pipeline
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ class AnswerRecovery:
         ready: set once the channels can send (the runtime's ``started``); None: at once.
     """
 
-    def __init__(self, dispatcher: Dispatcher, channels: Iterable[Channel], lease_seconds: float, *,
+    def __init__(self, dispatcher: Pipeline, channels: Iterable[Channel], lease_seconds: float, *,
                  ready: asyncio.Event | None = None) -> None:
         self.dispatcher = dispatcher
         self.channels = {channel.platform: channel for channel in channels

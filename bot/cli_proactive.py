@@ -27,8 +27,8 @@ from agents.reply import Reply
 from bot.app import App
 from bot.channels.base import PLATFORMS, Channel, ConversationRef
 from bot.cli import console, err_console, main, make_app, user_errors
-from bot.dispatch import Dispatcher
 from bot.logs import SecretMask, secret_values
+from bot.pipeline import Pipeline
 from bot.subscriptions import KINDS, SubscriptionError, SubscriptionStore, describe_schedule, parse_request
 from storage.audit import cli_actor
 from storage.catalog import AsOf
@@ -65,7 +65,7 @@ def digest_command(workspace_name: str | None, as_of: Any, send: bool) -> None:
         sys.exit(1)
 
 
-async def _open_channels(app: App, dispatcher: Dispatcher) -> list[Channel]:
+async def _open_channels(app: App, dispatcher: Pipeline) -> list[Channel]:
     """The configured platforms, ready to send; one that cannot connect is left out.
 
     Its chats then get "failed" (recorded), and the others are delivered all the same.
@@ -89,11 +89,11 @@ async def _open_channels(app: App, dispatcher: Dispatcher) -> list[Channel]:
 
 async def _digest(app: App, workspace: str, as_of: AsOf, send: bool) -> bool:
     """Prints (or sends) the digest; True when some delivery failed."""
-    from bot.runtime import RuntimeDispatcher, charts_dir
+    from bot.runtime import charts_dir
     from bot.scheduler import ProactiveScheduler
     from bot.subscriptions import Subscription
 
-    dispatcher = RuntimeDispatcher(app, _NoAnswers())
+    dispatcher = Pipeline(app, _NoAnswers())
     channels = await _open_channels(app, dispatcher) if send else []
     proactive = ProactiveScheduler(app, channels, charts_dir=charts_dir(app.settings))
     try:

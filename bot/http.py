@@ -22,7 +22,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlalchemy as sa
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -36,9 +36,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.app import App
 from bot.channels.base import PLATFORMS, Channel
-from bot.dispatch import Dispatcher
 from bot.logs import SecretMask, secret_values
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.pipeline import Pipeline
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +57,7 @@ class SchedulerLike(Protocol):
 
 
 # --- the app -----------------------------------------------------------------------------
-def build_http_app(*, app: App, dispatcher: Dispatcher, scheduler: SchedulerLike,
+def build_http_app(*, app: App, dispatcher: Pipeline, scheduler: SchedulerLike,
                    channels: Sequence[Channel] = (), extra_routes: Sequence[BaseRoute] = (),
                    middleware: Sequence[Middleware] = ()) -> Starlette:
     """The Starlette app of ``tally serve``.

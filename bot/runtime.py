@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import importlib
 import logging
 import signal
@@ -22,7 +21,7 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -30,14 +29,18 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
-from agents.reply import Reply
+from agents.insights.rules import evaluate_rules
 from bot.answering import AnswerRecovery
 from bot.app import App
-from bot.channels.base import Channel, InboundMessage, Responder
+from bot.channels.base import Channel, Responder
 from bot.channels.playground import PlaygroundChannel
+from bot.channels.terminal import TerminalChannel, TerminalOutbox
 from bot.charts import ChartingResponder
-from bot.dispatch import Dispatcher
-from bot.http import build_http_app, log_context
+from bot.commands.registry import install_commands
+from bot.delivery import Outgoing
+from bot.http import build_http_app
+from bot.pipeline import Pipeline
+from bot.scheduler import ProactiveScheduler, alerts_key
 from bot.settings import Settings
 from bot.web_auth import WebAuth, WebGate
 from bot.web_sign_in import SignInPages
@@ -45,9 +48,6 @@ from storage.catalog import AsOf, Engine
 from storage.errors import TallyError
 from storage.sign_in import SignIn
 from storage.users import Users
-
-if TYPE_CHECKING:
-    from bot.scheduler import ProactiveScheduler
 
 logger = logging.getLogger(__name__)
 
@@ -63,49 +63,6 @@ SHUTDOWN_TIMEOUT_SECONDS = 30.0
 
 #: A background service: runs until the event is set, then returns.
 Service = Callable[[asyncio.Event], Awaitable[None]]
-
-
-class RuntimeDispatcher(Dispatcher):
-    """The dispatcher, counting answers in flight so a shutdown can wait for them.
-
-    Every message handled also carries its platform, conversation and workspace into the
-    log records written while it is answered.
-    """
-
-    def __init__(self, app: App, responder: Responder, rate_limit_per_minute: int = 20) -> None:
-        super().__init__(app, responder, rate_limit_per_minute)
-        #: plain text → a command name ("subscribe daily digest at 8:00" → "subscribe") or None,
-        #: tried in order for messages that are not commands; the first name found wins
-        self.text_routers: list[Callable[[str], str | None]] = []
-        self.in_flight = 0
-        self._idle = asyncio.Event()
-        self._idle.set()
-
-    async def handle(self, message: InboundMessage) -> Reply | None:
-        """As :meth:`Dispatcher.handle`, tracked."""
-        if message.command is None and (command := self.route_text(message.text)) is not None:
-            message = dataclasses.replace(message, command=command)
-        self.in_flight += 1
-        self._idle.clear()
-        try:
-            workspace = await asyncio.to_thread(self.workspace_for, message.ref)
-            with log_context(platform=message.ref.platform, conversation=message.ref.key,
-                             workspace=workspace):
-                return await super().handle(message)
-        finally:
-            self.in_flight -= 1
-            if self.in_flight == 0:
-                self._idle.set()
-
-    def route_text(self, text: str) -> str | None:
-        """The command a plain message means, by the first text router that knows it."""
-        return next((name for router in self.text_routers if (name := router(text)) is not None), None)
-
-    async def drain(self, timeout: float) -> bool:
-        """Waits until no answer is in flight; False if some still were after ``timeout``."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._idle.wait(), timeout)
-        return self.in_flight == 0
 
 
 class _Server(uvicorn.Server):
@@ -129,7 +86,7 @@ class Runtime:
 
     settings: Settings
     app: App
-    dispatcher: RuntimeDispatcher
+    dispatcher: Pipeline
     channels: list[Channel]
     scheduler: AsyncIOScheduler
     http: Starlette
@@ -274,8 +231,7 @@ def build_runtime(settings: Settings, *, responder: Responder | None = None,
         builders: the platform registry; by default :data:`CHANNEL_BUILDERS`.
     """
     app = App(settings)
-    dispatcher = RuntimeDispatcher(app, responder or make_responder(app),
-                                   settings.user_rate_limit_per_minute)
+    dispatcher = Pipeline(app, responder or make_responder(app), settings.user_rate_limit_per_minute)
     channels = load_channels(settings, dispatcher, CHANNEL_BUILDERS if builders is None else builders)
     auth = web_auth(app)
     if settings.playground:
@@ -283,14 +239,12 @@ def build_runtime(settings: Settings, *, responder: Responder | None = None,
     else:
         logger.info("playground off (TALLY_PLAYGROUND=false)")
     hooks, webhook_routes, services = connector_services(app)
-    from bot.scheduler import ProactiveScheduler
-    from bot.subscriptions import command_for_text
-
-    proactive = ProactiveScheduler(app, channels, charts_dir=charts_dir(settings), data_hooks=hooks)
-    proactive.install(dispatcher.commands)
-    install_rules(app, dispatcher, proactive)
-    install_betting(dispatcher)
-    dispatcher.text_routers.append(command_for_text)
+    # The terminal gets proactive messages too: into the outbox the next `tally chat` shows.
+    terminal = TerminalChannel(dispatcher, "", TerminalOutbox(settings.data_dir))
+    proactive = ProactiveScheduler(app, [*channels, terminal], charts_dir=charts_dir(settings),
+                                   data_hooks=hooks)
+    install_commands(dispatcher, proactive)
+    install_checks(app, proactive)
     services.append(proactive.run)
     scheduler = proactive.scheduler
     http = build_http_app(app=app, dispatcher=dispatcher, scheduler=scheduler, channels=channels,
@@ -308,19 +262,9 @@ def web_auth(app: App) -> WebAuth:
     return WebAuth(Users(app.state), SignIn(app.state), app.settings)
 
 
-def install_rules(app: App, dispatcher: RuntimeDispatcher, proactive: ProactiveScheduler) -> None:
-    """Alert rules: their chat commands, and their check on a schedule and after new data.
-
-    Rules route before subscriptions: "alert me when revenue drops below 1000" is a rule,
-    while "subscribe alerts" (anomaly alerts) stays a subscription.
-    """
-    from agents.insights.rules import evaluate_rules
-    from agents.insights.rules_commands import register_rule_commands, rule_command_for_text
-    from bot.delivery import Outgoing
-
+def install_checks(app: App, proactive: ProactiveScheduler) -> None:
+    """Alert rules and anomaly alerts, checked on a schedule and after new data."""
     clock = proactive.clock
-    register_rule_commands(dispatcher, clock)
-    dispatcher.text_routers.append(rule_command_for_text)
 
     def check(engine: Engine, as_of: AsOf, workspace: str) -> list[Outgoing]:
         return [Outgoing(ref, reply) for ref, reply in evaluate_rules(app, workspace, as_of, clock())]
@@ -336,8 +280,6 @@ def anomaly_check(proactive: ProactiveScheduler) -> Callable[[Engine, AsOf, str]
     alert goes out once whichever finds it first.
     """
     from agents.insights.digest import build_alerts
-    from bot.delivery import Outgoing
-    from bot.scheduler import alerts_key
 
     def check(engine: Engine, as_of: AsOf, workspace: str) -> list[Outgoing]:
         subscriptions = proactive.store.list(workspace=workspace, kind="alerts")
@@ -350,20 +292,11 @@ def anomaly_check(proactive: ProactiveScheduler) -> Callable[[Engine, AsOf, str]
     return check
 
 
-def install_betting(dispatcher: RuntimeDispatcher) -> None:
-    """Betting commands (``bet add ...``, ``stats``, ``leaderboard``, ``record``), typed or slash."""
-    from agents.betting.commands import register_betting_commands, text_command
-
-    register_betting_commands(dispatcher)
-    dispatcher.text_routers.append(lambda text: found[0] if (found := text_command(text)) else None)
-
-
 def make_responder(app: App) -> Responder:
     """The brain every platform talks to, with charts added to answers that have rows."""
-    from agents.graph import TallyGraph
-    from agents.llm import make_chat_model
+    from bot.brain_ports import make_graph
 
-    brain: Responder = TallyGraph(app, make_chat_model(app.settings))
+    brain: Responder = make_graph(app)
     return ChartingResponder(brain, lambda workspace: app.workspace(workspace).currency,
                              charts_dir(app.settings))
 
@@ -373,7 +306,7 @@ def charts_dir(settings: Settings) -> Path:
     return settings.data_dir / "charts"
 
 
-def load_channels(settings: Settings, dispatcher: Dispatcher,
+def load_channels(settings: Settings, dispatcher: Pipeline,
                   builders: Mapping[str, str]) -> list[Channel]:
     """Builds every platform that has credentials; one log line for each one skipped."""
     channels: list[Channel] = []

@@ -41,7 +41,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from agents.reply import Reply
 from bot.app import App
-from bot.channels.base import Channel, InboundMessage
+from bot.channels.base import Channel
 from bot.delivery import (
     CHECK_SUBSCRIPTION_ID,
     Check,
@@ -53,15 +53,10 @@ from bot.delivery import (
     WorkspaceChecks,
 )
 from bot.subscriptions import (
-    KINDS,
     Subscription,
     SubscriptionError,
     SubscriptionStore,
-    check_change,
-    kind_in,
-    parse_request,
 )
-from storage.access import AccessDenied, role_named
 from storage.catalog import AsOf, Engine
 
 logger = logging.getLogger(__name__)
@@ -381,66 +376,6 @@ class ProactiveScheduler:
     async def run_check(self, name: str, workspace: str | None = None) -> list[DeliveryResult]:
         """Runs a check added with :meth:`add_check` now, for one workspace or all."""
         return await self.checks.run(name, workspace)
-
-    # --- chat commands ---------------------------------------------------------------------
-    def install(self, commands: dict[str, Any]) -> None:
-        """Registers ``subscribe``, ``unsubscribe``, ``subscriptions`` and ``digest`` commands."""
-        commands.update(subscribe=self.on_subscribe, unsubscribe=self.on_unsubscribe,
-                        subscriptions=self.on_subscribe, digest=self.on_digest)
-
-    async def on_subscribe(self, message: InboundMessage, workspace: str) -> Reply:
-        """"subscribe daily digest at 8:00", "send the weekly report every Monday 9am", "list"."""
-        try:
-            request = parse_request(message.text, message.command)
-            if request.action == "unsubscribe":
-                return await self.on_unsubscribe(message, workspace)
-            if request.action == "list":
-                return self._list_reply(message)
-            actor = f"{message.ref.platform}:{message.user_id}"
-            check_change(role_named(message.role), actor, workspace,
-                         self.store.list(ref=message.ref, kind=request.kind or "digest"))
-            subscription = self.store.apply(request, workspace, message.ref,
-                                            self.app.workspace(workspace).timezone, actor=actor)
-        except (SubscriptionError, AccessDenied) as exc:
-            return Reply(str(exc), ok=False)
-        self._resync()
-        return Reply(f"Subscribed: the {subscription.describe()} will be posted here. "
-                     f'Say "unsubscribe {subscription.label}" to stop it.')
-
-    async def on_unsubscribe(self, message: InboundMessage, workspace: str) -> Reply:
-        """"unsubscribe" (everything in this chat) or "unsubscribe weekly report"."""
-        kind, actor = kind_in(message.text), f"{message.ref.platform}:{message.user_id}"
-        try:  # one's own subscriptions need a member; anyone else's an admin
-            check_change(role_named(message.role), actor, workspace,
-                         self.store.list(ref=message.ref, kind=kind))
-        except AccessDenied as exc:
-            return Reply(str(exc), ok=False)
-        removed = self.store.unsubscribe(message.ref, kind, actor)
-        self._resync()
-        if not removed:
-            what = f"the {KINDS[kind].label}" if kind else "anything"
-            return Reply(f"This chat isn't subscribed to {what}.", ok=False)
-        return Reply("Unsubscribed: " + "; ".join(s.describe() for s in removed) + ".")
-
-    async def on_digest(self, message: InboundMessage, workspace: str) -> Reply:
-        """Today's digest, now."""
-        tz = self.app.workspace(workspace).timezone
-        adhoc = Subscription(0, workspace, message.ref, "digest", KINDS["digest"].default_schedule, tz)
-        try:
-            reply = await self.build(adhoc, AsOf.now(ZoneInfo(tz), self.clock()))
-        except SubscriptionError as exc:
-            return Reply(str(exc), ok=False)
-        return reply or Reply("Nothing notable to report today.")
-
-    def _list_reply(self, message: InboundMessage) -> Reply:
-        found = self.store.list(ref=message.ref)
-        if not found:
-            return Reply('This chat has no subscriptions. Try "subscribe daily digest at 8:00".')
-        return Reply("Subscriptions here:\n" + "\n".join(f"• {s.describe()}" for s in found))
-
-    def _resync(self) -> None:
-        if self.scheduler.running:
-            self.sync_jobs()
 
 
 def _same_trigger(current: Any, wanted: CronTrigger) -> bool:

@@ -12,7 +12,7 @@ channel (or any direct message) is answered with a reply. A guild is one workspa
 binding (``space_id`` = guild id).
 
 The feedback buttons are a ``DynamicItem`` whose ``custom_id`` carries the answer id,
-so clicks on answers sent before a restart still reach :meth:`Dispatcher.feedback`.
+so clicks on answers sent before a restart still reach :meth:`Pipeline.feedback`.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from bot.channels.discord_render import (
     message_to_inbound,
     render,
 )
-from bot.dispatch import Dispatcher
+from bot.pipeline import Pipeline
 from bot.settings import Settings
 from storage.errors import WorkspaceError
 
@@ -126,7 +126,7 @@ class DiscordChannel:
 
     platform = "discord"
 
-    def __init__(self, dispatcher: Dispatcher, *, token: str, api_url: str,
+    def __init__(self, dispatcher: Pipeline, *, token: str, api_url: str,
                  admin_role: str | None = None) -> None:
         # discord.py reads one class-wide base URL for the REST API and interaction webhooks.
         discord.http.Route.BASE = api_url.rstrip("/")
@@ -385,7 +385,7 @@ def _stat_commands(on: Any) -> tuple[app_commands.Command[Any, Any, None], ...]:
     return stats, leaderboard, record
 
 
-def build(settings: Settings, dispatcher: Dispatcher) -> DiscordChannel | None:
+def build(settings: Settings, dispatcher: Pipeline) -> DiscordChannel | None:
     """The Discord channel, or None without ``DISCORD_BOT_TOKEN``."""
     if settings.discord_bot_token is None:
         return None

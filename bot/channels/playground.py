@@ -36,7 +36,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -44,13 +43,13 @@ from starlette.routing import BaseRoute, Route
 from agents.reply import Reply
 from bot.channels.base import ConversationRef, InboundMessage, SendResult
 from bot.charts import is_chart_name
-from bot.dispatch import Dispatcher
 from bot.http import log_context
+from bot.pipeline import Pipeline
 from bot.web_auth import WebAuth, session_from
 from storage.access import Role
+from storage.conversations import answer_workspace
 from storage.errors import TallyError
 from storage.sign_in import ActiveSession
-from storage.state import AnswerRow
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +73,7 @@ class PlaygroundChannel:
 
     platform = "playground"
 
-    def __init__(self, dispatcher: Dispatcher, charts_dir: Path, auth: WebAuth) -> None:
+    def __init__(self, dispatcher: Pipeline, charts_dir: Path, auth: WebAuth) -> None:
         self.dispatcher = dispatcher
         self.auth = auth
         self.charts_dir = charts_dir
@@ -196,8 +195,7 @@ class PlaygroundChannel:
         return JSONResponse({"ok": stored}, status_code=200 if stored else 404)
 
     def _answer_workspace(self, answer_id: str) -> str | None:
-        with self.dispatcher.app.state.session() as s:
-            return s.scalar(sa.select(AnswerRow.workspace).where(AnswerRow.id == answer_id))
+        return answer_workspace(self.dispatcher.app.state, answer_id)
 
     async def _bind(self, workspace: str) -> None:
         # The whole playground space of a workspace is bound once; every tab that chooses

@@ -28,7 +28,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_bolt.authorization import AuthorizeResult
@@ -49,9 +48,9 @@ from bot.channels.slack_render import (
     feedback_from_action,
     render,
 )
-from bot.dispatch import Dispatcher
+from bot.pipeline import Pipeline
 from bot.settings import Settings
-from storage.state import AnswerRow
+from storage.conversations import answered_in
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +76,7 @@ class SlackChannel:
 
     platform = "slack"
 
-    def __init__(self, dispatcher: Dispatcher, *, bot_token: str, signing_secret: str,
+    def __init__(self, dispatcher: Pipeline, *, bot_token: str, signing_secret: str,
                  api_url: str, app_token: str | None = None) -> None:
         self.dispatcher = dispatcher
         self.client = AsyncWebClient(token=bot_token, base_url=api_url)
@@ -316,10 +315,7 @@ class SlackChannel:
 
     def _tally_answered_in(self, ref: ConversationRef) -> bool:
         """Whether Tally has answered in this thread (so a reply there is a follow-up)."""
-        with self.dispatcher.app.state.session() as s:
-            found = s.scalar(sa.select(AnswerRow.id).where(
-                AnswerRow.platform == "slack", AnswerRow.conversation == ref.key).limit(1))
-        return found is not None
+        return answered_in(self.dispatcher.app.state, "slack", ref.key)
 
 
 def _note_failure(task: asyncio.Task[AuthorizeResult]) -> None:
@@ -343,7 +339,7 @@ class _AnswerLoop:
         self.loop.close()
 
 
-def build(settings: Settings, dispatcher: Dispatcher) -> SlackChannel | None:
+def build(settings: Settings, dispatcher: Pipeline) -> SlackChannel | None:
     """The Slack channel, or None when its credentials are not set.
 
     HTTP mode needs ``SLACK_BOT_TOKEN`` and ``SLACK_SIGNING_SECRET``; Socket Mode needs

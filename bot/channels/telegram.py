@@ -32,7 +32,7 @@ from agents.reply import Reply
 from bot.channels.base import ConversationRef, InboundMessage, SendResult
 from bot.channels.telegram_render import render
 from bot.channels.webhook_payloads import TelegramUpdate, parse_body
-from bot.dispatch import Dispatcher
+from bot.pipeline import Pipeline
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -136,7 +136,7 @@ class TelegramChannel:
 
     platform = PLATFORM
 
-    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any], dispatcher: Dispatcher,
+    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any], dispatcher: Pipeline,
                  webhook_url: str | None = None, webhook_secret: SecretStr | None = None) -> None:
         self.application = application
         self.dispatcher = dispatcher
@@ -268,7 +268,7 @@ class _RedactToken(logging.Filter):
 _URL_LOGGERS = ("httpx", "telegram.Bot", "telegram.ext.ExtBot", "telegram.ext.Updater")
 
 
-def build(settings: Settings, dispatcher: Dispatcher) -> TelegramChannel | None:
+def build(settings: Settings, dispatcher: Pipeline) -> TelegramChannel | None:
     """The Telegram channel, or None when ``TELEGRAM_BOT_TOKEN`` is not set."""
     if settings.telegram_bot_token is None:
         return None

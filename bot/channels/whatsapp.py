@@ -39,7 +39,7 @@ from bot.channels.whatsapp_render import (
     template_message,
     text_message,
 )
-from bot.dispatch import Dispatcher
+from bot.pipeline import Pipeline
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -130,7 +130,7 @@ class WhatsAppChannel:
 
     platform = PLATFORM
 
-    def __init__(self, sender: WhatsAppSender, dispatcher: Dispatcher, app_secret: SecretStr,
+    def __init__(self, sender: WhatsAppSender, dispatcher: Pipeline, app_secret: SecretStr,
                  verify_token: SecretStr, template: str,
                  template_language: str = DEFAULT_TEMPLATE_LANGUAGE) -> None:
         self.sender = sender
@@ -252,7 +252,7 @@ class WhatsAppChannel:
             self._recent.popitem(last=False)
 
 
-def build(settings: Settings, dispatcher: Dispatcher) -> WhatsAppChannel | None:
+def build(settings: Settings, dispatcher: Pipeline) -> WhatsAppChannel | None:
     """The WhatsApp channel, or None unless token, number id, app secret and verify token are set."""
     required = {"WHATSAPP_TOKEN": settings.whatsapp_token,
                 "WHATSAPP_PHONE_NUMBER_ID": settings.whatsapp_phone_number_id,

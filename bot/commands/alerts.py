@@ -1,6 +1,6 @@
 """Alert rules from chat: make, list, delete, snooze and unsnooze them.
 
-Dispatcher commands (``handler(message, workspace) -> Reply``): ``alert`` and ``rule``
+Chat commands (``handler(message, workspace) -> Reply``): ``alert`` and ``rule``
 make a rule and also take the other actions as their first word (``/tally alert delete
 3``), ``alerts`` and ``rules`` list them, ``snooze`` and ``unsnooze`` pause and resume
 them. :func:`rule_command_for_text` routes typed messages ("alert me when ...", "list
@@ -9,29 +9,31 @@ only unmistakable phrasings qualify, so questions still reach the brain.
 
 Anyone in a bound chat lists its rules; a member makes rules and deletes or snoozes their
 own; deleting or snoozing someone else's needs an admin of the workspace (the role the
-dispatcher gave the message, :mod:`storage.access`).
+pipeline gave the message, :mod:`storage.access`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
 
-from agents.brain import workspace_verticals
 from agents.insights.rules_parse import RuleSpec, has_threshold, metric_in, parse_rule
 from agents.insights.rules_store import RuleStore, StoredRule
 from agents.reply import Reply, TableData
+from agents.vocabulary import workspace_verticals
 from bot.channels.base import InboundMessage
+from bot.commands import CommandHandler, HandlerSet
 from storage.access import Action, require, role_named
 from storage.catalog import AsOf, Engine
 from storage.errors import TallyError
 
 if TYPE_CHECKING:
-    from bot.dispatch import Dispatcher
+    from bot.app import App
+    from bot.pipeline import Pipeline
 
 Clock = Callable[[], datetime]
 RULE_COMMANDS = ("alert", "rule", "alerts", "rules", "snooze", "unsnooze")
@@ -68,7 +70,7 @@ HOW_TO = ("Say \"alert me when daily revenue drops below 1000\", \"list alerts\"
 
 
 def rule_command_for_text(text: str) -> str | None:
-    """The dispatcher command a typed message means ("alert", "alerts", "snooze", ...), or None."""
+    """The command a typed message means ("alert", "alerts", "snooze", ...), or None."""
     if _LIST.match(text):
         return "alerts"
     if _DELETE.match(text):
@@ -83,19 +85,19 @@ def rule_command_for_text(text: str) -> str | None:
 
 
 class RuleCommands:
-    """The rule handlers, bound to the dispatcher's app.
+    """The rule handlers, bound to the app.
 
     Args:
-        dispatcher: where the handlers are registered (its ``app`` opens workspaces).
+        app: opens the workspaces and the state store the rules live in.
         clock: the current instant (aware UTC): snoozes and dry runs are measured from it.
     """
 
-    def __init__(self, dispatcher: Dispatcher, clock: Clock) -> None:
-        self.app = dispatcher.app
+    def __init__(self, app: App, clock: Clock) -> None:
+        self.app = app
         self.store = RuleStore(self.app.state)
         self.clock = clock
 
-    # --- the dispatcher's handlers -------------------------------------------------------
+    # --- the handlers -------------------------------------------------------------
     async def alert(self, message: InboundMessage, workspace: str) -> Reply:
         """``alert ...``: make a rule, or ``list``, ``delete N``, ``snooze ...``, ``unsnooze ...``."""
         text = _body(message)
@@ -179,14 +181,18 @@ class RuleCommands:
                      data={"rules": [_rule_data(r) for r in changed]})
 
 
-def register_rule_commands(dispatcher: Dispatcher, clock: Clock) -> RuleCommands:
-    """Adds ``alert``, ``rule``, ``alerts``, ``rules``, ``snooze`` and ``unsnooze`` to the commands."""
-    commands = RuleCommands(dispatcher, clock)
-    handlers: dict[str, Callable[[InboundMessage, str], Awaitable[Reply]]] = {
+def rule_handlers(app: App, clock: Clock) -> HandlerSet:
+    """``alert``, ``rule``, ``alerts``, ``rules``, ``snooze`` and ``unsnooze``, typed or slash."""
+    commands = RuleCommands(app, clock)
+    handlers: dict[str, CommandHandler] = {
         "alert": commands.alert, "rule": commands.alert, "alerts": commands.alerts,
         "rules": commands.alerts, "snooze": commands.snooze, "unsnooze": commands.unsnooze}
-    dispatcher.commands.update(handlers)
-    return commands
+    return HandlerSet("alerts", handlers, rule_command_for_text)
+
+
+def register_rule_commands(pipeline: Pipeline, clock: Clock) -> None:
+    """Adds the alert-rule handler set to a pipeline's commands."""
+    pipeline.commands.add(rule_handlers(pipeline.app, clock))
 
 
 async def _run(work: Callable[[], Reply]) -> Reply:

@@ -1,4 +1,4 @@
-"""The betting commands as dispatcher commands: the same actions on every platform.
+"""The betting commands (a handler set): the same actions on every platform.
 
 ``bet add|settle|edit|delete|list``, ``stats``, ``leaderboard`` and ``record`` arrive as
 :class:`~bot.channels.base.InboundMessage` commands. Discord's slash commands carry their
@@ -6,7 +6,7 @@ options in ``message.raw["options"]`` (and the subcommand in ``raw["subcommand"]
 other platform types them (``bet add NBA Lakers@Celtics moneyline Lakers +150 2u``),
 parsed by :mod:`agents.betting.parsing`. Numbers come from the catalog Engine only.
 
-Who may do what is the role the dispatcher gave the message (:mod:`storage.access`):
+Who may do what is the role the pipeline gave the message (:mod:`storage.access`):
 anyone bound lists bets and asks for stats; a member records, settles and edits their
 own bets; an admin of the workspace settles, edits and deletes anyone's.
 """
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -25,12 +25,14 @@ from agents.betting.model import Actor
 from agents.betting.stats import leaderboard, member_stats, record
 from agents.reply import Reply
 from bot.channels.base import InboundMessage
+from bot.commands import CommandHandler, HandlerSet
 from storage.access import AccessDenied, Action, allows, require, role_named
 from storage.catalog import AsOf, Engine
 from storage.errors import TallyError
 
 if TYPE_CHECKING:
-    from bot.dispatch import Dispatcher
+    from bot.app import App
+    from bot.pipeline import Pipeline
 
 logger = logging.getLogger(__name__)
 
@@ -45,15 +47,15 @@ HELP = ("Betting commands: `bet add SPORT EVENT MARKET SELECTION ODDS STAKE` (e.
 
 
 class BettingCommands:
-    """The handlers, bound to the dispatcher's app.
+    """The handlers, bound to the app.
 
     Args:
-        dispatcher: where the handlers are registered (its ``app`` opens workspaces).
+        app: opens the workspaces' warehouses and the state store.
         clock: the current instant (aware UTC); bets are placed and settled at it.
     """
 
-    def __init__(self, dispatcher: Dispatcher, clock: Clock = utc_clock) -> None:
-        self.app = dispatcher.app
+    def __init__(self, app: App, clock: Clock = utc_clock) -> None:
+        self.app = app
         self.clock = clock
 
     def book(self, workspace: str) -> Book:
@@ -62,7 +64,7 @@ class BettingCommands:
     def as_of(self, engine: Engine) -> AsOf:
         return AsOf.now(engine.workspace.tz, self.clock())
 
-    # --- the dispatcher's handlers -------------------------------------------------------
+    # --- the handlers -------------------------------------------------------------
     async def bet(self, message: InboundMessage, workspace: str) -> Reply:
         """``bet ACTION ...``."""
         action, text = _action(message)
@@ -93,7 +95,7 @@ class BettingCommands:
     # --- bets (run in a worker thread: DuckDB and SQLite calls block) ---------------------
     def _actor(self, message: InboundMessage, book: Book) -> Actor:
         # Others' bets are settled, edited or deleted by the workspace's admins: the role
-        # the dispatcher gave the message (a platform admin is one only in its bound workspace).
+        # the pipeline gave the message (a platform admin is one only in its bound workspace).
         manages = allows(role_named(message.role), Action.MANAGE_BETS)
         actor = Actor(message.user_id, message.user_name or message.user_id, manages,
                       message.ref.platform)
@@ -179,20 +181,24 @@ class BettingCommands:
         return record(engine, self.as_of(engine), request.bettor or actor.display_name)
 
 
-def register_betting_commands(dispatcher: Dispatcher, clock: Clock = utc_clock) -> BettingCommands:
-    """Adds ``bet``, ``stats``, ``leaderboard`` and ``record`` to the dispatcher's commands."""
-    commands = BettingCommands(dispatcher, clock)
-    handlers: dict[str, Callable[[InboundMessage, str], Awaitable[Reply]]] = {
+def betting_handlers(app: App, clock: Clock = utc_clock) -> HandlerSet:
+    """``bet``, ``stats``, ``leaderboard`` and ``record``, typed or slash."""
+    commands = BettingCommands(app, clock)
+    handlers: dict[str, CommandHandler] = {
         "bet": commands.bet, "stats": commands.stats, "leaderboard": commands.leaderboard,
         "record": commands.record}
-    dispatcher.commands.update(handlers)
-    return commands
+    return HandlerSet("bets", handlers, lambda text: found[0] if (found := text_command(text)) else None)
+
+
+def register_betting_commands(pipeline: Pipeline, clock: Clock = utc_clock) -> None:
+    """Adds the betting handler set to a pipeline's commands."""
+    pipeline.commands.add(betting_handlers(pipeline.app, clock))
 
 
 def text_command(text: str) -> tuple[str, str] | None:
     """``("bet", "add NBA ...")`` when a typed message is a betting command, else None.
 
-    For platforms whose messages carry no command: the dispatcher may route a text that
+    For platforms whose messages carry no command: the pipeline routes a text that
     starts with a betting command word here instead of to the brain.
     """
     first, _, rest = text.strip().lstrip("/!").partition(" ")

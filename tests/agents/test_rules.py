@@ -18,13 +18,14 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from agents.brain import Brain, BrainResponder
+from agents.answer import Answerer
 from agents.insights.rules import AlertPolicy, RuleParseError, RuleSpec, RuleStore, evaluate_rules, parse_rule
-from agents.insights.rules_commands import register_rule_commands, rule_command_for_text
 from agents.insights.rules_store import Claim
 from agents.reply import Reply
 from bot.app import App
+from bot.brain_ports import brain_ports
 from bot.channels.base import ConversationRef, InboundMessage
+from bot.commands.alerts import register_rule_commands, rule_command_for_text
 from bot.dispatch import Dispatcher
 from storage.catalog import AsOf, load_definitions
 from storage.state import AlertFiringRow
@@ -263,7 +264,7 @@ def test_typed_messages_route_to_rule_commands(text, command):
 
 @pytest.fixture
 def dispatcher(app: App) -> Dispatcher:
-    found = Dispatcher(app, BrainResponder(Brain(app)), rate_limit_per_minute=100)
+    found = Dispatcher(app, Answerer(brain_ports(app)), rate_limit_per_minute=100)
     found.bind("slack", "C1", "shop", "cli", team_id="T1")
     found.bind("telegram", "42", "shop", "cli")
     register_rule_commands(found, lambda: T0)

@@ -23,7 +23,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot.app import App
-from bot.dispatch import bind_chat
+from bot.bindings import bind_chat
 from storage.state import ProcessedEventRow
 from tests.bot.test_runtime_http import shop_settings
 from tests.bot.test_runtime_lifecycle import ROOT, _wait_for_port

@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 
-from agents.brain import Brain, BrainResponder
+from agents.answer import Answerer, Conversation, answer
 from agents.reply import Reply
+from bot.brain_ports import brain_ports
 from bot.channels.base import ConversationRef, InboundMessage, SendResult
 from bot.channels.discord import DiscordChannel
 from bot.channels.discord import build as build_discord
@@ -24,7 +25,8 @@ from bot.channels.slack import build as build_slack
 from bot.channels.telegram import build as build_telegram
 from bot.channels.whatsapp import build as build_whatsapp
 from bot.cli import main
-from bot.runtime import RuntimeDispatcher
+from bot.commands.subscriptions import subscription_handlers
+from bot.pipeline import Pipeline
 from bot.scheduler import REPORTS, ProactiveScheduler
 from bot.settings import Settings
 from bot.subscriptions import SubscriptionStore, command_for_text, parse_request
@@ -77,10 +79,9 @@ class Outbox:
 
 @pytest.mark.asyncio
 async def test_chat_subscribe_list_only_when_notable_and_unsubscribe_through_the_dispatcher(app):
-    dispatcher = RuntimeDispatcher(app, BrainResponder(Brain(app)), rate_limit_per_minute=1000)
+    dispatcher = Pipeline(app, Answerer(brain_ports(app)), rate_limit_per_minute=1000)
     dispatcher.bind("telegram", "8001", "shop", "test")
-    ProactiveScheduler(app, [Outbox()]).install(dispatcher.commands)
-    dispatcher.text_routers.append(command_for_text)
+    dispatcher.commands.add(subscription_handlers(ProactiveScheduler(app, [Outbox()])))
     ref = ConversationRef("telegram", "8001")
 
     async def say(text: str, command: str | None = None) -> str:
@@ -157,7 +158,7 @@ async def test_the_digest_goes_to_every_platform_with_its_chart(app, fakes, tmp_
         WHATSAPP_TOKEN=fw.TOKEN, WHATSAPP_PHONE_NUMBER_ID=fw.PHONE_NUMBER_ID, WHATSAPP_APP_SECRET=fw.APP_SECRET,
         WHATSAPP_VERIFY_TOKEN=fw.VERIFY_TOKEN, WHATSAPP_API_URL=f"{urls['whatsapp']}/{fw.VERSION}",
         DISCORD_BOT_TOKEN=fd.TOKEN, DISCORD_API_URL=urls["discord"])
-    dispatcher = RuntimeDispatcher(app, BrainResponder(Brain(app)))
+    dispatcher = Pipeline(app, Answerer(brain_ports(app)))
     channels = [build_slack(settings, dispatcher), build_telegram(settings, dispatcher),
                 build_whatsapp(settings, dispatcher), build_discord(settings, dispatcher)]
     _slack, telegram, whatsapp, discord = channels
@@ -165,9 +166,9 @@ async def test_the_digest_goes_to_every_platform_with_its_chart(app, fakes, tmp_
     await telegram.application.initialize()
     await whatsapp.start()
     await discord.client.login(fd.TOKEN)
-    brain = Brain(app)
-    monkeypatch.setitem(REPORTS, "digest", lambda engine, as_of, s: brain.ask(
-        s.workspace, "revenue by country last month", as_of, None))
+    ports = brain_ports(app)
+    monkeypatch.setitem(REPORTS, "digest", lambda engine, as_of, s: answer(
+        "revenue by country last month", Conversation(s.workspace, as_of), ports))
     store = SubscriptionStore(app.state)
     for ref in (ConversationRef("slack", "C0DIGEST01", None, fs.TEAM_ID), TELEGRAM_CHAT,
                 ConversationRef("whatsapp", "+5511987654321"),
