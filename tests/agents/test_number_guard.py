@@ -89,6 +89,10 @@ def test_a_change_shown_as_a_percentage_must_match_to_its_decimal(rate, off):
     ((4.6666667,), "ROAS 4.7x and 4.66x", ["4.66x"]),
     # Currency signs and the minus sign are not part of the figure compared.
     ((48210.55,), "€48,210.55 or £48,210.55", []),
+    # A value is not a hundredth of itself.
+    ((48210.55,), "$482.11", ["$482.11"]),
+    # Digits run into words in the question or a result still count ("top5", "SKU12").
+    (("top5 products last month",), "Top 5 products", []),
     # Words with digits are not figures.
     ((), "Q3 v2 the 3rd", []),
     ((), "revenue 12 and 13", ["12", "13"]),
