@@ -1,11 +1,13 @@
-"""Answers "how did you get that?": the definition in words, the filters and period, the
-SQL that ran, and how fresh the data is."""
+"""Answers "how did you get that?" (the definition in words, the filters and period, the
+SQL that ran, and how fresh the data is) and "why?" (the drivers of a change)."""
 
 from __future__ import annotations
 
-from agents.reply import Reply
+from agents.insights.drivers import describe_driver, find_drivers
+from agents.reply import Reply, TableData
 from storage.catalog import AsOf, Engine, Query
 from storage.catalog.definitions import CatalogDefs
+from storage.catalog.display import format_change
 
 FRESHNESS_TABLES = {
     "shop": ("orders", "refunds", "order_items"), "saas": ("subscription_mrr", "subscriptions"),
@@ -65,3 +67,33 @@ def explain(engine: Engine, query: Query, as_of: AsOf) -> Reply:
     sql = result.sql[-1] if result.sql else ""
     text = "Here's how I got that:\n" + "\n".join(lines) + f"\n\nSQL:\n```\n{sql}\n```"
     return Reply(text, data={"explain": True, "sql": list(result.sql), "metrics": list(query.metrics)})
+
+
+def why_reply(engine: Engine, query: Query, as_of: AsOf, question: str) -> Reply:
+    """Answers "why?": how the metric moved vs the period before, and what drove it."""
+    found = find_drivers(engine, query, as_of)
+    metric = found.metric
+    defs = engine.defs
+    fmt = defs.metrics[metric].format
+    cmp = found.total.comparison
+    label = defs.metrics[metric].label
+    if cmp is None or cmp.change.get(metric) in (None, 0):
+        head = f"{label} did not change vs {cmp.period.plain() if cmp else 'the period before'}."
+    else:
+        moved = format_change(cmp.change[metric], cmp.change_rate.get(metric), fmt,
+                              engine.workspace.currency).lstrip("+-")
+        direction = "up" if float(cmp.change[metric]) > 0 else "down"  # type: ignore[arg-type]
+        verb = "were" if label.endswith("s") and not label.endswith("ss") else "was"
+        head = f"{label} {verb} {direction} {moved} vs {cmp.period.plain()}."
+    if not found.drivers:
+        return Reply(head + " No single breakdown explains it.", data={"question": question})
+    parts = [describe_driver(engine, metric, d) for d in found.drivers]
+    text = head + " What drove it: " + "; ".join(parts) + "."
+    table = TableData(("Breakdown", "Value", "Change", "Share of change"), tuple(
+        (defs.dimensions[d.dimension].label, d.value,
+         format_change(d.change, None, fmt, engine.workspace.currency).replace(" (new)", ""),
+         f"{d.share * 100:.0f}%" if d.share is not None else "") for d in found.drivers))
+    drivers = [{"dimension": d.dimension, "value": d.value, "change": d.change, "share": d.share}
+               for d in found.drivers]
+    return Reply(text, table, data={"question": question, "text": text, "metrics": [metric],
+                                    "drivers": drivers})

@@ -14,33 +14,35 @@ import asyncio
 import logging
 import sqlite3
 import threading
+from dataclasses import replace
 from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, TypedDict
 
 from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.graph import END, START, StateGraph
 
-from agents.answer import compose
-from agents.brain import Brain, agent_for, unanswerable_reply
-from agents.explain import explain
-from agents.followups import resolve_followup
-from agents.help import help_reply
-from agents.insights.drivers import describe_driver, find_drivers
+from agents.answer import Conversation, LastTurn, Plan, Ports, agent_of, answer, understand
+from agents.followups import Resolution
 from agents.llm import AGENTS
 from agents.llm_agent import LLMTurn, LLMUnusable, route_with_llm
-from agents.memory import Turn, query_from_dict, query_to_dict, reply_from_dict, reply_to_dict
-from agents.parser import Help, ParseContext, Parsed, parse
-from agents.reply import Reply, TableData
-from bot.app import App
-from storage.catalog import AsOf, Engine, Query
-from storage.catalog.display import format_change
+from agents.memory import Turn, query_from_dict, query_to_dict
+from agents.parser import Parsed, Unanswerable
+from agents.reply import Reply
+from storage.catalog import AsOf, Query
 from storage.errors import TallyError
 
 logger = logging.getLogger(__name__)
 MEMORY_TURNS = 10
+# The frozen types a turn's state holds; the checkpointer revives only these.
+STATE_TYPES = [("agents.parser.types", "Parsed"), ("agents.parser.types", "Help"),
+               ("agents.parser.types", "Unanswerable"), ("agents.followups", "Resolution"),
+               ("storage.catalog.model", "Query"), ("storage.catalog.model", "Filter"),
+               ("storage.catalog.model", "Order"), ("storage.catalog.periods", "Period"),
+               ("agents.reply", "Reply"), ("agents.reply", "TableData")]
 
 
 def _keep_recent(old: list[Turn], new: list[Turn]) -> list[Turn]:
@@ -54,9 +56,10 @@ class GraphState(TypedDict, total=False):
     workspace: str
     user_name: str | None
     as_of: str | None
-    plan: dict[str, Any]
+    plan: Plan
+    llm: bool
     agent: str
-    reply: dict[str, Any]
+    reply: Reply
     turns: Annotated[list[Turn], _keep_recent]
 
 
@@ -64,20 +67,19 @@ class TallyGraph:
     """The agent graph; implements the runtime's Responder protocol.
 
     Args:
-        app: the wired application.
+        ports: the engines, clock and LLM configuration the brain is given.
         llm: a chat model (``ChatOpenAI``) or None for the deterministic brain only.
-        memory_path: the SQLite file of the checkpointer (default: beside the app state).
+        memory_path: the SQLite file of the checkpointer (None: in memory only).
     """
 
-    def __init__(self, app: App, llm: Any | None = None, memory_path: Path | None = None) -> None:
-        self.app = app
-        self.brain = Brain(app)
+    def __init__(self, ports: Ports, llm: Any | None = None, memory_path: Path | None = None) -> None:
+        self.ports = ports
         self.llm = llm
-        path = memory_path or app.settings.data_dir / "memory.sqlite"
-        self._conn = sqlite3.connect(str(path), check_same_thread=False)
+        self._conn = sqlite3.connect(str(memory_path or ":memory:"), check_same_thread=False)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
-        self.checkpointer = SqliteSaver(self._conn)
+        serde = JsonPlusSerializer(allowed_msgpack_modules=STATE_TYPES)
+        self.checkpointer = SqliteSaver(self._conn, serde=serde)
         self._lock = threading.Lock()
         builder = StateGraph(GraphState)
         builder.add_node("understand", self._understand)
@@ -93,12 +95,13 @@ class TallyGraph:
     def ask(self, workspace: str, text: str, conversation: str = "default",
             as_of: AsOf | None = None, user_name: str | None = None) -> Reply:
         """Answers one message of a conversation (raises WorkspaceError for an unknown workspace)."""
-        self.app.engine(workspace)
+        self.ports.engines.engine(workspace)
         config: RunnableConfig = {"configurable": {"thread_id": f"{workspace}|{conversation}"}}
         state: GraphState = {"question": text, "workspace": workspace, "user_name": user_name,
                              "as_of": as_of.day.isoformat() if as_of else None}
         result = self.graph.invoke(state, config, durability="exit")
-        return reply_from_dict(result["reply"])
+        reply: Reply = result["reply"]
+        return reply
 
     async def respond(self, *, workspace: str, conversation: str, text: str,
                       user_name: str | None = None) -> Reply:
@@ -110,100 +113,58 @@ class TallyGraph:
         self._conn.close()
 
     # --- nodes -------------------------------------------------------------------------------
-    def _as_of(self, state: GraphState, engine: Engine) -> AsOf:
+    def _conversation(self, state: GraphState) -> Conversation:
+        """The turn's conversation: workspace, as-of day, asker and its last answered query."""
+        workspace = state["workspace"]
         day = state.get("as_of")
-        tz = engine.workspace.tz
-        return AsOf.for_day(date.fromisoformat(day), tz) if day else AsOf.now(tz)
+        tz = self.ports.engines.engine(workspace).workspace.tz
+        turns = [t for t in state.get("turns", []) if t.get("query")]
+        last_query = _remembered(turns[-1].get("query")) if turns else None
+        last = LastTurn(last_query, turns[-1].get("intent", "metric")) if last_query else None
+        return Conversation(workspace, AsOf.for_day(date.fromisoformat(day), tz) if day else None,
+                            state.get("user_name"), last)
 
     def _understand(self, state: GraphState) -> dict[str, Any]:
-        try:
-            return self._plan(state)
-        except TallyError as exc:  # e.g. "the month before" the first month of the calendar
-            return {"plan": {"kind": "unanswerable", "understood": [], "missing": str(exc)},
-                    "agent": "analytics"}
-
-    def _plan(self, state: GraphState) -> dict[str, Any]:
-        engine = self.app.engine(state["workspace"])
-        as_of = self._as_of(state, engine)
-        ctx = ParseContext(as_of, self.brain.vocabulary(state["workspace"]), state.get("user_name"))
-        text = state["question"]
-        turns = [t for t in state.get("turns", []) if t.get("query")]
-        last = turns[-1] if turns else None
-        last_query_dict = last.get("query") if last else None
-        last_query = _remembered(last_query_dict)
-        followup = resolve_followup(text, last_query, last.get("intent", "metric") if last else "", ctx)
-        plan: dict[str, Any]
-        if followup is not None:
-            plan = {"kind": followup.kind, "query": query_to_dict(followup.query),
-                    "intent": followup.intent, "understood": list(followup.understood)}
-            return {"plan": plan, "agent": agent_for(followup.query.metrics)}
-        outcome = parse(text, ctx)
-        plan = _plan_of(outcome)
-        agent = agent_for(tuple(plan["query"]["metrics"])) if plan["kind"] == "query" else "analytics"
-        if self.llm is not None and plan["kind"] in ("query", "unanswerable"):
+        plan = understand(state["question"], self._conversation(state), self.ports)
+        agent, llm = agent_of(plan), False
+        if self.llm is not None and isinstance(plan, Parsed | Unanswerable):
             try:
-                agent = route_with_llm(self.llm, text)
-                plan["llm"] = True
+                agent, llm = route_with_llm(self.llm, state["question"]), True
             except Exception as exc:  # no LLM answer: the parser's plan stands
                 logger.warning("LLM routing failed, using the parser: %s", exc)
-        return {"plan": plan, "agent": agent}
+        return {"plan": plan, "agent": agent, "llm": llm}
 
     def _agent(self, agent: str, state: GraphState) -> dict[str, Any]:
-        engine = self.app.engine(state["workspace"])
-        as_of = self._as_of(state, engine)
+        conversation = self._conversation(state)
         plan = state["plan"]
-        reply: Reply | None = None
-        if plan.get("llm"):
-            reply = self._llm_reply(agent, state, engine, as_of)
-        if reply is None:
-            reply = self._deterministic(plan, state, engine, as_of)
-        reply = Reply(reply.text, reply.table, reply.chart, reply.suggestions,
-                      {**reply.data, "agent": agent}, reply.ok)
-        update: dict[str, Any] = {"reply": reply_to_dict(reply)}
-        query = reply.data.get("_query") or plan.get("query")
-        if reply.ok and query:
-            update["turns"] = [Turn(question=state["question"], query=query,
-                                    intent=plan.get("intent", "metric"), agent=agent, text=reply.text)]
-        reply.data.pop("_query", None)
-        update["reply"] = reply_to_dict(reply)
+        planned = plan.query if isinstance(plan, Parsed | Resolution) else None
+        found = self._llm_reply(agent, state, conversation) if state.get("llm") else None
+        if found is None:
+            reply, query = answer(state["question"], conversation, self.ports, plan), planned
+        else:
+            reply, query = found[0], found[1] or planned
+        reply = replace(reply, data={**reply.data, "agent": agent})
+        update: dict[str, Any] = {"reply": reply}
+        if reply.ok and query is not None:
+            intent = plan.intent if isinstance(plan, Parsed | Resolution) else "metric"
+            update["turns"] = [Turn(question=state["question"], query=query_to_dict(query),
+                                    intent=intent, agent=agent, text=reply.text)]
         return update
 
-    def _llm_reply(self, agent: str, state: GraphState, engine: Engine, as_of: AsOf) -> Reply | None:
+    def _llm_reply(self, agent: str, state: GraphState,
+                   conversation: Conversation) -> tuple[Reply, Query | None] | None:
+        """The LLM's guarded reply and the query it ran last, or None (the parser answers)."""
         history = [(t["question"], t.get("text", "")) for t in state.get("turns", [])]
-        turn = LLMTurn(self.llm, self.app.settings, engine, agent, as_of)
+        engine = self.ports.engines.engine(conversation.workspace)
+        as_of = conversation.as_of or self.ports.clock(engine.workspace.tz)
+        turn = LLMTurn(self.llm, self.ports.llm_config, engine, agent, as_of)
         try:
             reply = turn.run(state["question"], history)
         except (LLMUnusable, TallyError, Exception) as exc:  # any failure: the parser answers
             logger.warning("LLM turn failed (%s), the parser answers: %s", type(exc).__name__, exc)
             return None
         data = {**reply.data, "question": state["question"], "text": reply.text}
-        if turn.last is not None:
-            data["_query"] = query_to_dict(turn.last.query)
-        return Reply(reply.text, reply.table, reply.chart, reply.suggestions, data, reply.ok)
-
-    def _deterministic(self, plan: dict[str, Any], state: GraphState, engine: Engine,
-                       as_of: AsOf) -> Reply:
-        text = state["question"]
-        verticals = self.brain.vocabulary(state["workspace"]).verticals
-        kind = plan["kind"]
-        if kind == "help":
-            return help_reply(verticals, plan.get("topic"), text)
-        if kind == "unanswerable":
-            return unanswerable_reply(text, tuple(plan.get("understood", ())), plan["missing"],
-                                      verticals)
-        query = query_from_dict(plan["query"])
-        try:
-            if kind == "why":
-                return _why_reply(engine, query, as_of, text)
-            if kind == "how":
-                return explain(engine, query, as_of)
-            result = engine.run(query, as_of)
-        except TallyError as exc:
-            return unanswerable_reply(text, tuple(plan.get("understood", ())), str(exc), verticals)
-        reply = compose(result, engine.defs, engine.workspace.currency, text, plan.get("intent", "metric"))
-        data = {"question": text, "text": reply.text, **{k: v for k, v in reply.data.items()
-                                                          if k != "question"}}
-        return Reply(reply.text, reply.table, reply.chart, reply.suggestions, data)
+        return replace(reply, data=data), turn.last.query if turn.last is not None else None
 
 
 def _remembered(stored: dict[str, Any] | None) -> Query | None:
@@ -215,42 +176,3 @@ def _remembered(stored: dict[str, Any] | None) -> Query | None:
         return query_from_dict(stored)
     except TallyError:
         return None
-
-
-def _plan_of(outcome: Any) -> dict[str, Any]:
-    if isinstance(outcome, Parsed):
-        return {"kind": "query", "query": query_to_dict(outcome.query), "intent": outcome.intent,
-                "understood": list(outcome.understood)}
-    if isinstance(outcome, Help):
-        return {"kind": "help", "topic": outcome.topic}
-    return {"kind": "unanswerable", "understood": list(outcome.understood),
-            "missing": outcome.missing}
-
-
-def _why_reply(engine: Engine, query: Any, as_of: AsOf, question: str) -> Reply:
-    found = find_drivers(engine, query, as_of)
-    metric = found.metric
-    defs = engine.defs
-    fmt = defs.metrics[metric].format
-    cmp = found.total.comparison
-    label = defs.metrics[metric].label
-    if cmp is None or cmp.change.get(metric) in (None, 0):
-        head = f"{label} did not change vs {cmp.period.plain() if cmp else 'the period before'}."
-    else:
-        moved = format_change(cmp.change[metric], cmp.change_rate.get(metric), fmt,
-                              engine.workspace.currency).lstrip("+-")
-        direction = "up" if float(cmp.change[metric]) > 0 else "down"  # type: ignore[arg-type]
-        verb = "were" if label.endswith("s") and not label.endswith("ss") else "was"
-        head = f"{label} {verb} {direction} {moved} vs {cmp.period.plain()}."
-    if not found.drivers:
-        return Reply(head + " No single breakdown explains it.", data={"question": question})
-    parts = [describe_driver(engine, metric, d) for d in found.drivers]
-    text = head + " What drove it: " + "; ".join(parts) + "."
-    table = TableData(("Breakdown", "Value", "Change", "Share of change"), tuple(
-        (defs.dimensions[d.dimension].label, d.value,
-         format_change(d.change, None, fmt, engine.workspace.currency).replace(" (new)", ""),
-         f"{d.share * 100:.0f}%" if d.share is not None else "") for d in found.drivers))
-    drivers = [{"dimension": d.dimension, "value": d.value, "change": d.change, "share": d.share}
-               for d in found.drivers]
-    return Reply(text, table, data={"question": question, "text": text, "metrics": [metric],
-                                    "drivers": drivers})

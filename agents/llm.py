@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from bot.settings import Settings
+from agents.ports import LLMConfig
 from storage.catalog import Filter, Order, Query
 from storage.catalog.definitions import CatalogDefs
 
@@ -56,14 +56,14 @@ class SqlArgs(BaseModel):
     sql: str
 
 
-def make_chat_model(settings: Settings) -> Any | None:
+def make_chat_model(config: LLMConfig) -> Any | None:
     """``ChatOpenAI`` for the configured endpoint, or None without a key."""
-    if settings.openai_api_key is None:
+    if config.api_key is None:
         return None
     from langchain_openai import ChatOpenAI
 
-    return ChatOpenAI(model=settings.llm_model, api_key=settings.openai_api_key,
-                      base_url=settings.openai_base_url, timeout=settings.llm_timeout_seconds,
+    return ChatOpenAI(model=config.model, api_key=config.api_key,
+                      base_url=config.base_url, timeout=config.timeout_seconds,
                       max_retries=0, temperature=0)
 
 

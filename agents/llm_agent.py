@@ -6,8 +6,8 @@ import json
 import logging
 from typing import TYPE_CHECKING, Any
 
-from agents.answer import compose
-from agents.brain import MARKETING_METRICS, OPS_METRICS
+from agents.answer import MARKETING_METRICS, OPS_METRICS
+from agents.compose import compose
 from agents.llm import (
     AGENTS,
     QueryArgs,
@@ -19,9 +19,9 @@ from agents.llm import (
     to_query,
 )
 from agents.number_guard import Allowed, numbers_supported
+from agents.ports import LLMConfig
 from agents.reply import Reply, json_number
 from agents.sqlguard import run_select
-from bot.settings import Settings
 from prompts import load
 from storage.catalog import AsOf, Engine, Result, resolve_period
 from storage.errors import TallyError
@@ -64,15 +64,15 @@ def route_with_llm(llm: Any, question: str) -> str:
 class LLMTurn:
     """Runs the tool loop for one question of one workspace."""
 
-    def __init__(self, llm: Any, settings: Settings, engine: Engine, agent: str, as_of: AsOf) -> None:
-        self.llm, self.settings, self.engine, self.agent, self.as_of = llm, settings, engine, agent, as_of
+    def __init__(self, llm: Any, config: LLMConfig, engine: Engine, agent: str, as_of: AsOf) -> None:
+        self.llm, self.config, self.engine, self.agent, self.as_of = llm, config, engine, agent, as_of
         self.allowed = Allowed()
         self.last: Result | None = None
 
     def run(self, question: str, history: list[tuple[str, str]]) -> Reply:
         """The guarded reply, or LLMUnusable (the caller falls back to the parser)."""
         tools = [query_tool(self.engine.defs, metrics_of(self.agent, self.engine))]
-        if self.settings.adhoc_sql:
+        if self.config.adhoc_sql:
             tools.append(sql_tool())
         from langchain_core.messages import ToolMessage
 
@@ -107,7 +107,7 @@ class LLMTurn:
         try:
             if name == "query_metrics":
                 return self._query(parse_args(QueryArgs, args))  # type: ignore[arg-type]
-            if name == "run_sql" and self.settings.adhoc_sql:
+            if name == "run_sql" and self.config.adhoc_sql:
                 return self._sql(parse_args(SqlArgs, args))  # type: ignore[arg-type]
             return f"error: unknown tool {name!r}"
         except (ValueError, TallyError) as exc:
@@ -131,8 +131,8 @@ class LLMTurn:
         return json.dumps({"text": reply.text, **reply.data}, default=str)
 
     def _sql(self, args: SqlArgs) -> str:
-        names, rows = run_select(self.engine.warehouse, args.sql, self.settings.adhoc_sql_row_limit,
-                                 self.settings.adhoc_sql_timeout_seconds)
+        names, rows = run_select(self.engine.warehouse, args.sql, self.config.adhoc_sql_row_limit,
+                                 self.config.adhoc_sql_timeout_seconds)
         self.allowed.add([[json_number(v) for v in row] for row in rows])
         return json.dumps({"columns": names, "rows": [[json_number(v) for v in r] for r in rows]},
                           default=str)

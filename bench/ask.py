@@ -21,9 +21,10 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from agents.brain import Brain
+from agents.answer import Conversation, answer
 from agents.help import EXAMPLES
 from bot.app import App
+from bot.brain_ports import brain_ports
 from bot.settings import Settings
 from storage.catalog import AsOf
 from storage.demo import DEMO_WORKSPACES
@@ -66,15 +67,15 @@ def questions() -> list[tuple[str, str]]:
 
 def warm(folder: Path, slowest: int = 0) -> None:
     app = App(Settings(TALLY_DATA_DIR=folder))
-    brain = Brain(app)
+    ports = brain_ports(app)
     as_of = {name: AsOf.for_day(END - timedelta(days=1), app.workspace(name).tz)
              for name in DEMO_WORKSPACES}
     for name in DEMO_WORKSPACES:  # first touch: vocabulary, connection
-        brain.ask(name, "help", as_of[name])
+        answer("help", Conversation(name, as_of[name]), ports)
     timings, refused, slow = [], 0, {}
     for workspace, question in questions():
         started = time.perf_counter()
-        reply = brain.ask(workspace, question, as_of[workspace])
+        reply = answer(question, Conversation(workspace, as_of[workspace]), ports)
         timings.append((time.perf_counter() - started) * 1000)
         slow[question] = max(slow.get(question, 0.0), timings[-1])
         refused += not reply.ok

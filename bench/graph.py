@@ -17,9 +17,9 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from agents.brain import Brain
-from agents.graph import TallyGraph
+from agents.answer import Conversation, answer
 from bot.app import App
+from bot.brain_ports import brain_ports, make_graph
 from bot.settings import Settings
 from storage.catalog import AsOf
 from storage.demo import DEMO_WORKSPACES, generate_demo
@@ -53,15 +53,15 @@ def timed(answer: object, runs: list[tuple[str, str]], as_of: dict[str, AsOf]) -
 def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="tally-graph-bench-"))
     app = build(folder)
-    brain = Brain(app)
-    graph = TallyGraph(app)
+    ports = brain_ports(app)
+    graph = make_graph(app, folder / "memory.sqlite")
     as_of = {name: AsOf.for_day(END - timedelta(days=1), app.workspace(name).tz)
              for name in DEMO_WORKSPACES}
     runs = questions()
     for workspace, question in runs[:20]:  # warm both paths (caches, vocabularies)
-        brain.ask(workspace, question, as_of[workspace])
+        answer(question, Conversation(workspace, as_of[workspace]), ports)
         graph.ask(workspace, question, "warm", as_of[workspace])
-    parser = timed(lambda w, q, i, a: brain.ask(w, q, a), runs, as_of)
+    parser = timed(lambda w, q, i, a: answer(q, Conversation(w, a), ports), runs, as_of)
     # Each question in its own conversation: no follow-up resolution changes the work.
     through_graph = timed(lambda w, q, i, a: graph.ask(w, q, f"bench-{i}", a), runs, as_of)
     added = [g - p for g, p in zip(through_graph, parser, strict=True)]

@@ -8,16 +8,19 @@ import logging
 import sys
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
 from rich.console import Console
 
-from agents.brain import unanswerable_reply
+from agents.answer import unanswerable_reply
 from agents.graph import TallyGraph
 from agents.reply import Reply
 from bot.app import App
+from bot.brain_ports import AppEngines
+from bot.brain_ports import make_graph as make_graph  # the CLI builds the graph through here
 from storage.catalog import AsOf
 from storage.errors import TallyError, WorkspaceError
 
@@ -62,7 +65,7 @@ def answer_one(graph: TallyGraph, workspace: str, question: str, conversation: s
     """
     try:
         reply = graph.ask(workspace, question, conversation, as_of)
-        return with_chart(graph.app, workspace, reply) if chart else reply
+        return with_chart(reply, graph, workspace) if chart else reply
     except TallyError as exc:
         return unanswerable_reply(question, (), str(exc), frozenset())
     except Exception:  # the error funnel: the asker gets an id, the log the traceback
@@ -160,17 +163,20 @@ def _markup_safe(text: str) -> str:
     return text.replace("[", r"\[")
 
 
-def with_chart(app: App, workspace: str, reply: Reply) -> Reply:
+def with_chart(reply: Reply, graph: TallyGraph, workspace: str) -> Reply:
     """Adds a chart (PNG under the data directory) to answers that are a series or a breakdown."""
     if not reply.data.get("rows") or len(reply.data["rows"]) < 2:
         return reply
     from bot.charts import chart_for  # matplotlib only when there is something to draw
 
-    path = chart_for(reply.data, app.workspace(workspace).currency, app.settings.data_dir / "charts")
+    engines = graph.ports.engines
+    if not isinstance(engines, AppEngines):  # a graph not built by make_graph: no data folder
+        return reply
+    path = chart_for(reply.data, engines.engine(workspace).workspace.currency,
+                     engines.app.settings.data_dir / "charts")
     if path is None:
         return reply
-    data = {**reply.data, "chart": str(path)}
-    return Reply(reply.text, reply.table, str(path), reply.suggestions, data, reply.ok)
+    return replace(reply, chart=str(path), data={**reply.data, "chart": str(path)})
 
 
 def print_reply(reply: Reply, as_json: bool, console: Console) -> None:
@@ -182,10 +188,3 @@ def print_reply(reply: Reply, as_json: bool, console: Console) -> None:
 
 def data_of(reply: Reply) -> dict[str, Any]:
     return reply.data
-
-
-def make_graph(app: App) -> TallyGraph:
-    """The agent graph, with the LLM when one is configured."""
-    from agents.llm import make_chat_model
-
-    return TallyGraph(app, make_chat_model(app.settings))

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from agents.answer import compose
+from agents.compose import compose
 from bot.app import App
 from storage.catalog import AsOf, Filter, Order, Query, resolve_period
 from storage.demo import DEMO_WORKSPACES, generate_demo

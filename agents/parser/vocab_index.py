@@ -121,7 +121,7 @@ def index_for(vocabulary: Vocabulary) -> VocabIndex:
 
     Building takes about a millisecond for a small shop and half a second for
     5,000 products, so callers keep one Vocabulary object per workspace and
-    replace it when the data changes (as ``agents.brain`` does).
+    replace it when the data changes (as ``agents.vocabulary`` does).
     """
     cached = _CACHE.get(id(vocabulary))
     if cached and cached[0] is vocabulary:

@@ -12,6 +12,7 @@ import pytest
 
 from agents.graph import TallyGraph
 from bot.app import App
+from bot.brain_ports import brain_ports
 from bot.settings import Settings
 from storage.importer import import_directory
 from tests.agents.test_betting_metrics import as_of, write_fixture
@@ -23,7 +24,7 @@ def graph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TallyGraph]:
     app = App(Settings(TALLY_DATA_DIR=data))
     app.workspaces.create("guild-42")
     import_directory(app.workspaces.warehouse("guild-42"), write_fixture(data / "fixture"))
-    found = TallyGraph(app, memory_path=data / "memory.sqlite")
+    found = TallyGraph(brain_ports(app), memory_path=data / "memory.sqlite")
     yield found
     found.close()
     app.close()

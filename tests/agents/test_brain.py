@@ -7,10 +7,24 @@ from pathlib import Path
 
 import pytest
 
-from agents.brain import Brain
+from agents.answer import Conversation, answer
+from agents.reply import Reply
+from bot.app import App
+from bot.brain_ports import brain_ports
 from storage.catalog import AsOf
 from storage.importer import import_directory
 from tests.conftest import MULTI, SHOP, build_app
+
+
+class Brain:
+    """The one answer path over a test app: each question a fresh conversation."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.ports = brain_ports(app)
+
+    def ask(self, workspace: str, question: str, as_of: AsOf) -> Reply:
+        return answer(question, Conversation(workspace, as_of), self.ports)
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ import pytest
 from agents.graph import TallyGraph
 from agents.llm import make_chat_model
 from bot.app import App
+from bot.brain_ports import brain_ports, llm_config
 from bot.settings import Settings
 from storage.catalog import AsOf
 from tests.conftest import MULTI, SHOP, build_app
@@ -28,7 +29,7 @@ def as_of(app: App, workspace: str = "shop") -> AsOf:
 
 def test_five_turn_conversation_and_again_after_a_restart(app, tmp_path):
     memory = tmp_path / "memory.sqlite"
-    graph = TallyGraph(app, memory_path=memory)
+    graph = TallyGraph(brain_ports(app), memory_path=memory)
     when = as_of(app)
     turns = [
         ("revenue march 2025", 240),
@@ -43,7 +44,7 @@ def test_five_turn_conversation_and_again_after_a_restart(app, tmp_path):
         assert reply.data["value"] == value, (question, reply.text)
     assert reply.data["metrics"] == ["orders"] and reply.data["rows"] == [{"country": "BR", "orders": 1}]
     graph.close()
-    restarted = TallyGraph(app, memory_path=memory)
+    restarted = TallyGraph(brain_ports(app), memory_path=memory)
     after = restarted.ask("shop", "and the month before?", "slack:T1:C1", when)
     assert after.data["period"] == {"start": "2025-01-01", "end": "2025-02-01"}
     assert after.data["metrics"] == ["orders"] and after.data["value"] == 0
@@ -53,7 +54,7 @@ def test_five_turn_conversation_and_again_after_a_restart(app, tmp_path):
 
 
 def test_why_names_the_top_contributors(app, tmp_path):
-    graph = TallyGraph(app, memory_path=tmp_path / "m.sqlite")
+    graph = TallyGraph(brain_ports(app), memory_path=tmp_path / "m.sqlite")
     graph.ask("shop", "revenue march 2025 vs previous month", "c", as_of(app))
     why = graph.ask("shop", "why?", "c", as_of(app))
     # March 240 vs February 80: US +80 (50%), online_store +80 (50%), source meta +50
@@ -62,7 +63,7 @@ def test_why_names_the_top_contributors(app, tmp_path):
 
 
 def test_a_question_of_its_own_is_never_bent_by_the_conversation(app, tmp_path):
-    graph = TallyGraph(app, memory_path=tmp_path / "m.sqlite")
+    graph = TallyGraph(brain_ports(app), memory_path=tmp_path / "m.sqlite")
     graph.ask("shop", "orders march 2025", "c", as_of(app))
     # "the month before" inside a whole comparison is not "and the month before?"
     compared = graph.ask("shop", "revenue march 2025 vs the month before", "c", as_of(app))
@@ -77,7 +78,7 @@ def test_a_question_of_its_own_is_never_bent_by_the_conversation(app, tmp_path):
 
 
 def test_how_did_you_get_that_shows_definition_period_sql_and_freshness(app, tmp_path):
-    graph = TallyGraph(app, memory_path=tmp_path / "m.sqlite")
+    graph = TallyGraph(brain_ports(app), memory_path=tmp_path / "m.sqlite")
     graph.ask("shop", "revenue from Brazil march 2025", "c", as_of(app))
     how = graph.ask("shop", "how did you get that?", "c", as_of(app))
     assert "sum of order totals over counted orders" in how.text
@@ -93,7 +94,7 @@ def test_how_did_you_get_that_shows_definition_period_sql_and_freshness(app, tmp
     ("multi", "what's our MRR", "analytics", 570),
 ])
 def test_without_llm_the_parser_routes_each_agent(app, tmp_path, workspace, question, agent, value):
-    graph = TallyGraph(app, memory_path=tmp_path / "m.sqlite")
+    graph = TallyGraph(brain_ports(app), memory_path=tmp_path / "m.sqlite")
     reply = graph.ask(workspace, question, "c", as_of(app, workspace))
     assert reply.data["agent"] == agent
     assert reply.data["value"] == pytest.approx(value)
@@ -104,7 +105,8 @@ def llm_graph(app: App, fake, tmp_path: Path, **settings: object) -> TallyGraph:
                           OPENAI_BASE_URL=fake.url, TALLY_LLM_TIMEOUT=settings.pop("timeout", 5),
                           **settings)
     app.settings = configured
-    return TallyGraph(app, make_chat_model(configured), memory_path=tmp_path / "m.sqlite")
+    return TallyGraph(brain_ports(app), make_chat_model(llm_config(configured)),
+                      memory_path=tmp_path / "m.sqlite")
 
 
 @pytest.mark.parametrize(("agent", "args", "question", "phrase"), [

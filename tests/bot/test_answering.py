@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from agents.brain import Brain, BrainResponder
+from agents.answer import Answerer
 from agents.reply import Reply
 from bot.answering import AnswerRecovery, message_from_json, message_to_json
 from bot.app import App
+from bot.brain_ports import brain_ports
 from bot.channels.base import ConversationRef, InboundMessage, SendResult
 from bot.dispatch import Dispatcher
 from storage.inbound import ANSWERED, CLAIMED, InboundLedger
@@ -75,7 +76,7 @@ def clock() -> Clock:
 @pytest.fixture
 def dispatcher(shop_dir: Path, clock: Clock) -> Iterator[Dispatcher]:
     app = App(shop_settings(shop_dir))
-    found = Dispatcher(app, BrainResponder(Brain(app)), rate_limit_per_minute=1000)
+    found = Dispatcher(app, Answerer(brain_ports(app)), rate_limit_per_minute=1000)
     found.inbound = InboundLedger(app.state, lease=LEASE, max_attempts=3, clock=clock)
     found.bind("telegram", "42", "shop", "test")
     yield found

@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from agents.brain import Brain, BrainResponder
+from agents.answer import Answerer
 from agents.reply import Reply
+from bot.brain_ports import brain_ports
 from bot.channels.base import ConversationRef, InboundMessage
 from bot.dispatch import Dispatcher
 from storage.access import BindCodeRow, Role
@@ -32,7 +33,7 @@ WORKSPACES = ("shop", "tenantb")
 @pytest.fixture
 def dispatcher(tmp_path: Path) -> Iterator[Dispatcher]:
     app = build_app(tmp_path, SHOP, ("tenantb", "USD", "UTC", "shop"))
-    found = Dispatcher(app, BrainResponder(Brain(app)), rate_limit_per_minute=1000)
+    found = Dispatcher(app, Answerer(brain_ports(app)), rate_limit_per_minute=1000)
     found.slack_team = "T1"
     found.now = [NOW]  # type: ignore[attr-defined]
     found.utcnow = lambda: found.now[0]  # type: ignore[method-assign,attr-defined]

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from agents.brain import Brain, BrainResponder
+from agents.answer import Answerer
 from agents.reply import Reply
 from bot.app import App
+from bot.brain_ports import brain_ports
 from bot.channels.base import ConversationRef, InboundMessage
 from bot.runtime import Runtime, build_runtime
 from storage.access import Role
@@ -35,7 +36,7 @@ def runtime(tmp_path: Path) -> Iterator[Runtime]:
     app = App(settings)
     app.workspaces.create("tenantb", "USD", "UTC")
     import_directory(app.workspaces.warehouse("tenantb"), FIXTURES / "shop")
-    runtime = build_runtime(settings, responder=BrainResponder(Brain(app)), builders=MEMORY)
+    runtime = build_runtime(settings, responder=Answerer(brain_ports(app)), builders=MEMORY)
     runtime.dispatcher.bind("memory", SHOP_ROOM, "shop", "cli:root")
     runtime.dispatcher.bind("memory", VIEWER_ROOM, "shop", "cli:root", role=Role.VIEWER)
     runtime.dispatcher.bind("memory", TENANT_ROOM, "tenantb", "cli:root")

@@ -16,9 +16,10 @@ import pytest
 import pytest_asyncio
 import sqlalchemy as sa
 
-from agents.brain import Brain, BrainResponder
+from agents.answer import Answerer
 from agents.reply import Reply
 from bot.app import App
+from bot.brain_ports import brain_ports
 from bot.channels.base import Channel, ConversationRef
 from bot.channels.discord import DiscordChannel, build
 from bot.dispatch import Dispatcher
@@ -46,7 +47,7 @@ def fake() -> Iterator[fd.FakeDiscord]:
 
 @pytest.fixture
 def dispatcher(app: App) -> Dispatcher:
-    dispatcher = Dispatcher(app, BrainResponder(Brain(app)), rate_limit_per_minute=1000)
+    dispatcher = Dispatcher(app, Answerer(brain_ports(app)), rate_limit_per_minute=1000)
     dispatcher.bind("discord", fd.GUILD, "shop", "test")
     return dispatcher
 
@@ -120,12 +121,12 @@ async def test_a_breakdown_comes_as_a_code_block_and_the_chart_as_an_attachment(
     chart = tmp_path / "revenue.png"
     chart.write_bytes(PNG)
 
-    class ChartingBrain(BrainResponder):
+    class ChartingBrain(Answerer):
         async def respond(self, **kwargs: str) -> Reply:  # type: ignore[override]
             reply = await super().respond(**kwargs)  # type: ignore[arg-type]
             return Reply(reply.text, reply.table, str(chart), reply.suggestions, reply.data)
 
-    discord_bot.dispatcher.responder = ChartingBrain(Brain(app))
+    discord_bot.dispatcher.responder = ChartingBrain(brain_ports(app))
     inject_interaction(discord_bot, fd.slash_command("1600000000000000002", "ask", ANA,
                                                      question="revenue by country march 2025"))
     [followup] = await sent(fake, "followup")

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from agents.brain import Brain, BrainResponder
+from agents.answer import Answerer
 from agents.reply import Reply
 from bot.app import App
+from bot.brain_ports import brain_ports
 from bot.channels.base import ConversationRef, InboundMessage
 from bot.dispatch import Dispatcher
 from bot.settings import Settings
@@ -27,7 +28,7 @@ def dispatcher(tmp_path: Path) -> Dispatcher:
     app.workspaces.create("shop", "USD", "America/Sao_Paulo")
     import_directory(app.workspaces.warehouse("shop"), FIXTURES / "shop")
     clock = [0.0]
-    found = Dispatcher(app, BrainResponder(Brain(app)), rate_limit_per_minute=3,
+    found = Dispatcher(app, Answerer(brain_ports(app)), rate_limit_per_minute=3,
                        clock=lambda: clock[0])
     found.clock = clock  # type: ignore[attr-defined]
     found.slack_team = "T1"  # the installation's team, as the Slack channel learns it

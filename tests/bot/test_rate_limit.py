@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from agents.brain import Brain, BrainResponder
+from agents.answer import Answerer
 from agents.reply import Reply
 from bot.app import App
+from bot.brain_ports import brain_ports
 from bot.channels.base import ConversationRef, InboundMessage
 from bot.dispatch import Dispatcher, RateLimiter
 from bot.settings import Settings
@@ -31,7 +32,7 @@ def dispatcher(tmp_path: Path) -> Dispatcher:
     app.workspaces.create("shop", "USD", "America/Sao_Paulo")
     import_directory(app.workspaces.warehouse("shop"), FIXTURES / "shop")
     clock = [0.0]
-    found = Dispatcher(app, BrainResponder(Brain(app)), rate_limit_per_minute=PER_MINUTE,
+    found = Dispatcher(app, Answerer(brain_ports(app)), rate_limit_per_minute=PER_MINUTE,
                        clock=lambda: clock[0])
     found.clock = clock  # type: ignore[attr-defined]
     found.bind("slack", "C1", "shop", "cli", team_id="T1")

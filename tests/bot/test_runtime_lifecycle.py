@@ -16,9 +16,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from agents.brain import Brain, BrainResponder
+from agents.answer import Answerer
 from agents.reply import Reply
 from bot.app import App
+from bot.brain_ports import brain_ports
 from bot.channels.base import ConversationRef, InboundMessage, SendResult
 from bot.runtime import CHANNEL_BUILDERS, build_runtime, load_channels
 from storage.state import StateStore
@@ -38,7 +39,7 @@ class GatedResponder:
     """The real offline brain, held at one gate per platform so a test can stop mid-answer."""
 
     def __init__(self, app: App) -> None:
-        self.inner = BrainResponder(Brain(app))
+        self.inner = Answerer(brain_ports(app))
         self.arrived: defaultdict[str, asyncio.Event] = defaultdict(asyncio.Event)
         self.gates: defaultdict[str, asyncio.Event] = defaultdict(asyncio.Event)
 

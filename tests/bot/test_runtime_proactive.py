@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from agents.brain import Brain, BrainResponder
+from agents.answer import Answerer
 from bot.app import App
+from bot.brain_ports import brain_ports
 from bot.channels.base import ConversationRef, InboundMessage
 from bot.runtime import build_runtime
 from connectors.hooks import NewData
@@ -21,7 +22,7 @@ MEMORY = {"memory": "tests.bot.test_runtime_lifecycle:build_memory"}
 def runtime(tmp_path: Path):
     settings = shop_settings(tmp_path, TALLY_PLAYGROUND=False)
     app = App(settings)
-    runtime = build_runtime(settings, responder=BrainResponder(Brain(app)), builders=MEMORY)
+    runtime = build_runtime(settings, responder=Answerer(brain_ports(app)), builders=MEMORY)
     runtime.dispatcher.bind("memory", "room1", "shop", actor="test")
     yield runtime
     runtime.app.close()

@@ -17,9 +17,10 @@ import pytest_asyncio
 import sqlalchemy as sa
 from starlette.applications import Starlette
 
-from agents.brain import Brain, BrainResponder
+from agents.answer import Answerer
 from agents.reply import Reply
 from bot.app import App
+from bot.brain_ports import brain_ports
 from bot.channels.base import Channel
 from bot.channels.slack import SlackChannel, build
 from bot.dispatch import Dispatcher
@@ -49,7 +50,7 @@ def fake() -> Iterator[fs.FakeSlack]:
 
 @pytest.fixture
 def dispatcher(app: App) -> Dispatcher:
-    dispatcher = Dispatcher(app, BrainResponder(Brain(app)), rate_limit_per_minute=1000)
+    dispatcher = Dispatcher(app, Answerer(brain_ports(app)), rate_limit_per_minute=1000)
     for chat in (BOUND, DM, "C0NOTMEMBR"):
         dispatcher.bind("slack", chat, "shop", "test")
     return dispatcher
@@ -248,12 +249,12 @@ async def test_a_chart_is_uploaded_into_the_answers_thread(slack, fake, app, tmp
     chart = tmp_path / "chart.png"
     chart.write_bytes(PNG)
 
-    class ChartingBrain(BrainResponder):
+    class ChartingBrain(Answerer):
         async def respond(self, **kwargs: str) -> Reply:  # type: ignore[override]
             reply = await super().respond(**kwargs)  # type: ignore[arg-type]
             return Reply(reply.text, reply.table, str(chart), reply.suggestions, reply.data)
 
-    slack.dispatcher.responder = ChartingBrain(Brain(app))
+    slack.dispatcher.responder = ChartingBrain(brain_ports(app))
     root = "1712000009.0001"
     await deliver(slack, fs.event_callback(fs.mention(BOUND, ANA, "revenue march 2025", root), "Ev0CH1"))
     [complete] = fake.posts("files.completeUploadExternal")

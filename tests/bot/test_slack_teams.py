@@ -18,8 +18,9 @@ import pytest
 import pytest_asyncio
 import sqlalchemy as sa
 
-from agents.brain import Brain, BrainResponder
+from agents.answer import Answerer
 from bot.app import App
+from bot.brain_ports import brain_ports
 from bot.channels.base import ConversationRef
 from bot.channels.slack import SlackChannel, build
 from bot.dispatch import Dispatcher
@@ -57,7 +58,7 @@ def app(tmp_path: Path) -> Iterator[App]:
 
 @pytest.fixture
 def dispatcher(app: App) -> Dispatcher:
-    dispatcher = Dispatcher(app, BrainResponder(Brain(app)), rate_limit_per_minute=1000)
+    dispatcher = Dispatcher(app, Answerer(brain_ports(app)), rate_limit_per_minute=1000)
     dispatcher.bind("slack", SHARED, "shop", "cli:test")  # `tally connect slack C…`: no team named
     return dispatcher
 
@@ -147,7 +148,7 @@ async def test_users_info_decides_the_senders_team_when_the_event_claims_the_ins
 async def test_a_binding_without_a_team_answers_nobody_until_the_installations_team_is_known(
         fake, app):
     # No auth.test answer yet (the channel never looked it up): closed, not open to every team.
-    dispatcher = Dispatcher(app, BrainResponder(Brain(app)), rate_limit_per_minute=1000)
+    dispatcher = Dispatcher(app, Answerer(brain_ports(app)), rate_limit_per_minute=1000)
     dispatcher.bind("slack", SHARED, "shop", "cli:test")
     assert dispatcher.workspace_for(ConversationRef("slack", SHARED, None, fs.TEAM_ID)) is None
     dispatcher.slack_team = fs.TEAM_ID

@@ -16,9 +16,10 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from agents.brain import Brain, BrainResponder
+from agents.answer import Answerer
 from agents.reply import Reply, TableData
 from bot.app import App
+from bot.brain_ports import brain_ports
 from bot.channels.base import Channel, ConversationRef, InboundMessage
 from bot.channels.telegram import TelegramChannel, build
 from bot.dispatch import Dispatcher
@@ -31,13 +32,13 @@ SECRET = "s3cret-webhook-token"
 
 
 @pytest.fixture(scope="module")
-def brain(app: App) -> Brain:
-    return Brain(app)
+def brain(app: App) -> Answerer:
+    return Answerer(brain_ports(app))
 
 
 @pytest.fixture
-def dispatcher(app: App, brain: Brain) -> Dispatcher:
-    dispatcher = Dispatcher(app, BrainResponder(brain), rate_limit_per_minute=1000)
+def dispatcher(app: App, brain: Answerer) -> Dispatcher:
+    dispatcher = Dispatcher(app, brain, rate_limit_per_minute=1000)
     dispatcher.bind("telegram", str(PRIVATE), "shop", "test")
     dispatcher.bind("telegram", str(GROUP), "shop", "test")
     return dispatcher

@@ -14,9 +14,10 @@ import pytest
 import pytest_asyncio
 from starlette.applications import Starlette
 
-from agents.brain import Brain, BrainResponder
+from agents.answer import Answerer
 from agents.reply import Reply, TableData
 from bot.app import App
+from bot.brain_ports import brain_ports
 from bot.channels.base import Channel, ConversationRef
 from bot.channels.whatsapp import WhatsAppChannel, build
 from bot.dispatch import Dispatcher
@@ -38,7 +39,7 @@ def fake() -> Iterator[graph.FakeGraph]:
 
 @pytest.fixture
 def dispatcher(app: App) -> Dispatcher:
-    dispatcher = Dispatcher(app, BrainResponder(Brain(app)), rate_limit_per_minute=1000)
+    dispatcher = Dispatcher(app, Answerer(brain_ports(app)), rate_limit_per_minute=1000)
     dispatcher.bind("whatsapp", f"+{ANA}", "shop", "test")
     return dispatcher
 

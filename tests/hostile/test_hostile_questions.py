@@ -26,6 +26,7 @@ import pytest
 from agents.graph import TallyGraph
 from bot.app import App
 from bot.ask import reply_json, with_chart
+from bot.brain_ports import brain_ports
 from storage.catalog import AsOf
 from tests.conftest import MULTI, SHOP, build_app
 
@@ -50,7 +51,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> App:
 
 @pytest.fixture(scope="module")
 def graph(app: App, tmp_path_factory: pytest.TempPathFactory) -> TallyGraph:
-    return TallyGraph(app, memory_path=tmp_path_factory.mktemp("memory") / "memory.sqlite")
+    return TallyGraph(brain_ports(app), memory_path=tmp_path_factory.mktemp("memory") / "memory.sqlite")
 
 
 def test_the_corpus_holds_at_least_200_hostile_questions():
@@ -67,7 +68,7 @@ def test_the_corpus_holds_at_least_200_hostile_questions():
 def test_a_hostile_question_gets_a_clean_reply(graph: TallyGraph, app: App, item: dict[str, str]):
     question = item["q"]
     as_of = AsOf.for_day(date(2025, 4, 10), app.workspace("shop").tz)
-    reply = with_chart(app, "shop", graph.ask("shop", question, f"hostile:{uuid.uuid4().hex}", as_of))
+    reply = with_chart(graph.ask("shop", question, f"hostile:{uuid.uuid4().hex}", as_of), graph, "shop")
     assert reply.text.strip(), "an empty reply"
     shown = reply.as_text()
     leak = LEAKS.search(shown.replace(question, ""))  # the question may be quoted back
