@@ -42,7 +42,7 @@ STATE_TYPES = [("agents.parser.types", "Parsed"), ("agents.parser.types", "Help"
                ("agents.parser.types", "Unanswerable"), ("agents.followups", "Resolution"),
                ("storage.catalog.model", "Query"), ("storage.catalog.model", "Filter"),
                ("storage.catalog.model", "Order"), ("storage.catalog.periods", "Period"),
-               ("agents.reply", "Reply"), ("agents.reply", "TableData")]
+               ("agents.reply", "Reply"), ("agents.reply", "TableData"), ("agents.reply", "ChartSpec")]
 
 
 def _keep_recent(old: list[Turn], new: list[Turn]) -> list[Turn]:

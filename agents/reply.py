@@ -1,7 +1,8 @@
 """Reply: the one thing the brain returns, rendered by each channel in its own format.
 
 A reply carries the words, an optional table and chart, follow-up suggestions, and the
-structured answer (``data``) that ``tally ask --json`` prints.
+structured answer (``data``) that ``tally ask --json`` prints. The brain never draws: a
+chart is a :class:`ChartSpec` (data), drawn by the runtime on the way out.
 """
 
 from __future__ import annotations
@@ -37,16 +38,30 @@ class TableData:
 
 
 @dataclass(frozen=True)
+class ChartSpec:
+    """A chart to draw, as data: the runtime draws it on the way out (``bot.charts``).
+
+    Attributes:
+        data: the answer JSON shape the chart is drawn from (``rows``, ``metrics``, ...).
+        currency: the workspace currency, for money axes.
+    """
+
+    data: dict[str, Any]
+    currency: str
+
+
+@dataclass(frozen=True)
 class Reply:
     """What Tally says back.
 
     Attributes:
         text: one or two sentences a person likes to read.
         table: rows for a breakdown, if any.
-        chart: path of a PNG chart, if one says more than the table.
+        chart: path of a PNG chart, once the runtime has drawn one.
         suggestions: follow-up questions that work on this workspace.
         data: the structured answer (interfaces.md's JSON shape, unrounded numbers).
         ok: False when the question could not be answered.
+        chart_spec: a chart the runtime should draw (digests, reports, recaps).
     """
 
     text: str
@@ -55,6 +70,7 @@ class Reply:
     suggestions: tuple[str, ...] = ()
     data: dict[str, Any] = field(default_factory=dict)
     ok: bool = True
+    chart_spec: ChartSpec | None = None
 
     def as_text(self) -> str:
         """The whole reply as plain text (terminal, logs)."""

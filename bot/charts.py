@@ -1,5 +1,6 @@
 """Charts for replies: a PNG that says more than the table, drawn from the answer's data.
 
+:func:`attach_chart` draws the chart a reply asks for (its ``chart_spec``) on the way out.
 :func:`chart_for` reads the ``tally ask --json`` shape of an answer (``metrics``, ``rows``,
 ``period``) and draws a line chart for a time series (rows keyed by day, week or month)
 or a horizontal bar chart for a breakdown (the first 15 rows, in the answer's order). It
@@ -16,7 +17,7 @@ import json
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,22 @@ class _Plot:
     rows: tuple[dict[str, Any], ...]
     currency: str
     period: dict[str, str] | None
+
+
+def attach_chart(reply: Reply, charts_dir: Path) -> Reply:
+    """The reply with its :class:`~agents.reply.ChartSpec` drawn as a PNG in ``charts_dir``.
+
+    Replies without a spec, already drawn, or whose rows would not make a chart are
+    returned as they are. ``data["chart"]`` gets the path when the brain left the key.
+    """
+    spec = reply.chart_spec
+    if spec is None or reply.chart:
+        return reply
+    path = chart_for(spec.data, spec.currency, charts_dir)
+    if path is None:
+        return reply
+    data = {**reply.data, "chart": str(path)} if "chart" in reply.data else reply.data
+    return replace(reply, chart=str(path), data=data)
 
 
 def chart_for(data: dict[str, Any], currency: str, out_dir: Path) -> Path | None:
@@ -283,6 +300,5 @@ class ChartingResponder:
             return reply
         if path is None:
             return reply
-        data = {**reply.data, "chart": str(path)}
-        return Reply(reply.text, reply.table, str(path), reply.suggestions, data, reply.ok)
+        return replace(reply, chart=str(path), data={**reply.data, "chart": str(path)})
 

@@ -31,8 +31,9 @@ from storage.catalog import AsOf
 def report_command(workspace_name: str | None, week: str, fmt: str, output: Path | None,
                    as_of: Any) -> None:
     """Export the weekly report of a workspace as PDF, HTML or CSV."""
-    from agents.insights.report import build_report, resolve_week, to_csv, to_html, to_pdf
+    from agents.insights.report import build_report, resolve_week, to_csv
     from bot.ask import pick_workspace
+    from bot.report_export import to_html, to_pdf
 
     app = make_app()
     try:

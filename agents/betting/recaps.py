@@ -9,7 +9,6 @@ not from a running sum.
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from agents.betting.stats import (
@@ -21,7 +20,7 @@ from agents.betting.stats import (
     streak_length,
     units,
 )
-from agents.reply import Reply, TableData, json_number
+from agents.reply import ChartSpec, Reply, TableData, json_number
 from storage.catalog import AsOf, Engine, Filter, Order, Period, Query, resolve_period
 
 RECAP_MIN_BETS = 1  # a week's recap ranks everyone who settled a bet
@@ -30,14 +29,15 @@ TOP_SHOWN = 5
 CHARTED = 3
 
 
-def guild_recap(engine: Engine, as_of: AsOf, charts_dir: Path | None = None) -> Reply:
+def guild_recap(engine: Engine, as_of: AsOf) -> Reply:
     """Last week's recap: leaderboard, biggest win, best ROI, longest streak, a units chart.
 
     Args:
         engine: the guild workspace's catalog engine.
         as_of: now (the recap covers the last full Monday–Sunday week before it).
-        charts_dir: where to draw the chart; without it the chart's rows are in
-            ``data["rows"]`` for :func:`bot.charts.chart_for`.
+
+    The chart (cumulative units of the top bettors, ``data["rows"]``) is a
+    :class:`ChartSpec`, drawn on the way out.
     """
     week = resolve_period("last week", as_of)
     totals = engine.run(Query(("bets", "profit_units", "staked_units"), week), as_of)
@@ -56,14 +56,9 @@ def guild_recap(engine: Engine, as_of: AsOf, charts_dir: Path | None = None) -> 
         "question": title, "metrics": ["profit_units"], "rows": rows,
         "period": {"start": week.start.isoformat(), "end": week.end.isoformat()},
         "leaderboard": [{k: json_number(v) for k, v in r.items()} for r in board.rows]}
-    chart = None
-    if charts_dir is not None and len(rows) >= 2:
-        from bot.charts import chart_for
-
-        path = chart_for(data, engine.workspace.currency, charts_dir)
-        chart = str(path) if path else None
+    spec = ChartSpec(data, engine.workspace.currency) if len(rows) >= 2 else None
     return Reply("\n".join(lines), TableData(("#", "Bettor", "Profit", "ROI", "W-L-P"), table),
-                 chart, data=data)
+                 data=data, chart_spec=spec)
 
 
 def _highlights(engine: Engine, as_of: AsOf, week: Period) -> list[str]:

@@ -15,18 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
-from agents.insights.anomalies import (
-    DailySeries,
-    detect_anomalies,
-    load_series,
-    number,
-    verticals,
-    watched_series,
-    week_ago_day,
-)
+from agents.insights.anomalies import detect_anomalies, watched_series
+from agents.insights.report import build_report, report_reply, resolve_week
 from agents.insights.score import (
     RECORD_DAYS,
     Insight,
@@ -38,13 +30,20 @@ from agents.insights.score import (
     record_insights,
     stock_insights,
 )
-from agents.reply import Reply, TableData
+from agents.insights.series import (
+    DailySeries,
+    is_flow,
+    key_metrics_of,
+    load_series,
+    number,
+    verticals,
+    week_ago_day,
+)
+from agents.reply import ChartSpec, Reply, TableData
 from storage.catalog import AsOf, Engine, Query
 from storage.catalog.display import ADDITIVE_FORMATS, format_value
 from storage.catalog.periods import Period
 
-KEY_METRICS = {"shop": ("revenue", "orders", "aov"), "saas": ("mrr", "new_mrr", "churned_mrr"),
-               "ads": ("ad_spend", "roas"), "betting": ("bets", "profit_units")}
 AVERAGE_DAYS = 28
 CHART_DAYS = 28
 
@@ -66,11 +65,6 @@ class KeyMetric:
                 "average_4w": self.average, "mtd": self.mtd, "mtd_previous": self.mtd_previous}
 
 
-def key_metrics_of(engine: Engine) -> tuple[str, ...]:
-    """The key metrics of the workspace's verticals, in a fixed order."""
-    have = verticals(engine)
-    return tuple(m for v, ms in KEY_METRICS.items() if v in have for m in ms)
-
 
 def compute_key_metrics(engine: Engine, as_of: AsOf, day: date,
                         metrics: tuple[str, ...]) -> list[KeyMetric]:
@@ -80,7 +74,7 @@ def compute_key_metrics(engine: Engine, as_of: AsOf, day: date,
     queries: the catalog caches the compiled SQL of the former only, so mixing them would
     recompile every digest's flows too.
     """
-    plain = tuple(m for m in metrics if _is_flow(engine, m))
+    plain = tuple(m for m in metrics if is_flow(engine, m))
     found: dict[str, KeyMetric] = {}
     for group in (plain, tuple(m for m in metrics if m not in plain)):
         if group:
@@ -131,16 +125,13 @@ def _insights(engine: Engine, as_of: AsOf, day: date, series: DailySeries,
     return found
 
 
-def build_digest(engine: Engine, as_of: AsOf, *, only_when_notable: bool = False,
-                 charts_dir: Path | str | None = None) -> Reply | None:
+def build_digest(engine: Engine, as_of: AsOf, *, only_when_notable: bool = False) -> Reply | None:
     """The daily digest of the day before ``as_of``.
 
     Args:
         engine: the workspace's catalog engine.
         as_of: "now" (the digest reports on the day before ``as_of.day``).
         only_when_notable: return None on a quiet day instead of the one-line digest.
-        charts_dir: where to draw the chart; without it, ``data["rows"]`` holds the main
-            metric's last 28 days so the caller can draw it.
 
     Returns:
         The digest, or None (quiet day and ``only_when_notable``, or no data at all).
@@ -151,26 +142,22 @@ def build_digest(engine: Engine, as_of: AsOf, *, only_when_notable: bool = False
         return None if only_when_notable else Reply(
             f"No data in {engine.workspace.name} yet: nothing to report for {_day(day)}.")
     wanted = dict.fromkeys([s.metric for s in watched_series(engine)] + [k.metric for k in keys])
-    series = load_series(engine, as_of, day, [m for m in wanted if _is_flow(engine, m)], RECORD_DAYS)
+    series = load_series(engine, as_of, day, [m for m in wanted if is_flow(engine, m)], RECORD_DAYS)
     insights = rank(_insights(engine, as_of, day, series, keys))
     if not insights and only_when_notable:
         return None
     data = _data(engine, day, keys, insights, series)
     table = _table(engine, keys, day)
     text = _quiet_line(engine, day, keys) if not insights else _full_text(engine, day, keys, insights)
-    chart = _chart(engine, data, charts_dir)
-    return Reply(text, table, chart, ("why did revenue change yesterday?",) if insights else (),
-                 {**data, "chart": chart})
+    # the chart (the main metric's last 28 days, data["rows"]) is drawn on the way out
+    return Reply(text, table, None, ("why did revenue change yesterday?",) if insights else (),
+                 {**data, "chart": None}, chart_spec=ChartSpec(data, engine.workspace.currency))
 
 
 def _is_sum(engine: Engine, metric: str) -> bool:
     """A sum or count (averaged per day), not a ratio such as AOV or ROAS."""
     definition = engine.defs.metrics[metric]
     return definition.format in ADDITIVE_FORMATS and "/" not in definition.expr
-
-
-def _is_flow(engine: Engine, metric: str) -> bool:
-    return all(s.kind == "flow" for s in engine.defs.sources_of(metric))
 
 
 def build_alerts(engine: Engine, as_of: AsOf) -> Reply | None:
@@ -184,11 +171,9 @@ def build_alerts(engine: Engine, as_of: AsOf) -> Reply | None:
                                          "anomalies": [a.as_dict() for a in anomalies]})
 
 
-def build_weekly_report(engine: Engine, as_of: AsOf, charts_dir: Path | str | None = None) -> Reply:
+def build_weekly_report(engine: Engine, as_of: AsOf) -> Reply:
     """The weekly report of the last full ISO week before ``as_of`` (see agents.insights.report)."""
-    from agents.insights.report import build_report, report_reply, resolve_week
-
-    return report_reply(build_report(engine, as_of, resolve_week("last week", as_of)), charts_dir)
+    return report_reply(build_report(engine, as_of, resolve_week("last week", as_of)))
 
 
 # --- text ------------------------------------------------------------------------------
@@ -251,11 +236,3 @@ def _data(engine: Engine, day: date, keys: list[KeyMetric], insights: list[Insig
             "key_metrics": [k.as_dict() for k in keys], "insights": [i.as_dict() for i in insights],
             "quiet": not insights}
 
-
-def _chart(engine: Engine, data: dict[str, Any], charts_dir: Path | str | None) -> str | None:
-    if charts_dir is None:
-        return None
-    from bot.charts import chart_for
-
-    path = chart_for(data, engine.workspace.currency, Path(charts_dir))
-    return None if path is None else str(path)

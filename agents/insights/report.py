@@ -3,25 +3,22 @@
 :func:`build_report` asks the catalog for the week's key metrics against the week before
 (one query with ``compare="previous"``), their daily values (one query by day), the
 countries that moved revenue the most, and the anomalies of each day of the week.
-:func:`report_reply` turns it into a chat :class:`Reply`; :func:`to_csv`, :func:`to_html`
-(self-contained: charts inlined as base64 PNG) and :func:`to_pdf` (matplotlib's
-``PdfPages``) export it.
+:func:`report_reply` turns it into a chat :class:`Reply` and :func:`to_csv` exports it; the
+exports that draw (HTML, PDF) are the runtime's (``bot/report_export.py``).
 """
 
 from __future__ import annotations
 
-import base64
 import csv
-import html
 import io
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
-from agents.insights.anomalies import DailySeries, detect_anomalies, load_series, number
-from agents.reply import Reply, TableData
+from agents.insights.anomalies import detect_anomalies, watched_series
+from agents.insights.series import DailySeries, is_flow, key_metrics_of, load_series, number
+from agents.reply import ChartSpec, Reply, TableData
 from storage.catalog import AsOf, Engine, Query, resolve_period
 from storage.catalog.display import format_change, format_value
 from storage.catalog.periods import Period
@@ -84,8 +81,6 @@ def resolve_week(spec: str, as_of: AsOf) -> Period:
 
 def build_report(engine: Engine, as_of: AsOf, week: Period) -> WeeklyReport:
     """The week's report (see the module docstring)."""
-    from agents.insights.digest import _is_flow, key_metrics_of
-
     keys = key_metrics_of(engine)
     result = engine.run(Query(keys, week, compare="previous"), as_of) if keys else None
     metrics = []
@@ -96,7 +91,7 @@ def build_report(engine: Engine, as_of: AsOf, week: Period) -> WeeklyReport:
                         "value": number(result.values.get(m)) if result else None,
                         "previous": number(cmp.values.get(m)) if cmp else None,
                         "change_rate": cmp.change_rate.get(m) if cmp else None})
-    flows = tuple(m for m in keys if _is_flow(engine, m))
+    flows = tuple(m for m in keys if is_flow(engine, m))
     daily = []
     if flows:
         rows = engine.run(Query(flows, week, ("day",)), as_of).rows
@@ -133,10 +128,7 @@ def _anomalies(engine: Engine, as_of: AsOf, week: Period) -> list[str]:
 
 
 def _watched_flows(engine: Engine) -> list[str]:
-    from agents.insights.anomalies import watched_series
-    from agents.insights.digest import _is_flow
-
-    return [s.metric for s in watched_series(engine) if _is_flow(engine, s.metric)]
+    return [s.metric for s in watched_series(engine) if is_flow(engine, s.metric)]
 
 
 # --- chat --------------------------------------------------------------------------------
@@ -171,17 +163,12 @@ def chart_data(report: WeeklyReport) -> dict[str, Any]:
                                         "end": report.week.end.isoformat()}}
 
 
-def report_reply(report: WeeklyReport, charts_dir: Path | str | None = None) -> Reply:
-    """The report for a chat."""
+def report_reply(report: WeeklyReport) -> Reply:
+    """The report for a chat (its chart drawn on the way out)."""
     data = {"kind": "weekly_report", **chart_data(report), "key_metrics": report.metrics,
             "anomalies": report.anomalies}
-    chart = None
-    if charts_dir is not None:
-        from bot.charts import chart_for
-
-        path = chart_for(data, report.currency, Path(charts_dir))
-        chart = None if path is None else str(path)
-    return Reply(report_text(report), report_table(report), chart, data={**data, "chart": chart})
+    return Reply(report_text(report), report_table(report), None, data={**data, "chart": None},
+                 chart_spec=ChartSpec(data, report.currency))
 
 
 # --- export ------------------------------------------------------------------------------
@@ -197,50 +184,3 @@ def to_csv(report: WeeklyReport) -> str:
                          "" if r["previous"] is None else r["previous"],
                          "" if r["change_rate"] is None else r["change_rate"]])
     return out.getvalue()
-
-
-def chart_png(report: WeeklyReport) -> bytes | None:
-    """The report's chart as PNG bytes (None when there is nothing to draw)."""
-    from bot.charts import figure_for
-
-    figure = figure_for(chart_data(report), report.currency)
-    if figure is None:
-        return None
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110)
-    return buffer.getvalue()
-
-
-def to_html(report: WeeklyReport) -> str:
-    """A self-contained HTML page (the chart inlined as a base64 PNG)."""
-    table = report_table(report)
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in table.columns)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
-                   for row in table.rows)
-    png = chart_png(report)
-    image = (f'<img alt="daily chart" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
-             if png else "")
-    items = "".join(f"<li>{html.escape(t)}</li>" for t in report.movers + report.anomalies)
-    return (f"<!doctype html><html><head><meta charset=\"utf-8\"><title>{html.escape(report.title)}"
-            "</title><style>body{font-family:sans-serif;max-width:52em;margin:2em auto}"
-            "td,th{padding:.2em .8em;text-align:right}td:first-child{text-align:left}</style>"
-            f"</head><body><h1>{html.escape(report.title)}</h1><table><tr>{head}</tr>{body}</table>"
-            f"{image}<ul>{items}</ul></body></html>")
-
-
-def to_pdf(report: WeeklyReport, path: Path) -> None:
-    """A PDF: the summary text and table on page one, the chart on page two."""
-    from matplotlib.backends.backend_pdf import PdfPages
-    from matplotlib.figure import Figure
-
-    with PdfPages(path, metadata={"Title": report.title}) as pdf:
-        page = Figure(figsize=(8.27, 11.69))
-        page.text(0.06, 0.96, report_text(report) + "\n\n" + report_table(report).as_text(),
-                  va="top", ha="left", family="monospace", fontsize=7.5,
-                  usetex=False, parse_math=False)  # "$" is money here, not TeX
-        pdf.savefig(page)
-        from bot.charts import figure_for
-
-        chart = figure_for(chart_data(report), report.currency)
-        if chart is not None:
-            pdf.savefig(chart)

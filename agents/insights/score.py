@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from agents.insights.anomalies import SPECS, Anomaly, DailySeries, number, week_ago_day
+from agents.insights.anomalies import Anomaly
+from agents.insights.series import SPECS, DailySeries, number, week_ago_day
 from storage.catalog import AsOf, Engine, Filter, Order, Query
 from storage.catalog.display import format_change, format_value
 from storage.catalog.periods import Period

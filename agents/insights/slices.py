@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from agents.insights.anomalies import (
+from agents.insights.series import (
     HISTORY_WEEKS,
     Baseline,
     DailySeries,

@@ -7,14 +7,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from agents.insights.anomalies import (
-    Z_THRESHOLD,
-    detect_anomalies,
-    event_baseline,
-    is_anomalous,
-    robust_baseline,
-)
+from agents.insights.anomalies import detect_anomalies
 from agents.insights.digest import build_alerts
+from agents.insights.series import Z_THRESHOLD, event_baseline, is_anomalous, robust_baseline
 from storage.catalog import AsOf, Engine, Period, Query
 from storage.demo import planted_anomalies
 from tests.agents.demo_workspaces import END, demo_engine

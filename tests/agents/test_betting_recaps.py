@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from agents.betting.recaps import daily_results, guild_recap
+from bot.charts import attach_chart
 from storage.catalog import AsOf, Engine
 from storage.importer import import_directory
 from storage.warehouse import Warehouse
@@ -26,7 +27,7 @@ def guild(tmp_path_factory: pytest.TempPathFactory) -> Engine:
 
 
 def test_weekly_recap_has_the_leaderboard_biggest_win_best_roi_and_streak(guild, tmp_path):
-    recap = guild_recap(guild, as_of(), charts_dir=tmp_path)
+    recap = attach_chart(guild_recap(guild, as_of()), tmp_path)
     lines = recap.text.splitlines()
     # 11 bets settled in the week (Sharpie 5, LockSmith 5, Lou 1; the void s7 is not one):
     # +5.2 +1 +1 on 8 + 7 + 1 staked
@@ -41,7 +42,7 @@ def test_weekly_recap_has_the_leaderboard_biggest_win_best_roi_and_streak(guild,
 
 
 def test_the_recap_charts_cumulative_units_of_the_top_bettors(guild, tmp_path):
-    recap = guild_recap(guild, as_of(), charts_dir=tmp_path)
+    recap = attach_chart(guild_recap(guild, as_of()), tmp_path)
     assert recap.chart is not None and recap.chart.endswith(".png")
     with open(recap.chart, "rb") as png:
         assert png.read(8) == b"\x89PNG\r\n\x1a\n"
@@ -51,7 +52,7 @@ def test_the_recap_charts_cumulative_units_of_the_top_bettors(guild, tmp_path):
             ("03-31", "04-01", "04-02", "04-03", "04-04", "04-06")] == pytest.approx(
         [2, 1, 0, -2, 1, 1])
     assert running[("2025-04-06", "Sharpie")] == pytest.approx(5.2)
-    assert guild_recap(guild, as_of()).chart is None  # no charts_dir: the rows only
+    assert guild_recap(guild, as_of()).chart is None  # not drawn yet: the rows and the spec only
 
 
 def test_a_week_without_settled_bets_says_so(guild):

@@ -10,6 +10,7 @@ import pytest
 
 from agents.insights.digest import build_digest
 from agents.insights.score import NOTABLE_SCORE, make_insight, rank
+from bot.charts import attach_chart
 from storage.catalog import AsOf, Engine, Period, Query
 from storage.demo import planted_anomalies
 from storage.workspaces import Workspace
@@ -27,7 +28,7 @@ def demo() -> Iterator[Engine]:
 def test_digest_numbers_equal_the_catalogs(demo: Engine, tmp_path: Path) -> None:
     as_of = AsOf.for_day(END, demo.workspace.tz)
     day = END - timedelta(days=1)
-    reply = build_digest(demo, as_of, charts_dir=tmp_path)
+    reply = attach_chart(build_digest(demo, as_of), tmp_path)
     assert reply is not None and reply.chart and Path(reply.chart).read_bytes()[:4] == b"\x89PNG"
     keys = {k["metric"]: k for k in reply.data["key_metrics"]}
     assert {"revenue", "orders", "aov", "mrr", "new_mrr", "churned_mrr", "ad_spend", "roas"} <= set(keys)

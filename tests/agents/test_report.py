@@ -12,7 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 from agents.insights.digest import build_weekly_report
-from agents.insights.report import WeeklyReport, build_report, resolve_week, to_csv, to_html, to_pdf
+from agents.insights.report import WeeklyReport, build_report, resolve_week, to_csv
+from bot.charts import attach_chart
+from bot.report_export import to_html, to_pdf
 from storage.catalog import AsOf, Engine, Query
 from tests.agents.demo_workspaces import END, demo_engine
 
@@ -67,7 +69,7 @@ def test_pdf_starts_with_the_pdf_magic(report: WeeklyReport, tmp_path: Path) -> 
 
 
 def test_weekly_report_reply_for_chat(demo: Engine, tmp_path: Path) -> None:
-    reply = build_weekly_report(demo, AsOf.for_day(END, demo.workspace.tz), charts_dir=tmp_path)
+    reply = attach_chart(build_weekly_report(demo, AsOf.for_day(END, demo.workspace.tz)), tmp_path)
     assert reply.text.startswith("Weekly report for demo, week 2025-W22")
     assert reply.table is not None and reply.chart and Path(reply.chart).exists()
 
