@@ -1,4 +1,10 @@
-"""``tally ask`` and ``tally chat``: the brain from the terminal."""
+"""``tally ask`` and ``tally chat``: questions from the terminal, and their output.
+
+The CLI sends every line through the pipeline as the terminal channel
+(:class:`bot.terminal.TerminalSession`, passed in as an ``asker``), so chat commands
+work as on every other surface; questions reach the brain through :func:`answer_one`,
+whose replies (and ``--json`` objects) are what ``tally ask`` always printed.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ import json
 import logging
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -50,7 +56,9 @@ def as_of_for(app: App, workspace: str, day: date | None) -> AsOf | None:
 
 
 def reply_json(reply: Reply) -> str:
-    return json.dumps(reply.data, ensure_ascii=False, default=str)
+    """The reply's JSON object; a chat command's data gets its text too (answers have it)."""
+    data = reply.data if "text" in reply.data else {"text": reply.text, **reply.data}
+    return json.dumps(data, ensure_ascii=False, default=str)
 
 
 MAX_LINE_BYTES = 100_000  # a question, not a file: longer lines are reported, not read whole
@@ -77,15 +85,22 @@ def answer_one(graph: TallyGraph, workspace: str, question: str, conversation: s
                                  "error_id": error_id}, ok=False)
 
 
+#: One line of a conversation → its reply (the terminal session's ``ask``).
+Asker = Callable[[str, str], Reply]
+
+
 def answer_batch(graph: TallyGraph, workspace: str, source: IO[bytes], as_of: AsOf | None,
-                 out: IO[str]) -> int:
+                 out: IO[str], *, asker: Asker | None = None) -> int:
     """One JSON object per question line (JSON Lines); returns how many lines failed.
 
     Each line is answered on its own: one that is unanswerable, not UTF-8, too long or
     hits an error gets its own JSON object (``"error"``, and ``"line"`` for lines that
     could not be read) and the batch goes on. Blank lines are skipped. The lines are one
-    conversation: "and the month before?" follows the line above it.
+    conversation: "and the month before?" follows the line above it. ``asker`` answers a
+    line (the terminal session, so commands work too); by default the graph alone.
     """
+    ask = asker or (lambda question, conversation: answer_one(graph, workspace, question,
+                                                              conversation, as_of))
     failed = 0
     conversation = f"batch:{uuid.uuid4().hex}"
     for number, raw in enumerate(_lines(source), start=1):
@@ -102,8 +117,10 @@ def answer_batch(graph: TallyGraph, workspace: str, source: IO[bytes], as_of: As
             else:
                 if not question:
                     continue
-                reply = answer_one(graph, workspace, question, conversation, as_of)
-                data = reply.data if reply.data else {"question": question, "text": reply.text}
+                reply = ask(question, conversation)
+                # A chat command's data (a rule, a list) gets the line and the reply's text.
+                data = (reply.data if "text" in reply.data
+                        else {"question": question, "text": reply.text, **reply.data})
                 data = data if reply.ok or "error" in data else {**data, "error": "unanswerable"}
         failed += "error" in data
         out.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
@@ -129,8 +146,13 @@ def _line_error(number: int, code: str, raw: bytes, text: str) -> dict[str, Any]
 
 
 def chat(graph: TallyGraph, workspace: str, as_of: AsOf | None, console: Console,
-         history: Path, conversation: str = "terminal") -> None:
-    """An interactive chat with readline history; `exit` or Ctrl-D leaves."""
+         history: Path, conversation: str = "terminal", *, asker: Asker | None = None,
+         waiting: Sequence[str] = ()) -> None:
+    """An interactive chat with readline history; `exit` or Ctrl-D leaves.
+
+    ``asker`` answers a line (the terminal session: commands work); ``waiting`` are the
+    proactive messages that arrived for the terminal since the last chat, shown first.
+    """
     try:
         import readline
 
@@ -141,6 +163,9 @@ def chat(graph: TallyGraph, workspace: str, as_of: AsOf | None, console: Console
         readline = None  # type: ignore[assignment]
     console.print(f"[bold]Tally[/bold] · workspace [bold]{workspace}[/bold] · "
                   "ask about your numbers, 'help' for examples, 'exit' to leave.", highlight=False)
+    for message in waiting:
+        console.print(f"[bold cyan]tally (while you were away) ›[/bold cyan] "
+                      f"{_markup_safe(message)}\n", highlight=False)
     while True:
         try:
             question = input("you › ").strip()
@@ -151,7 +176,8 @@ def chat(graph: TallyGraph, workspace: str, as_of: AsOf | None, console: Console
             break
         if not question:
             continue
-        reply = answer_one(graph, workspace, question, conversation, as_of, chart=False)
+        reply = (asker(question, conversation) if asker is not None
+                 else answer_one(graph, workspace, question, conversation, as_of, chart=False))
         console.print(f"[bold cyan]tally ›[/bold cyan] {_markup_safe(reply.as_text())}\n",
                       highlight=False)
     if readline is not None:

@@ -210,8 +210,12 @@ def demo_command(scale: float, chat_after: bool) -> None:
     print_summary(app, console, counts)
     if chat_after and sys.stdin.isatty():
         from bot.ask import chat, make_graph
+        from bot.terminal import TerminalSession
 
-        chat(make_graph(app), "demo", None, console, app.settings.data_dir / ".chat_history")
+        graph = make_graph(app)
+        session = TerminalSession(app, graph, "demo", None, chart=False)
+        chat(graph, "demo", None, console, app.settings.data_dir / ".chat_history",
+             asker=session.ask, waiting=session.waiting())
 
 
 # --- questions ---------------------------------------------------------------------------
@@ -232,16 +236,19 @@ def ask_command(question: str | None, workspace_name: str | None, as_of: Any, as
     if batch is not None and not as_json:
         raise click.UsageError("--batch writes JSON Lines: add --json")
     with gc_paused():
-        from bot.ask import answer_batch, answer_one, as_of_for, make_graph, pick_workspace, print_reply
+        from bot.ask import answer_batch, as_of_for, make_graph, pick_workspace, print_reply
+        from bot.terminal import TerminalSession
 
         app = make_app()
         workspace_name = pick_workspace(app, workspace_name)
         when = as_of_for(app, workspace_name, as_of.date() if as_of else None)
         graph = make_graph(app)
+        session = TerminalSession(app, graph, workspace_name, when)  # the terminal channel
     if batch is not None:
         # Every line is answered; the status says whether any failed (interfaces.md).
-        sys.exit(1 if answer_batch(graph, workspace_name, batch, when, sys.stdout) else 0)
-    reply = answer_one(graph, workspace_name, question or "", "terminal:ask", when)
+        sys.exit(1 if answer_batch(graph, workspace_name, batch, when, sys.stdout,
+                                   asker=session.ask) else 0)
+    reply = session.ask(question or "", "terminal:ask")
     print_reply(reply, as_json, console)
     if not reply.ok:
         sys.exit(1)
@@ -256,12 +263,15 @@ def chat_command(workspace_name: str | None, as_of: Any) -> None:
     """Chat with Tally in the terminal (the same brain as every chat platform)."""
     with gc_paused():
         from bot.ask import as_of_for, chat, make_graph, pick_workspace
+        from bot.terminal import TerminalSession
 
         app = make_app()
         workspace_name = pick_workspace(app, workspace_name)
         graph = make_graph(app)
-    chat(graph, workspace_name, as_of_for(app, workspace_name, as_of.date() if as_of else None),
-         console, app.settings.data_dir / ".chat_history")
+        when = as_of_for(app, workspace_name, as_of.date() if as_of else None)
+        session = TerminalSession(app, graph, workspace_name, when, chart=False)
+    chat(graph, workspace_name, when, console, app.settings.data_dir / ".chat_history",
+         asker=session.ask, waiting=session.waiting())
 
 
 # --- catalog -----------------------------------------------------------------------------

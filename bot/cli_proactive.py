@@ -26,6 +26,7 @@ from rich.table import Table
 from agents.reply import Reply
 from bot.app import App
 from bot.channels.base import PLATFORMS, Channel, ConversationRef
+from bot.channels.terminal import TerminalChannel, TerminalOutbox
 from bot.cli import console, err_console, main, make_app, user_errors
 from bot.logs import SecretMask, secret_values
 from bot.pipeline import Pipeline
@@ -94,7 +95,9 @@ async def _digest(app: App, workspace: str, as_of: AsOf, send: bool) -> bool:
     from bot.subscriptions import Subscription
 
     dispatcher = Pipeline(app, _NoAnswers())
-    channels = await _open_channels(app, dispatcher) if send else []
+    # The terminal's subscriptions go to its outbox, for the next `tally chat`.
+    terminal = TerminalChannel(dispatcher, "", TerminalOutbox(app.settings.data_dir))
+    channels = [*await _open_channels(app, dispatcher), terminal] if send else []
     proactive = ProactiveScheduler(app, channels, charts_dir=charts_dir(app.settings))
     try:
         if not send:

@@ -15,9 +15,11 @@ delivered to the terminal's outbox (``TALLY_DATA_DIR/terminal/outbox.jsonl``) by
 when it opens (then forgets it). ``tally ask`` never prints the outbox, so its output
 stays exactly one answer.
 
-The brain keeps the terminal's conversation names as they always were (``terminal:ask``
-for ``tally ask``, ``terminal`` for ``tally chat``, one per ``--batch`` run), so
-follow-ups work as before.
+The terminal of a workspace is one chat (``terminal`` in the workspace's space): what
+``tally chat`` subscribes to or sets alerts in, ``tally ask "list my alerts"`` lists.
+The brain's memory keeps the terminal's conversation names as they always were
+(``terminal:ask`` for ``tally ask``, ``terminal`` for ``tally chat``, one per ``--batch``
+run; :class:`bot.terminal.TerminalResponder`), so follow-ups work as before.
 """
 
 from __future__ import annotations
@@ -40,14 +42,8 @@ logger = logging.getLogger(__name__)
 
 PLATFORM = "terminal"
 ACTOR = "cli"
-#: The terminal's own memory key inside the pipeline's conversation key ``terminal:WS:CHAT``.
-_KEY_PARTS = 3
-
-
-def conversation_name(conversation: str) -> str:
-    """The terminal's own conversation name (``terminal:ask``) from a pipeline conversation key."""
-    parts = conversation.split(":", _KEY_PARTS - 1)
-    return parts[-1] if len(parts) == _KEY_PARTS and parts[0] == PLATFORM else conversation
+#: The chat id of a workspace's terminal (its space is the workspace).
+CHAT = "terminal"
 
 
 class TerminalOutbox:
@@ -100,19 +96,20 @@ class TerminalChannel:
         self.workspace = workspace
         self.outbox = outbox
 
-    def ref(self, conversation: str) -> ConversationRef:
-        """The conversation ``conversation`` of this terminal (its space is the workspace)."""
-        return ConversationRef(PLATFORM, conversation, space_id=self.workspace)
+    @property
+    def ref(self) -> ConversationRef:
+        """The terminal's chat on this workspace."""
+        return ConversationRef(PLATFORM, CHAT, space_id=self.workspace)
 
     def bind(self) -> None:
         """Binds the terminal's chat to the workspace as its owner, unless it already is."""
-        found = self.pipeline.binding_for(self.ref(self.workspace))
+        found = self.pipeline.binding_for(self.ref)
         if found is None or found.workspace != self.workspace or found.role is not Role.OWNER:
             self.pipeline.bind(PLATFORM, self.workspace, self.workspace, ACTOR, role=Role.OWNER)
 
-    async def ask(self, text: str, conversation: str) -> Reply:
+    async def ask(self, text: str) -> Reply:
         """One message through the pipeline, as the operator; the reply to print."""
-        message = InboundMessage(self.ref(conversation), text, user_id=ACTOR, user_name=None,
+        message = InboundMessage(self.ref, text, user_id=ACTOR, user_name=None,
                                  role=Role.OWNER.value)
         reply = await self.pipeline.handle(message)
         assert reply is not None  # terminal messages carry no event id: never a duplicate
