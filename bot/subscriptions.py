@@ -23,12 +23,10 @@ from storage.access import Action as Access
 from storage.access import Role, require
 from storage.audit import record_audit
 from storage.errors import TallyError
+from storage.refs import target_ref as target_ref  # where a subscription posts; bot importers read it here
 from storage.state import StateStore, SubscriptionRow
 
 Action = Literal["subscribe", "unsubscribe", "list"]
-#: Platforms where a thread is only the place a question was asked, not where reports go:
-#: a Slack mention is answered in a thread rooted at it, but digests belong in the channel.
-_THREADS_ARE_REPLIES = frozenset({"slack"})
 
 
 class SubscriptionError(TallyError):
@@ -233,13 +231,6 @@ def describe_schedule(schedule: str) -> str:
 
 
 # --- storage -------------------------------------------------------------------------------
-def target_ref(ref: ConversationRef) -> ConversationRef:
-    """Where a subscription made in ``ref`` posts (Slack: the channel, not the thread)."""
-    if ref.platform in _THREADS_ARE_REPLIES:
-        return ConversationRef(ref.platform, ref.chat_id, None, ref.space_id)
-    return ref
-
-
 class SubscriptionStore:
     """Creates, lists and deletes subscriptions (each change is audited).
 

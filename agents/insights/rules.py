@@ -26,17 +26,18 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Protocol
 
 from agents.insights.rules_parse import OP_WORDS, RuleParseError, RuleSpec, parse_rule
 from agents.insights.rules_store import Claim, RuleStore, StoredRule
 from agents.reply import Reply, TableData, json_number
-from bot.app import App
-from bot.channels.base import ConversationRef
 from storage.catalog import AsOf, Engine
 from storage.catalog.display import format_value
 from storage.catalog.model import Value
 from storage.catalog.periods import local_midnight
 from storage.errors import TallyError
+from storage.refs import ConversationRef
+from storage.state import StateStore
 
 logger = logging.getLogger(__name__)
 
@@ -64,12 +65,25 @@ class AlertPolicy:
     daily_budget: int = DAILY_BUDGET
 
 
-def evaluate_rules(app: App, workspace: str, as_of: AsOf, now: datetime,
+class RuleHost(Protocol):
+    """What checking rules needs: the state store (rules, firings) and the catalog engines."""
+
+    @property
+    def state(self) -> StateStore:
+        """The state database."""
+        ...
+
+    def engine(self, name: str) -> Engine:
+        """The workspace's catalog engine."""
+        ...
+
+
+def evaluate_rules(app: RuleHost, workspace: str, as_of: AsOf, now: datetime,
                    policy: AlertPolicy | None = None) -> list[tuple[ConversationRef, Reply]]:
     """Checks every rule of a workspace and returns the alerts to send.
 
     Args:
-        app: the application (state store, catalog engines).
+        app: the state store and catalog engines (the runtime's application).
         workspace: the workspace whose rules run.
         as_of: the data's "now" (periods such as "yesterday" are resolved against it).
         now: the clock's instant (aware UTC): cooldowns, snoozes and the daily budget.

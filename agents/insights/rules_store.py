@@ -17,10 +17,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from agents.insights.rules_parse import RuleSpec
-from bot.channels.base import ConversationRef
-from bot.subscriptions import target_ref
 from storage.audit import record_audit
 from storage.catalog.periods import Period
+from storage.refs import ConversationRef, target_ref
 from storage.state import AlertFiringRow, AlertRuleRow, StateStore
 
 

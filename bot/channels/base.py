@@ -14,33 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from agents.reply import Reply
+from storage.refs import ConversationRef as ConversationRef  # plain data: storage and the brain keep it too
 
 PLATFORMS = ("slack", "discord", "telegram", "whatsapp", "playground", "terminal")
-
-
-@dataclass(frozen=True)
-class ConversationRef:
-    """Where a message came from and where its answer goes.
-
-    Attributes:
-        platform: one of :data:`PLATFORMS`.
-        chat_id: the Slack channel, Discord channel, Telegram chat or WhatsApp number.
-        thread_id: the Slack thread ``ts`` (or None outside threads).
-        space_id: the Slack team or Discord guild: what a workspace binding may name.
-    """
-
-    platform: str
-    chat_id: str
-    thread_id: str | None = None
-    space_id: str | None = None
-
-    @property
-    def key(self) -> str:
-        """The conversation's identity for memory: platform, channel and thread."""
-        parts = [self.platform, self.space_id or "-", self.chat_id]
-        if self.thread_id:
-            parts.append(self.thread_id)
-        return ":".join(parts)
 
 
 @dataclass(frozen=True)
