@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from agents.reply import Reply
 from bot.app import App
 from bot.channels.base import Channel, ConversationRef
+from bot.funnel import process_error
 from storage.catalog import AsOf, Engine
 from storage.state import DeliveryRow, StateStore
 
@@ -297,7 +298,7 @@ class WorkspaceChecks:
                 as_of = AsOf.now(self.app.workspace(each).tz, self.clock())
                 outgoing += await asyncio.to_thread(_listed, check, self.app.engine(each), as_of, each)
             except Exception:  # one workspace's failing check never stops the others'
-                logger.exception("check %s failed for workspace %s", name, each)
+                process_error("in check %s for workspace %s", name, each, log=logger)
         sent = await asyncio.gather(*(self._send_recorded(name, out) for out in outgoing))
         return [result for result in sent if result is not None]
 

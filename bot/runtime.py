@@ -38,6 +38,7 @@ from bot.channels.terminal import TerminalChannel, TerminalOutbox
 from bot.charts import ChartingResponder
 from bot.commands.registry import install_commands
 from bot.delivery import Outgoing
+from bot.funnel import process_error
 from bot.http import build_http_app
 from bot.pipeline import Pipeline
 from bot.scheduler import ProactiveScheduler, alerts_key
@@ -341,6 +342,6 @@ def connector_services(app: App) -> tuple[Any, list[BaseRoute], list[Service]]:
         logger.warning("connectors unavailable (%s): no webhooks, no scheduled syncs", exc)
         return None, [], []
     hooks = DataHooks()
-    gateway = WebhookGateway(app, hooks=hooks)
+    gateway = WebhookGateway(app, hooks=hooks, report_error=process_error)
     connections = Connections(app, hooks=hooks)
     return hooks, list(gateway.routes()), [gateway.run, connections.run_schedule]

@@ -52,6 +52,7 @@ from bot.delivery import (
     Sleep,
     WorkspaceChecks,
 )
+from bot.funnel import process_error
 from bot.subscriptions import (
     Subscription,
     SubscriptionError,
@@ -241,7 +242,7 @@ class ProactiveScheduler:
             try:
                 self.sync_jobs()
             except Exception:  # a locked database now is no reason to stop syncing later
-                logger.exception("could not sync subscription jobs")
+                process_error("syncing the subscription jobs", log=logger)
             try:
                 await asyncio.wait_for(stop.wait(), SYNC_INTERVAL_SECONDS)
             except TimeoutError:
@@ -285,8 +286,8 @@ class ProactiveScheduler:
         """
         try:
             reply = await self.build(subscription, as_of)
-        except Exception:
-            logger.exception("alerts for %s could not be built", subscription.workspace)
+        except Exception:  # one workspace's alerts failing never stops the others'
+            process_error("building the alerts of %s", subscription.workspace, log=logger)
             return "failed"
         if reply is None:
             return "skipped"
@@ -312,8 +313,9 @@ class ProactiveScheduler:
         try:
             reply = await self.build(subscription, as_of)
         except Exception as exc:  # one report failing never stops the other subscriptions
-            logger.exception("%s for %s could not be built", subscription.kind, subscription.workspace)
-            self.log.finish(delivery_id, "failed", error=f"the report failed: {exc}")
+            error_id = process_error("building the %s of %s", subscription.kind,
+                                     subscription.workspace, log=logger)
+            self.log.finish(delivery_id, "failed", error=f"the report failed: {exc} (error {error_id})")
             return "failed"
         if reply is None:
             self.log.finish(delivery_id, "skipped", error="nothing notable")
@@ -345,7 +347,7 @@ class ProactiveScheduler:
             path = await asyncio.to_thread(chart_for, reply.data, self.app.workspace(workspace).currency,
                                            self.charts_dir)
         except Exception:  # a chart is a bonus: the report goes out without it
-            logger.exception("could not draw a chart for a report of %s", workspace)
+            process_error("drawing a chart for a report of %s", workspace, log=logger)
             return reply
         if path is None:
             return reply

@@ -16,7 +16,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from operator import attrgetter
@@ -38,6 +38,9 @@ from connectors.webhook_apply import apply_events
 from storage.errors import TallyError
 
 logger = logging.getLogger(__name__)
+
+#: The runtime's error funnel: ``report(what, *args, log=logger) -> error id``.
+ErrorReporter = Callable[..., str]
 
 WEBHOOK_CONNECTORS = ("shopify", "stripe")
 _SECRETS_TTL = 30.0
@@ -63,8 +66,11 @@ class WebhookGateway:
     """
 
     def __init__(self, app: App, *, hooks: DataHooks | None = None, clock: Clock = utc_now,
-                 batch_size: int = 2000) -> None:
+                 batch_size: int = 2000, report_error: ErrorReporter | None = None) -> None:
         self.app = app
+        #: the runtime's error funnel (an error id, the traceback in the log); given, since
+        #: connectors import nothing from the runtime
+        self.report_error = report_error
         self.hooks = hooks or DataHooks()
         self.clock = clock
         self.batch_size = batch_size
@@ -177,8 +183,12 @@ class WebhookGateway:
                 for event in events:
                     await self._apply(workspace, connector, [event])
                 return
-            logger.warning("webhook %s/%s event %s failed: %s", workspace, connector,
-                           events[0].event_id, exc, exc_info=not isinstance(exc, TallyError))
+            if self.report_error is not None and not isinstance(exc, TallyError):
+                self.report_error("applying webhook %s/%s event %s", workspace, connector,
+                                  events[0].event_id, log=logger)
+            else:
+                logger.warning("webhook %s/%s event %s failed: %s", workspace, connector,
+                               events[0].event_id, exc, exc_info=not isinstance(exc, TallyError))
             await asyncio.to_thread(self.queue.retry_later, events, str(exc), self._now())
             return
         await asyncio.to_thread(self.queue.complete, [e.id for e in events], self._now(), connector,

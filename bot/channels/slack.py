@@ -48,6 +48,7 @@ from bot.channels.slack_render import (
     feedback_from_action,
     render,
 )
+from bot.funnel import process_error
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from storage.conversations import answered_in
@@ -234,7 +235,7 @@ class SlackChannel:
             message = await self._with_user(message)
             await self.dispatcher.answer(message, partial(self._reply, message), slot=self._slots())
         except Exception:  # a background task has nobody above it to catch
-            logger.exception("slack: answering in %s failed", message.ref.key)
+            process_error("slack: answering in %s", message.ref.key, log=logger)
 
     async def _reply(self, message: InboundMessage, reply: Reply) -> SendResult:
         """Posts the answer; a slash command's goes through its response URL where Tally is no member."""

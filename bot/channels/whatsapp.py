@@ -39,6 +39,7 @@ from bot.channels.whatsapp_render import (
     template_message,
     text_message,
 )
+from bot.funnel import process_error
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 
@@ -207,7 +208,7 @@ class WhatsAppChannel:
         try:
             await self.dispatcher.answer(message, partial(self._deliver, message.ref.chat_id))
         except Exception:  # a background task has no caller to raise to
-            logger.exception("whatsapp: answering %s failed", message.event_id)
+            process_error("whatsapp: answering %s", message.event_id, log=logger)
 
     # --- sending ---------------------------------------------------------------------------
     async def _deliver(self, to: str, reply: Reply) -> SendResult:
