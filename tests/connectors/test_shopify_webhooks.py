@@ -253,3 +253,79 @@ def test_a_topic_tally_does_not_store_still_needs_a_json_object(body, says):
 ])
 def test_versions_are_utc_text_that_sorts_like_time(stamp, utc):
     assert utc_version(stamp) == utc
+
+
+def _lowered(headers: dict[str, str]) -> dict[str, str]:
+    return {k.lower(): v for k, v in headers.items()}  # how the gateway hands headers over
+
+
+def test_a_delivery_is_keyed_by_event_id_or_else_webhook_id_and_names_its_shop():
+    from connectors.shopify_webhooks import ShopifyWebhooks
+
+    body = json.dumps(_ORDER).encode()
+    headers = _lowered(webhook_headers("orders/updated", body, "ev-1"))
+    delivery = ShopifyWebhooks.webhook_delivery(headers, body)
+    assert (delivery.event_id, delivery.topic, delivery.account) == ("ev-1", "orders/updated", SHOP.lower())
+    older = {k: v for k, v in headers.items() if k != "x-shopify-event-id"}  # older API versions
+    assert ShopifyWebhooks.webhook_delivery(older, body).event_id == "wh-ev-1"
+    no_shop = {k: v for k, v in headers.items() if k != "x-shopify-shop-domain"}
+    assert ShopifyWebhooks.webhook_delivery(no_shop, body).account is None
+
+
+@pytest.mark.parametrize(("drop", "extra", "says"), [
+    ("x-shopify-topic", {}, "a Shopify webhook needs X-Shopify-Topic and X-Shopify-Event-Id"),
+    (("x-shopify-event-id", "x-shopify-webhook-id"), {},
+     "a Shopify webhook needs X-Shopify-Topic and X-Shopify-Event-Id"),
+    ((), {"x-shopify-event-id": "e" * 256}, "a Shopify webhook's event id or topic is over 255 characters"),
+    ((), {"x-shopify-topic": "t" * 256}, "a Shopify webhook's event id or topic is over 255 characters"),
+])
+def test_a_delivery_without_its_headers_is_refused(drop, extra, says):
+    from connectors.shopify_webhooks import ShopifyWebhooks
+
+    body = json.dumps(_ORDER).encode()
+    headers = _lowered(webhook_headers("orders/updated", body, "ev-1"))
+    headers = {k: v for k, v in headers.items() if k not in drop and k != drop} | extra
+    with pytest.raises(WebhookError, match=f"^{re.escape(says)}$"):
+        ShopifyWebhooks.webhook_delivery(headers, body)
+
+
+def test_ids_and_topics_of_exactly_255_characters_are_taken():
+    from connectors.shopify_webhooks import ShopifyWebhooks
+
+    body = json.dumps({"id": 1}).encode()
+    headers = _lowered(webhook_headers("t" * 255, body, "e" * 255))
+    delivery = ShopifyWebhooks.webhook_delivery(headers, body)
+    assert (len(delivery.event_id), len(delivery.topic)) == (255, 255)
+
+
+def test_the_signature_is_the_hmac_of_the_exact_body():
+    from connectors.errors import SignatureError
+    from connectors.shopify_webhooks import ShopifyWebhooks
+
+    body = json.dumps(_ORDER).encode()
+    headers = _lowered(webhook_headers("orders/updated", body, "ev-1"))
+    ShopifyWebhooks.verify_webhook(headers, body, SECRET)
+    for changed, secret in ((body + b" ", SECRET), (body, "other"), (body, "")):
+        with pytest.raises(SignatureError, match=r"^the X-Shopify-Hmac-Sha256 signature does not match$"):
+            ShopifyWebhooks.verify_webhook(headers, changed, secret)
+    with pytest.raises(SignatureError):
+        ShopifyWebhooks.verify_webhook({}, body, SECRET)
+
+
+def test_a_connections_shop_is_its_lower_cased_domain():
+    from connectors.shopify_webhooks import ShopifyWebhooks
+
+    assert ShopifyWebhooks.account_of({"shop": "Acme.MyShopify.com"}) == "acme.myshopify.com"
+    assert ShopifyWebhooks.account_of({}) is None
+    assert ShopifyWebhooks.account_of({"shop": ""}) is None
+
+
+def test_a_refund_webhook_writes_the_refund_versioned_by_its_time():
+    from connectors.shopify_webhooks import ShopifyWebhooks
+
+    refund = {**_REFUND, "transactions": [{"amount": "12.50", "kind": "refund", "status": "success"}]}
+    [update] = ShopifyWebhooks.webhook_updates("refunds/create", json.dumps(refund).encode())
+    assert (update.entity, update.version) == ("refund:5", "2025-03-02T10:00:00.000000Z")
+    assert update.rows == {"refunds": [{"refund_id": "5", "order_id": "7",
+                                        "created_at": "2025-03-02T10:00:00Z", "amount": "12.50"}]}
+    assert ShopifyWebhooks.webhook_updates("app/uninstalled", b"{}") == []
