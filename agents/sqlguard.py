@@ -54,16 +54,15 @@ def run_select(warehouse: Warehouse, sql: str, row_limit: int, timeout_seconds: 
                ) -> tuple[list[str], list[tuple[Any, ...]]]:
     """Runs a checked SELECT with a row limit and a time limit."""
     checked = check_select(sql, row_limit)
-    cursor = warehouse.con.cursor()
-    timer = threading.Timer(timeout_seconds, cursor.interrupt)
-    timer.start()
-    try:
-        cursor.execute(checked)
-        names = [d[0] for d in cursor.description or []]
-        return names, cursor.fetchall()
-    except Exception as exc:  # interrupted, or a runtime error in the user's SQL
-        raise QueryError(f"the query failed or took longer than {timeout_seconds:g} s: "
-                         f"{str(exc).splitlines()[0]}") from None
-    finally:
-        timer.cancel()
-        cursor.close()
+    with warehouse.reading_cursor() as cursor:
+        timer = threading.Timer(timeout_seconds, cursor.interrupt)
+        timer.start()
+        try:
+            cursor.execute(checked)
+            names = [d[0] for d in cursor.description or []]
+            return names, cursor.fetchall()
+        except Exception as exc:  # interrupted, or a runtime error in the user's SQL
+            raise QueryError(f"the query failed or took longer than {timeout_seconds:g} s: "
+                             f"{str(exc).splitlines()[0]}") from None
+        finally:
+            timer.cancel()

@@ -157,10 +157,15 @@ def recompute_rates(con: duckdb.DuckDBPyConnection) -> None:
     rollups.rebuild(con, settings(con)[1])
 
 
+def is_configured(con: duckdb.DuckDBPyConnection, currency: str, timezone: str) -> bool:
+    """Whether the rates are already computed for this currency and timezone (reads only)."""
+    return settings(con) == (currency, timezone) and con.execute(
+        "SELECT count(*) FROM _tally_settings").fetchall()[0][0] == 2
+
+
 def configure(con: duckdb.DuckDBPyConnection, currency: str, timezone: str) -> bool:
     """Records the workspace's currency and timezone; recomputes the rates when they changed."""
-    if settings(con) == (currency, timezone) and con.execute(
-            "SELECT count(*) FROM _tally_settings").fetchall()[0][0] == 2:
+    if is_configured(con, currency, timezone):
         return False
     con.execute("INSERT OR REPLACE INTO _tally_settings VALUES ('currency', ?), ('timezone', ?)",
                 [currency, timezone])

@@ -94,7 +94,7 @@ def import_directory(warehouse: Warehouse, directory: Path,
     files = discover(directory)
     staged: list[Staged] = []
     try:
-        with warehouse._lock:  # staging uses the warehouse's own connection (temp tables)
+        with warehouse.lock:  # the file attached for writing; staging uses its connection
             for index, (table_name, path) in enumerate(files):
                 source: RawSource = SUFFIXES[path.suffix.lower()](path)
                 staged.append(stage(warehouse.con, TABLE_MAP[table_name], source,

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,12 +20,13 @@ from typing import Any
 import duckdb
 
 from storage import derived
-from storage.errors import WarehouseBusyError
+from storage.attachments import BUSY_WAIT_SECONDS, Attachment, attachment_for, shared_cursor
 from storage.loading import Staged, arrow_source, stage
 from storage.migrations import MIGRATIONS
 from storage.schema import TABLES, get_table
 
 logger = logging.getLogger(__name__)
+LATEST_VERSION = max(m.version for m in MIGRATIONS)
 
 
 @dataclass(frozen=True)
@@ -40,63 +42,126 @@ class LoadRecord:
 class Warehouse:
     """One workspace's DuckDB database (timestamps stored as UTC).
 
+    The file is attached only while used (storage/attachments.py): read-only for reads,
+    read-write for writes, so other processes can read or write it in between.
+
     Args:
-        path: the DuckDB file, or ``":memory:"`` for tests.
-        read_only: open without write access (several readers may share a file).
+        path: the DuckDB file, or ``":memory:"`` for tests (a private database, always open).
+        read_only: never attach the file for writing.
+        wait_seconds: how long a use waits for a file another process holds.
     """
 
-    def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
+    def __init__(self, path: Path | str, *, read_only: bool = False,
+                 wait_seconds: float = BUSY_WAIT_SECONDS) -> None:
         self.path = str(path)
         self._lock = threading.RLock()
         self._version = 0
         self._load_version: str | None = None
         self._row_counts: tuple[str, dict[str, int]] | None = None
-        try:
-            self.con = duckdb.connect(self.path, read_only=read_only)
-        except duckdb.IOException as exc:
-            raise WarehouseBusyError(
-                f"the workspace database {Path(self.path).name} is in use by another process "
-                "(is `tally serve` running?); stop it or try again in a moment"
-            ) from exc
+        self._read_only = read_only
+        self._wait = wait_seconds
+        memory = self.path == ":memory:"
+        self._attachment = None if memory else attachment_for(Path(self.path))
+        self._seen_changes = self._attachment.changes if self._attachment else 0
+        self._in_use = False  # this connection has USEd the attachment
+        self.con = duckdb.connect(":memory:") if memory else shared_cursor()
         self.con.execute("SET TimeZone = 'UTC'")
         # DuckDB's own progress bar writes to stdout: it would break `tally ask --json` (and
         # JSON Lines) whenever a statement runs long. Tally draws its own, on stderr.
         self.con.execute("SET enable_progress_bar = false")
         self.con.execute("SET enable_progress_bar_print = false")
-        if not read_only:
+        if memory:
             migrate(self.con)
+        else:  # creates the file, or checks (and migrates) its schema
+            with self.using(write=not Path(self.path).exists()):
+                pass
+
+    @contextmanager
+    def using(self, write: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """:attr:`con` with the file attached for the block (read-write if ``write``).
+
+        Raises:
+            WarehouseBusyError: another process kept the file for longer than the wait.
+        """
+        with self._lock:
+            if self._attachment is None:
+                yield self.con
+                return
+            with self._attachment.use(write and not self._read_only, self._wait):
+                self._follow(self._attachment)
+                yield self.con
+
+    def _follow(self, attachment: Attachment) -> None:
+        """Points the connection at the file, migrates it once, notices others' writes."""
+        if not self._in_use:
+            self.con.execute(f"USE {attachment.alias}")
+            self._in_use = True
+        if not attachment.migrated:
+            if stored_version(self.con) < LATEST_VERSION and not self._read_only:
+                with attachment.use(True, self._wait):
+                    migrate(self.con)
+            attachment.migrated = True
+        if attachment.changes != self._seen_changes:  # another process loaded data
+            self._seen_changes = attachment.changes
+            self._version += 1
+            self._load_version = None
+
+    @contextmanager
+    def reading_cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection of its own, the file attached read-only: for one statement that
+        another thread may interrupt (ad-hoc SQL with a time limit)."""
+        cursor = self.con.cursor()
+        try:
+            if self._attachment is None:
+                yield cursor
+            else:
+                with self._attachment.use(False, self._wait):
+                    cursor.execute(f"USE {self._attachment.alias}")
+                    yield cursor
+        finally:
+            cursor.close()
 
     @property
-    def lock(self) -> threading.RLock:
-        """Held by every read and write: hold it to read-then-write atomically (settling a bet)."""
-        return self._lock
+    def lock(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        """The file attached for writing, for this thread alone: hold it to read-then-write
+        atomically (settling a bet) or to use :attr:`con` directly."""
+        return self.using(write=True)
 
     # --- reads ---------------------------------------------------------------------
     def fetch(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None
               ) -> list[tuple[Any, ...]]:
         """Runs one read query and returns all rows."""
-        with self._lock:  # one statement at a time on the shared connection
-            return self.con.execute(sql, params or []).fetchall()
+        with self.using() as con:  # one statement at a time on this connection
+            return con.execute(sql, params or []).fetchall()
 
     def fetch_with_columns(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None
                            ) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Like :meth:`fetch`, with the result's column names."""
-        with self._lock:
-            result = self.con.execute(sql, params or [])
+        with self.using() as con:
+            result = con.execute(sql, params or [])
             names = [d[0] for d in result.description or []]
             return names, result.fetchall()
 
     @property
     def data_version(self) -> int:
-        """Increases whenever data changes in this process; caches key on it."""
+        """Increases whenever data changes (here, or in another process); caches key on it."""
+        self._notice_others()
         return self._version
+
+    def _notice_others(self) -> None:
+        if self._attachment is not None and self._attachment.refresh() != self._seen_changes:
+            with self._lock:
+                self._seen_changes = self._attachment.changes
+                self._version += 1
+                self._load_version = None
 
     def load_version(self) -> str:
         """Changes whenever data is loaded (import, sync, webhook): for caches, also on disk.
 
-        Read once when the file opens (another process may have loaded data since the
-        last run) and kept current by :meth:`apply`; a DuckDB file has one writer at a time.
+        Read when first asked and again after another process wrote the file (seen when
+        it is next attached); kept current by :meth:`apply`.
         """
+        self._notice_others()
         if self._load_version is None:
             count, last = self.fetch("SELECT count(*), max(loaded_at) FROM _tally_loads")[0]
             self._load_version = f"{count}:{last}"
@@ -136,7 +201,7 @@ class Warehouse:
         """
         written: dict[str, int] = {}
         now = datetime.now(UTC).replace(tzinfo=None)
-        with self._lock:
+        with self.using(write=True):
             batches = list(batches)
             self.con.execute("BEGIN TRANSACTION")
             try:
@@ -174,7 +239,7 @@ class Warehouse:
             ImportError_: a row that does not fit the data model; nothing is written.
         """
         staged: list[Staged] = []
-        with self._lock:
+        with self.using(write=True):
             try:
                 for index, (name, data) in enumerate(tables.items()):
                     view = f"_batch_{index}_{name}"
@@ -201,7 +266,10 @@ class Warehouse:
 
     def configure(self, currency: str, timezone: str) -> None:
         """Tells the warehouse its workspace's currency and timezone (derived rates follow)."""
-        with self._lock:
+        with self.using() as con:  # usually unchanged: no need to wait for the write lock
+            if derived.is_configured(con, currency, timezone):
+                return
+        with self.using(write=True):
             self.con.execute("BEGIN TRANSACTION")
             try:
                 changed = derived.configure(self.con, currency, timezone)
@@ -214,7 +282,7 @@ class Warehouse:
 
     def recompute_rates(self) -> None:
         """Recomputes every stored exchange rate (after editing ``fx_rates`` outside :meth:`apply`)."""
-        with self._lock:
+        with self.using(write=True):
             self.con.execute("BEGIN TRANSACTION")
             try:
                 derived.recompute_rates(self.con)
@@ -225,21 +293,32 @@ class Warehouse:
             self._version += 1
 
     def drop_temp(self, names: Iterable[str]) -> None:
-        """Drops staging tables once they are applied or abandoned."""
-        with self._lock:
+        """Drops staging tables once they are applied or abandoned (temporary: no write lock)."""
+        with self.using():
             for name in names:
                 self.con.execute(f"DROP TABLE IF EXISTS {name}")
 
     def close(self) -> None:
-        """Closes the DuckDB connection."""
+        """Closes the connection and lets go of the file."""
         with self._lock:
             self.con.close()
+            if self._attachment is not None:
+                self._attachment.close()
 
     def __enter__(self) -> Warehouse:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def stored_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The highest migration applied, read without writing (0 for a new file)."""
+    try:
+        row = con.execute("SELECT coalesce(max(version), 0) FROM _tally_schema").fetchall()
+    except duckdb.CatalogException:  # a file from before the first migration
+        return 0
+    return int(row[0][0])
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:

@@ -76,9 +76,10 @@ def test_a_warehouse_from_before_stored_rates_is_filled_when_opened(tmp_path):
     import_directory(warehouse, FIXTURES / "shop")
     warehouse.configure("USD", "America/Sao_Paulo")
     # Back to schema version 4: no rate on orders or MRR spans.
-    for table in ("orders", "subscription_mrr"):
-        warehouse.con.execute(f"ALTER TABLE {table} DROP COLUMN _rate")
-    warehouse.con.execute("DELETE FROM _tally_schema WHERE version >= 5")
+    with warehouse.lock as con:
+        for table in ("orders", "subscription_mrr"):
+            con.execute(f"ALTER TABLE {table} DROP COLUMN _rate")
+        con.execute("DELETE FROM _tally_schema WHERE version >= 5")
     warehouse.close()
     reopened = Warehouse(path)
     engine = Engine(Workspace("shop", "USD", "America/Sao_Paulo"), reopened)
