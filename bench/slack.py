@@ -51,7 +51,7 @@ def serve(data_dir: str, port: int, api_url: str) -> None:
         from bot.app import App
         from bot.brain_ports import brain_ports
         from bot.channels.slack import build
-        from bot.dispatch import Dispatcher
+        from bot.pipeline import Pipeline
         from bot.settings import Settings
         from tests.fakes import slack_api as fs
 
@@ -59,7 +59,7 @@ def serve(data_dir: str, port: int, api_url: str) -> None:
                             SLACK_BOT_TOKEN=fs.BOT_TOKEN, SLACK_SIGNING_SECRET=fs.SIGNING_SECRET,
                             SLACK_API_URL=f"{api_url}/api/")
         app = App(settings)
-        dispatcher = Dispatcher(app, Answerer(brain_ports(app)), rate_limit_per_minute=10_000)
+        dispatcher = Pipeline(app, Answerer(brain_ports(app)), rate_limit_per_minute=10_000)
         channel = build(settings, dispatcher)
         assert channel is not None
     uvicorn.run(Starlette(routes=list(channel.routes())), host="127.0.0.1", port=port,

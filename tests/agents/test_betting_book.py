@@ -21,7 +21,7 @@ from bot.app import App
 from bot.brain_ports import brain_ports
 from bot.channels.base import ConversationRef, InboundMessage
 from bot.commands.bets import register_betting_commands, text_command
-from bot.dispatch import Dispatcher
+from bot.pipeline import Pipeline
 from bot.settings import Settings
 from storage.state import AuditRow
 
@@ -140,7 +140,7 @@ def test_an_admin_can_reopen_a_bet_and_members_cannot_touch_settled_ones(app):
 
 @pytest.mark.asyncio
 async def test_the_same_commands_work_typed_on_any_platform(app):
-    dispatcher = Dispatcher(app, Answerer(brain_ports(app)), rate_limit_per_minute=1000)
+    dispatcher = Pipeline(app, Answerer(brain_ports(app)), rate_limit_per_minute=1000)
     dispatcher.bind("telegram", "-100", "guild-7", "test")
     register_betting_commands(dispatcher, clock=lambda: NOW)
     ref = ConversationRef("telegram", "-100")

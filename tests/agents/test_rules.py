@@ -26,7 +26,7 @@ from bot.app import App
 from bot.brain_ports import brain_ports
 from bot.channels.base import ConversationRef, InboundMessage
 from bot.commands.alerts import register_rule_commands, rule_command_for_text
-from bot.dispatch import Dispatcher
+from bot.pipeline import Pipeline
 from storage.catalog import AsOf, load_definitions
 from storage.state import AlertFiringRow
 from tests.conftest import MULTI, SHOP, build_app
@@ -263,15 +263,15 @@ def test_typed_messages_route_to_rule_commands(text, command):
 
 
 @pytest.fixture
-def dispatcher(app: App) -> Dispatcher:
-    found = Dispatcher(app, Answerer(brain_ports(app)), rate_limit_per_minute=100)
+def dispatcher(app: App) -> Pipeline:
+    found = Pipeline(app, Answerer(brain_ports(app)), rate_limit_per_minute=100)
     found.bind("slack", "C1", "shop", "cli", team_id="T1")
     found.bind("telegram", "42", "shop", "cli")
     register_rule_commands(found, lambda: T0)
     return found
 
 
-def say(dispatcher: Dispatcher, text: str, ref: ConversationRef = REF, command: str | None = None) -> Reply:
+def say(dispatcher: Pipeline, text: str, ref: ConversationRef = REF, command: str | None = None) -> Reply:
     message = InboundMessage(ref, text, "U1", "Ana", command=command or rule_command_for_text(text))
     reply = asyncio.run(dispatcher.handle(message))
     assert reply is not None

@@ -20,7 +20,7 @@ from bot.answering import AnswerRecovery, message_from_json, message_to_json
 from bot.app import App
 from bot.brain_ports import brain_ports
 from bot.channels.base import ConversationRef, InboundMessage, SendResult
-from bot.dispatch import Dispatcher
+from bot.pipeline import Pipeline
 from storage.inbound import ANSWERED, CLAIMED, InboundLedger
 from tests.bot.test_runtime_http import shop_settings
 
@@ -74,9 +74,9 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def dispatcher(shop_dir: Path, clock: Clock) -> Iterator[Dispatcher]:
+def dispatcher(shop_dir: Path, clock: Clock) -> Iterator[Pipeline]:
     app = App(shop_settings(shop_dir))
-    found = Dispatcher(app, Answerer(brain_ports(app)), rate_limit_per_minute=1000)
+    found = Pipeline(app, Answerer(brain_ports(app)), rate_limit_per_minute=1000)
     found.inbound = InboundLedger(app.state, lease=LEASE, max_attempts=3, clock=clock)
     found.bind("telegram", "42", "shop", "test")
     yield found

@@ -20,7 +20,7 @@ from agents.answer import Answerer
 from agents.reply import Reply
 from bot.brain_ports import brain_ports
 from bot.channels.base import ConversationRef, InboundMessage
-from bot.dispatch import Dispatcher
+from bot.pipeline import Pipeline
 from storage.access import BindCodeRow, Role
 from storage.bind_codes import canonical_code, create_bind_code, parse_expiry
 from storage.state import AuditRow, ChannelBindingRow
@@ -31,9 +31,9 @@ WORKSPACES = ("shop", "tenantb")
 
 
 @pytest.fixture
-def dispatcher(tmp_path: Path) -> Iterator[Dispatcher]:
+def dispatcher(tmp_path: Path) -> Iterator[Pipeline]:
     app = build_app(tmp_path, SHOP, ("tenantb", "USD", "UTC", "shop"))
-    found = Dispatcher(app, Answerer(brain_ports(app)), rate_limit_per_minute=1000)
+    found = Pipeline(app, Answerer(brain_ports(app)), rate_limit_per_minute=1000)
     found.slack_team = "T1"
     found.now = [NOW]  # type: ignore[attr-defined]
     found.utcnow = lambda: found.now[0]  # type: ignore[method-assign,attr-defined]
@@ -45,7 +45,7 @@ def telegram(chat: str = "-100") -> ConversationRef:
     return ConversationRef("telegram", chat)
 
 
-def say(dispatcher: Dispatcher, text: str, ref: ConversationRef | None = None, *,
+def say(dispatcher: Pipeline, text: str, ref: ConversationRef | None = None, *,
         user: str = "u1", admin: bool = False) -> Reply:
     reply = asyncio.run(dispatcher.handle(InboundMessage(ref or telegram(), text, user, "Ana",
                                                          is_admin=admin)))
@@ -53,13 +53,13 @@ def say(dispatcher: Dispatcher, text: str, ref: ConversationRef | None = None, *
     return reply
 
 
-def new_code(dispatcher: Dispatcher, workspace: str = "shop", role: Role = Role.MEMBER,
+def new_code(dispatcher: Pipeline, workspace: str = "shop", role: Role = Role.MEMBER,
              minutes: int = 30) -> str:
     return create_bind_code(dispatcher.app.state, workspace=workspace, role=role,
                             actor="cli:root", now=NOW, expires_in=timedelta(minutes=minutes)).code
 
 
-def bound(dispatcher: Dispatcher, platform: str, chat: str) -> tuple[str, str] | None:
+def bound(dispatcher: Pipeline, platform: str, chat: str) -> tuple[str, str] | None:
     with dispatcher.app.state.session() as s:
         row = s.scalar(sa.select(ChannelBindingRow).where(ChannelBindingRow.platform == platform,
                                                           ChannelBindingRow.chat_id == chat))

@@ -22,7 +22,7 @@ from bot.app import App
 from bot.brain_ports import brain_ports
 from bot.channels.base import Channel, ConversationRef
 from bot.channels.discord import DiscordChannel, build
-from bot.dispatch import Dispatcher
+from bot.pipeline import Pipeline
 from bot.settings import Settings
 from storage.access import Role
 from storage.bind_codes import create_bind_code
@@ -46,14 +46,14 @@ def fake() -> Iterator[fd.FakeDiscord]:
 
 
 @pytest.fixture
-def dispatcher(app: App) -> Dispatcher:
-    dispatcher = Dispatcher(app, Answerer(brain_ports(app)), rate_limit_per_minute=1000)
+def dispatcher(app: App) -> Pipeline:
+    dispatcher = Pipeline(app, Answerer(brain_ports(app)), rate_limit_per_minute=1000)
     dispatcher.bind("discord", fd.GUILD, "shop", "test")
     return dispatcher
 
 
 @pytest_asyncio.fixture
-async def discord_bot(fake: fd.FakeDiscord, app: App, dispatcher: Dispatcher
+async def discord_bot(fake: fd.FakeDiscord, app: App, dispatcher: Pipeline
                       ) -> AsyncIterator[DiscordChannel]:
     settings = Settings(TALLY_DATA_DIR=app.settings.data_dir, DISCORD_BOT_TOKEN=fd.TOKEN,
                         DISCORD_API_URL=fake.url)  # type: ignore[attr-defined]

@@ -23,7 +23,7 @@ from bot.brain_ports import brain_ports
 from bot.channels.base import ConversationRef
 from bot.channels.discord import DiscordChannel, build
 from bot.commands.bets import register_betting_commands
-from bot.dispatch import Dispatcher
+from bot.pipeline import Pipeline
 from bot.settings import Settings
 from storage.state import AuditRow
 from tests.fakes import discord_api as fd
@@ -55,7 +55,7 @@ def app(tmp_path) -> Iterator[App]:
 
 @pytest_asyncio.fixture
 async def bot(fake: fd.FakeDiscord, app: App) -> AsyncIterator[DiscordChannel]:
-    dispatcher = Dispatcher(app, Answerer(brain_ports(app)), rate_limit_per_minute=1000)
+    dispatcher = Pipeline(app, Answerer(brain_ports(app)), rate_limit_per_minute=1000)
     register_betting_commands(dispatcher, clock=lambda: NOW)
     settings = Settings(TALLY_DATA_DIR=app.settings.data_dir, DISCORD_BOT_TOKEN=fd.TOKEN,
                         DISCORD_API_URL=fake.url)  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ from agents.reply import Reply
 from bot.app import App
 from bot.brain_ports import brain_ports
 from bot.channels.base import ConversationRef, InboundMessage
-from bot.dispatch import Dispatcher
+from bot.pipeline import Pipeline
 from bot.settings import Settings
 from storage.importer import import_directory
 from storage.state import AuditRow, FeedbackRow
@@ -23,19 +23,19 @@ REF = ConversationRef("slack", "C1", None, "T1")
 
 
 @pytest.fixture
-def dispatcher(tmp_path: Path) -> Dispatcher:
+def dispatcher(tmp_path: Path) -> Pipeline:
     app = App(Settings(TALLY_DATA_DIR=tmp_path))
     app.workspaces.create("shop", "USD", "America/Sao_Paulo")
     import_directory(app.workspaces.warehouse("shop"), FIXTURES / "shop")
     clock = [0.0]
-    found = Dispatcher(app, Answerer(brain_ports(app)), rate_limit_per_minute=3,
+    found = Pipeline(app, Answerer(brain_ports(app)), rate_limit_per_minute=3,
                        clock=lambda: clock[0])
     found.clock = clock  # type: ignore[attr-defined]
     found.slack_team = "T1"  # the installation's team, as the Slack channel learns it
     return found
 
 
-def ask(dispatcher: Dispatcher, text: str, *, event_id: str | None = None, ref=REF,
+def ask(dispatcher: Pipeline, text: str, *, event_id: str | None = None, ref=REF,
         admin: bool = False, user: str = "U1") -> Reply | None:
     message = InboundMessage(ref, text, user, "Ana", event_id=event_id, is_admin=admin)
     return asyncio.run(dispatcher.handle(message))

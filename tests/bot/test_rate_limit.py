@@ -17,7 +17,7 @@ from agents.reply import Reply
 from bot.app import App
 from bot.brain_ports import brain_ports
 from bot.channels.base import ConversationRef, InboundMessage
-from bot.dispatch import Dispatcher, RateLimiter
+from bot.pipeline import Pipeline, RateLimiter
 from bot.settings import Settings
 from storage.importer import import_directory
 from tests.conftest import FIXTURES
@@ -27,19 +27,19 @@ PER_MINUTE = 3
 
 
 @pytest.fixture
-def dispatcher(tmp_path: Path) -> Dispatcher:
+def dispatcher(tmp_path: Path) -> Pipeline:
     app = App(Settings(TALLY_DATA_DIR=tmp_path))
     app.workspaces.create("shop", "USD", "America/Sao_Paulo")
     import_directory(app.workspaces.warehouse("shop"), FIXTURES / "shop")
     clock = [0.0]
-    found = Dispatcher(app, Answerer(brain_ports(app)), rate_limit_per_minute=PER_MINUTE,
+    found = Pipeline(app, Answerer(brain_ports(app)), rate_limit_per_minute=PER_MINUTE,
                        clock=lambda: clock[0])
     found.clock = clock  # type: ignore[attr-defined]
     found.bind("slack", "C1", "shop", "cli", team_id="T1")
     return found
 
 
-def ask_at(dispatcher: Dispatcher, second: float, user: str = "U1") -> Reply:
+def ask_at(dispatcher: Pipeline, second: float, user: str = "U1") -> Reply:
     dispatcher.clock[0] = second  # type: ignore[attr-defined]
     reply = asyncio.run(dispatcher.handle(InboundMessage(REF, "orders march 2025", user, "Ana")))
     assert reply is not None

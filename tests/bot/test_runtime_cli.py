@@ -17,7 +17,7 @@ from bot.brain_ports import brain_ports
 from bot.channels.base import ConversationRef, InboundMessage
 from bot.cli import main
 from bot.cli_runtime import BindError, bind_platform, export_feedback
-from bot.dispatch import Dispatcher
+from bot.pipeline import Pipeline
 from storage.errors import WorkspaceError
 from tests.bot.test_runtime_http import shop_settings
 
@@ -29,7 +29,7 @@ def rated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     data_dir = tmp_path_factory.mktemp("feedback")
     app = App(shop_settings(data_dir))
-    dispatcher = Dispatcher(app, Answerer(brain_ports(app)))
+    dispatcher = Pipeline(app, Answerer(brain_ports(app)))
     dispatcher.bind("slack", "C0SALES01", "shop", actor="test", team_id="T0ACME001")
     ref = ConversationRef("slack", "C0SALES01", space_id="T0ACME001")
     for text, score in (("revenue march 2025", -1), ("orders march 2025", 1)):
@@ -90,7 +90,7 @@ def test_bind_normalizes_and_stores_the_chat_for_its_slack_team_only(rated, plat
                                                                      asked_in):
     app = App(shop_settings(rated))
     assert bind_platform(app, platform, chat, "shop") == stored
-    dispatcher = Dispatcher(app, Answerer(brain_ports(app)))
+    dispatcher = Pipeline(app, Answerer(brain_ports(app)))
     dispatcher.slack_team = "T0123ABCD"  # the bot token's team: a channel named without one
     slack = platform.lower() == "slack"
     team = stored.partition("/")[0] if slack and "/" in stored else "T0123ABCD"

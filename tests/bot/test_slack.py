@@ -23,7 +23,7 @@ from bot.app import App
 from bot.brain_ports import brain_ports
 from bot.channels.base import Channel
 from bot.channels.slack import SlackChannel, build
-from bot.dispatch import Dispatcher
+from bot.pipeline import Pipeline
 from bot.settings import Settings
 from storage.access import Role
 from storage.bind_codes import create_bind_code
@@ -49,15 +49,15 @@ def fake() -> Iterator[fs.FakeSlack]:
 
 
 @pytest.fixture
-def dispatcher(app: App) -> Dispatcher:
-    dispatcher = Dispatcher(app, Answerer(brain_ports(app)), rate_limit_per_minute=1000)
+def dispatcher(app: App) -> Pipeline:
+    dispatcher = Pipeline(app, Answerer(brain_ports(app)), rate_limit_per_minute=1000)
     for chat in (BOUND, DM, "C0NOTMEMBR"):
         dispatcher.bind("slack", chat, "shop", "test")
     return dispatcher
 
 
 @pytest_asyncio.fixture
-async def slack(fake: fs.FakeSlack, app: App, dispatcher: Dispatcher) -> AsyncIterator[SlackChannel]:
+async def slack(fake: fs.FakeSlack, app: App, dispatcher: Pipeline) -> AsyncIterator[SlackChannel]:
     fake.calls.clear()
     settings = Settings(TALLY_DATA_DIR=app.settings.data_dir, SLACK_BOT_TOKEN=fs.BOT_TOKEN,
                         SLACK_SIGNING_SECRET=fs.SIGNING_SECRET,

@@ -23,7 +23,7 @@ from bot.app import App
 from bot.brain_ports import brain_ports
 from bot.channels.base import ConversationRef
 from bot.channels.slack import SlackChannel, build
-from bot.dispatch import Dispatcher
+from bot.pipeline import Pipeline
 from bot.settings import Settings
 from storage.access import Role
 from storage.bind_codes import create_bind_code
@@ -57,14 +57,14 @@ def app(tmp_path: Path) -> Iterator[App]:
 
 
 @pytest.fixture
-def dispatcher(app: App) -> Dispatcher:
-    dispatcher = Dispatcher(app, Answerer(brain_ports(app)), rate_limit_per_minute=1000)
+def dispatcher(app: App) -> Pipeline:
+    dispatcher = Pipeline(app, Answerer(brain_ports(app)), rate_limit_per_minute=1000)
     dispatcher.bind("slack", SHARED, "shop", "cli:test")  # `tally connect slack C…`: no team named
     return dispatcher
 
 
 @pytest_asyncio.fixture
-async def slack(fake: fs.FakeSlack, app: App, dispatcher: Dispatcher) -> AsyncIterator[SlackChannel]:
+async def slack(fake: fs.FakeSlack, app: App, dispatcher: Pipeline) -> AsyncIterator[SlackChannel]:
     fake.calls.clear()
     settings = Settings(TALLY_DATA_DIR=app.settings.data_dir, SLACK_BOT_TOKEN=fs.BOT_TOKEN,
                         SLACK_SIGNING_SECRET=fs.SIGNING_SECRET,
@@ -148,7 +148,7 @@ async def test_users_info_decides_the_senders_team_when_the_event_claims_the_ins
 async def test_a_binding_without_a_team_answers_nobody_until_the_installations_team_is_known(
         fake, app):
     # No auth.test answer yet (the channel never looked it up): closed, not open to every team.
-    dispatcher = Dispatcher(app, Answerer(brain_ports(app)), rate_limit_per_minute=1000)
+    dispatcher = Pipeline(app, Answerer(brain_ports(app)), rate_limit_per_minute=1000)
     dispatcher.bind("slack", SHARED, "shop", "cli:test")
     assert dispatcher.workspace_for(ConversationRef("slack", SHARED, None, fs.TEAM_ID)) is None
     dispatcher.slack_team = fs.TEAM_ID

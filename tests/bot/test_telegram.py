@@ -22,7 +22,7 @@ from bot.app import App
 from bot.brain_ports import brain_ports
 from bot.channels.base import Channel, ConversationRef, InboundMessage
 from bot.channels.telegram import TelegramChannel, build
-from bot.dispatch import Dispatcher
+from bot.pipeline import Pipeline
 from bot.settings import Settings
 from tests.fakes.server import serve
 from tests.fakes.telegram_api import BOT_USERNAME, TOKEN, FakeTelegram, group_text, private_text
@@ -37,8 +37,8 @@ def brain(app: App) -> Answerer:
 
 
 @pytest.fixture
-def dispatcher(app: App, brain: Answerer) -> Dispatcher:
-    dispatcher = Dispatcher(app, brain, rate_limit_per_minute=1000)
+def dispatcher(app: App, brain: Answerer) -> Pipeline:
+    dispatcher = Pipeline(app, brain, rate_limit_per_minute=1000)
     dispatcher.bind("telegram", str(PRIVATE), "shop", "test")
     dispatcher.bind("telegram", str(GROUP), "shop", "test")
     return dispatcher
@@ -58,7 +58,7 @@ def settings_for(fake: FakeTelegram, app: App, **extra: str) -> Settings:
 
 
 @pytest_asyncio.fixture
-async def polling(fake: FakeTelegram, app: App, dispatcher: Dispatcher) -> AsyncIterator[TelegramChannel]:
+async def polling(fake: FakeTelegram, app: App, dispatcher: Pipeline) -> AsyncIterator[TelegramChannel]:
     channel = build(settings_for(fake, app), dispatcher)
     assert channel is not None
     await channel.start()
@@ -74,13 +74,13 @@ async def wait_until(condition: Callable[[], object], what: str) -> None:
     raise AssertionError(f"gave up waiting for {what}")
 
 
-def test_without_a_token_there_is_no_telegram_channel(app: App, dispatcher: Dispatcher) -> None:
+def test_without_a_token_there_is_no_telegram_channel(app: App, dispatcher: Pipeline) -> None:
     assert build(Settings(TALLY_DATA_DIR=app.settings.data_dir), dispatcher) is None
 
 
 @pytest.mark.asyncio
 async def test_private_question_gets_the_exact_revenue_by_country_in_html(
-        polling: TelegramChannel, fake: FakeTelegram, dispatcher: Dispatcher) -> None:
+        polling: TelegramChannel, fake: FakeTelegram, dispatcher: Pipeline) -> None:
     assert isinstance(polling, Channel)
     question = fake.push(private_text(PRIVATE, "revenue by country march 2025"))["message"]
     await wait_until(lambda: fake.sent_to(PRIVATE), "the answer")
@@ -125,7 +125,7 @@ async def test_ask_command_addressed_to_the_bot_in_a_group(polling: TelegramChan
 
 @pytest.mark.asyncio
 async def test_digest_and_subscribe_reach_the_dispatchers_commands(
-        polling: TelegramChannel, fake: FakeTelegram, dispatcher: Dispatcher) -> None:
+        polling: TelegramChannel, fake: FakeTelegram, dispatcher: Pipeline) -> None:
     seen: list[InboundMessage] = []
 
     async def command(message: InboundMessage, workspace: str) -> Reply:
@@ -202,7 +202,7 @@ async def test_the_token_never_reaches_the_logs(polling: TelegramChannel, fake: 
 
 # --- webhook mode ----------------------------------------------------------------------------
 @pytest_asyncio.fixture
-async def webhook(fake: FakeTelegram, app: App, dispatcher: Dispatcher) -> AsyncIterator[TelegramChannel]:
+async def webhook(fake: FakeTelegram, app: App, dispatcher: Pipeline) -> AsyncIterator[TelegramChannel]:
     settings = settings_for(fake, app, TELEGRAM_WEBHOOK_SECRET=SECRET, TALLY_PUBLIC_URL="https://tally.example")
     channel = build(settings, dispatcher)
     assert channel is not None
@@ -247,6 +247,6 @@ async def test_webhook_with_a_wrong_or_missing_secret_is_refused_and_not_process
     assert fake.sent_to(PRIVATE) == []
 
 
-def test_polling_mode_serves_no_webhook_route(fake: FakeTelegram, app: App, dispatcher: Dispatcher) -> None:
+def test_polling_mode_serves_no_webhook_route(fake: FakeTelegram, app: App, dispatcher: Pipeline) -> None:
     channel = build(settings_for(fake, app, TELEGRAM_WEBHOOK_SECRET=SECRET), dispatcher)
     assert channel is not None and channel.routes() == []  # no public URL: long polling

@@ -20,7 +20,7 @@ from bot.app import App
 from bot.brain_ports import brain_ports
 from bot.channels.base import Channel, ConversationRef
 from bot.channels.whatsapp import WhatsAppChannel, build
-from bot.dispatch import Dispatcher
+from bot.pipeline import Pipeline
 from bot.settings import Settings
 from tests.fakes import whatsapp_api as graph
 from tests.fakes.server import serve
@@ -38,14 +38,14 @@ def fake() -> Iterator[graph.FakeGraph]:
 
 
 @pytest.fixture
-def dispatcher(app: App) -> Dispatcher:
-    dispatcher = Dispatcher(app, Answerer(brain_ports(app)), rate_limit_per_minute=1000)
+def dispatcher(app: App) -> Pipeline:
+    dispatcher = Pipeline(app, Answerer(brain_ports(app)), rate_limit_per_minute=1000)
     dispatcher.bind("whatsapp", f"+{ANA}", "shop", "test")
     return dispatcher
 
 
 @pytest_asyncio.fixture
-async def channel(fake: graph.FakeGraph, app: App, dispatcher: Dispatcher) -> AsyncIterator[WhatsAppChannel]:
+async def channel(fake: graph.FakeGraph, app: App, dispatcher: Pipeline) -> AsyncIterator[WhatsAppChannel]:
     fake.messages.clear()
     fake.wamids.clear()
     fake.uploads.clear()
@@ -80,7 +80,7 @@ async def post(client: httpx.AsyncClient, payload: dict[str, Any], signature: st
     return await client.post("/whatsapp/webhook", content=body, headers=headers)
 
 
-def test_without_credentials_there_is_no_whatsapp_channel(app: App, dispatcher: Dispatcher) -> None:
+def test_without_credentials_there_is_no_whatsapp_channel(app: App, dispatcher: Pipeline) -> None:
     assert build(Settings(TALLY_DATA_DIR=app.settings.data_dir), dispatcher) is None
     unsigned = Settings(TALLY_DATA_DIR=app.settings.data_dir, WHATSAPP_TOKEN="t",
                         WHATSAPP_PHONE_NUMBER_ID="1", WHATSAPP_VERIFY_TOKEN="v")
@@ -105,7 +105,7 @@ async def test_verification_handshake_echoes_the_challenge_only_for_the_right_to
 @pytest.mark.asyncio
 async def test_signed_question_is_answered_in_the_same_chat_with_the_exact_numbers(
         channel: WhatsAppChannel, client: httpx.AsyncClient, fake: graph.FakeGraph,
-        dispatcher: Dispatcher) -> None:
+        dispatcher: Pipeline) -> None:
     assert isinstance(channel, Channel)
     response = await post(client, graph.text_webhook(ANA, "revenue by country march 2025", "wamid.Q1"))
     assert response.status_code == 200

@@ -16,7 +16,7 @@ from agents.answer import Answerer
 from bot.app import App
 from bot.brain_ports import brain_ports
 from bot.channels.slack import AUTH_TEST_TIMEOUT, SlackChannel, build
-from bot.dispatch import Dispatcher
+from bot.pipeline import Pipeline
 from bot.settings import Settings
 from tests.conftest import SHOP, build_app
 from tests.fakes import slack_api as fs
@@ -59,7 +59,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
 async def channel(slack_api: tuple[Hanging, str], app: App) -> AsyncIterator[SlackChannel]:
     slack_api[0].hang, slack_api[0].held = True, 0
     slack_api[0].fake.calls.clear()
-    dispatcher = Dispatcher(app, Answerer(brain_ports(app)), rate_limit_per_minute=1000)
+    dispatcher = Pipeline(app, Answerer(brain_ports(app)), rate_limit_per_minute=1000)
     dispatcher.bind("slack", CHANNEL, "shop", "test")
     settings = Settings(TALLY_DATA_DIR=app.settings.data_dir, SLACK_BOT_TOKEN=fs.BOT_TOKEN,
                         SLACK_SIGNING_SECRET=fs.SIGNING_SECRET, SLACK_API_URL=f"{slack_api[1]}/api/")
