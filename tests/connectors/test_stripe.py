@@ -236,3 +236,38 @@ def test_a_delivery_names_its_event_type_and_connect_account():
     assert [(d.event_id, d.topic, d.account) for d in (direct, connect, other)] == [
         ("evt_1", "customer.subscription.updated", None), ("evt_1", "customer.subscription.updated", "acct_7"),
         ("evt_1", "charge.succeeded", None)]
+
+
+def test_a_field_deep_in_the_event_is_named_by_its_path():
+    from connectors.errors import WebhookError
+    from connectors.stripe_webhooks import parse_event
+
+    broken = _sub("active")
+    broken["items"] = {**broken["items"], "data": "x"}
+    with pytest.raises(WebhookError, match=r"^a Stripe webhook body that is not an event: items\.data: "
+                                           r"Input should be a valid list$"):
+        parse_event(_body("customer.subscription.updated", broken))
+
+
+def test_a_long_event_type_is_cut_in_the_refusal():
+    from connectors.errors import WebhookError
+    from connectors.stripe_webhooks import parse_event
+
+    event_type = "customer." + "x" * 100
+    with pytest.raises(WebhookError) as refused:
+        parse_event(_body(event_type, {"object": "subscription"}))
+    assert str(refused.value) == f"a Stripe {event_type[:80]} event whose object is not a customer"
+
+
+def test_an_invoice_event_writes_the_invoice_versioned_by_its_second():
+    from connectors.stripe_webhooks import event_updates
+    from tests.fakes.stripe import invoice, line, price
+
+    monthly = price("price_m", 5000, "month")
+    paid = invoice("in_1", "sub_1", "cus_1", FEB, "paid", [line("sub_1", monthly, 5000, FEB, FEB + 86400)])
+    [update] = event_updates(_event_of("invoice.paid", paid))
+    assert (update.entity, update.version) == ("invoice:in_1", f"{FEB:012d}")
+    assert update.rows == {"invoices": [{
+        "invoice_id": "in_1", "customer_id": "cus_1", "subscription_id": "sub_1",
+        "created_at": "2025-02-01T00:00:00+00:00", "status": "paid", "amount_due": "50",
+        "amount_paid": "50", "currency": "usd", "paid_at": "2025-02-01T00:01:00+00:00"}]}
