@@ -76,7 +76,7 @@ class LazyGroup(click.Group):
     """Imports the modules of rarely used commands only when they run (start-up time)."""
 
     lazy_modules: dict[str, str] = {  # noqa: RUF012 - a constant table
-        "connect": "connectors.cli", "sync": "connectors.cli", "disconnect": "connectors.cli",
+        "connect": "bot.cli_connect", "sync": "bot.cli_connect", "disconnect": "bot.cli_connect",
         "audit": "bot.cli_audit",
         "serve": "bot.cli_runtime", "feedback": "bot.cli_runtime", "bind": "bot.cli_runtime",
         "bind-code": "bot.cli_runtime",

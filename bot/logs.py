@@ -9,11 +9,13 @@ lines (bot/http.py) and the command line's plain ones (:func:`configure_cli_logg
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from pydantic import SecretStr
 
 from bot.settings import Settings
+from storage.masking import SecretMask as SecretMask  # the mask and its registry live in storage
+from storage.masking import mask_also as mask_also
 
 CLI_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -26,31 +28,6 @@ def secret_values(settings: Settings) -> list[str]:
         if isinstance(value, SecretStr) and value.get_secret_value():
             values.append(value.get_secret_value())
     return values
-
-
-# Secrets that are not settings but pass through this process (connector credentials read
-# by `tally connect` or decrypted for a sync): every mask hides them too.
-_PROCESS_SECRETS: set[str] = set()
-
-
-def mask_also(secrets: Iterable[str]) -> None:
-    """Adds secrets to every :class:`SecretMask` of this process, present and future."""
-    _PROCESS_SECRETS.update(s for s in secrets if len(s) >= 4)
-
-
-class SecretMask:
-    """Replaces each secret with ``***`` (longest first, so one containing another goes whole).
-
-    Besides ``secrets``, it hides every value given to :func:`mask_also`.
-    """
-
-    def __init__(self, secrets: Sequence[str] = ()) -> None:
-        self.secrets = {s for s in secrets if len(s) >= 4}
-
-    def __call__(self, text: str) -> str:
-        for secret in sorted(self.secrets | _PROCESS_SECRETS, key=len, reverse=True):
-            text = text.replace(secret, "***")
-        return text
 
 
 class MaskingFormatter(logging.Formatter):

@@ -20,8 +20,8 @@ from typing import Any, ClassVar, Protocol
 import httpx
 import pyarrow as pa
 
-from bot.settings import Settings
 from connectors.http import RetryPolicy
+from connectors.ports import ConnectorSettings
 from storage.schema import get_table
 
 Row = Mapping[str, Any]
@@ -51,7 +51,7 @@ class ConnectorContext:
     workspace: str
     options: Mapping[str, Any]
     secrets: Mapping[str, str] = field(repr=False)
-    settings: Settings
+    settings: ConnectorSettings
     client: httpx.AsyncClient
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     clock: Clock = utc_now

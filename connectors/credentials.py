@@ -24,15 +24,15 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken
 from pydantic import SecretStr
 
-from bot.settings import Settings
 from connectors.errors import ConnectorConfigError, UnknownConnectorError
+from connectors.ports import ConnectorSettings
 from storage.audit import SET, record_audit
 from storage.state import ConnectorConfigRow, StateStore
 
 logger = logging.getLogger(__name__)
 
 
-def load_key(settings: Settings) -> bytes:
+def load_key(settings: ConnectorSettings) -> bytes:
     """The Fernet key: ``TALLY_SECRET_KEY``, else the key file (created 0600 on first use).
 
     Raises:

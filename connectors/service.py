@@ -11,16 +11,16 @@ from typing import Any
 
 import httpx
 
-from bot.app import App
-from bot.logs import mask_also
 from connectors.base import Clock, Connector, ConnectorContext, utc_now
 from connectors.credentials import ConnectorStore, SavedConnector, load_key
 from connectors.errors import ConnectorConfigError
 from connectors.hooks import DataHooks
 from connectors.http import RetryPolicy
+from connectors.ports import ConnectorHost
 from connectors.registry import connector_class
 from connectors.runner import BatchCallback, SyncReport, run_sync
 from storage.errors import TallyError
+from storage.masking import mask_also
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ class Connections:
         hooks: new-data callbacks fired after each sync that wrote rows.
     """
 
-    def __init__(self, app: App, *, retry: RetryPolicy | None = None, clock: Clock = utc_now,
+    def __init__(self, app: ConnectorHost, *, retry: RetryPolicy | None = None, clock: Clock = utc_now,
                  hooks: DataHooks | None = None) -> None:
         self.app = app
         self.store = ConnectorStore(app.state, load_key(app.settings))

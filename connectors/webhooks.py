@@ -27,11 +27,11 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from bot.app import App
 from connectors.base import Clock, WebhookSource, utc_now
 from connectors.credentials import ConnectorStore, load_key
 from connectors.errors import SignatureError, WebhookError
 from connectors.hooks import DataHooks, NewData
+from connectors.ports import ConnectorHost
 from connectors.queue import Incoming, QueuedEvent, WebhookQueue
 from connectors.registry import connector_class
 from connectors.webhook_apply import apply_events
@@ -65,7 +65,7 @@ class WebhookGateway:
         batch_size: events applied per warehouse transaction at most.
     """
 
-    def __init__(self, app: App, *, hooks: DataHooks | None = None, clock: Clock = utc_now,
+    def __init__(self, app: ConnectorHost, *, hooks: DataHooks | None = None, clock: Clock = utc_now,
                  batch_size: int = 2000, report_error: ErrorReporter | None = None) -> None:
         self.app = app
         #: the runtime's error funnel (an error id, the traceback in the log); given, since

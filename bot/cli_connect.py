@@ -15,8 +15,7 @@ import click
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from bot.cli import console, err_console, main, make_app, user_errors
-from connectors.base import Batch
-from connectors.cli_secrets import (
+from bot.cli_connect_secrets import (
     FILE_SUFFIX,
     SECRETS_EPILOG,
     flag,
@@ -24,6 +23,7 @@ from connectors.cli_secrets import (
     refuse_secrets_in_argv,
     secret_options,
 )
+from connectors.base import Batch
 from connectors.errors import ConnectorConfigError, UnknownConnectorError
 from connectors.registry import CONNECTORS, connector_class
 from connectors.service import Connections
@@ -50,7 +50,7 @@ def _chat_binder(platform: str) -> Callable[[str, str, str], str]:
 
 CHAT_BINDERS: dict[str, Callable[[str, str, str], str]] = {p: _chat_binder(p) for p in CHAT_PLATFORMS}
 
-# The non-secret options; secrets come from files, the environment or a prompt (cli_secrets).
+# The non-secret options; secrets come from files, the environment or a prompt (bot/cli_connect_secrets.py).
 _OPTIONS = {
     "path": "files: the folder of <table>.csv / <table>.parquet files, or s3://bucket/folder",
     "endpoint_url": "files: an S3-compatible endpoint for s3:// paths (MinIO, R2; default AWS)",

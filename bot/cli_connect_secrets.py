@@ -22,10 +22,10 @@ from typing import Any
 
 import click
 
-from bot.logs import mask_also
 from connectors.base import Option
 from connectors.errors import ConnectorConfigError
 from connectors.registry import CONNECTORS
+from storage.masking import mask_also
 
 # Every connector's secret options (a test keeps this in step with the connectors'
 # declarations): name -> which connectors take it and what it is.
