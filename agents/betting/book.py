@@ -21,9 +21,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -45,6 +44,9 @@ from storage.audit import record_audit
 from storage.errors import ImportError_
 from storage.state import AuditRow, StateStore
 from storage.warehouse import Warehouse
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 logger = logging.getLogger(__name__)
 
@@ -298,9 +300,13 @@ def _bets_table(bets: list[Bet]) -> pa.Table:
             return f"{value:f}"
         return str(value)
 
+    import pyarrow as pa  # only when a bet is written: every chat surface loads this module
+
     return pa.table({c: pa.array([cell(getattr(b, c)) for b in bets], pa.string()) for c in COLUMNS})
 
 
 def _bettor_table(actor: Actor, joined_at: datetime) -> pa.Table:
+    import pyarrow as pa  # as in _bets_table
+
     return pa.table({"user_id": [actor.user_id], "display_name": [actor.display_name],
                      "joined_at": [joined_at.isoformat()]})
