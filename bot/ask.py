@@ -14,7 +14,6 @@ import logging
 import sys
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
@@ -193,16 +192,13 @@ def with_chart(reply: Reply, graph: TallyGraph, workspace: str) -> Reply:
     """Adds a chart (PNG under the data directory) to answers that are a series or a breakdown."""
     if not reply.data.get("rows") or len(reply.data["rows"]) < 2:
         return reply
-    from bot.charts import chart_for  # matplotlib only when there is something to draw
+    from bot.charts import attach_chart  # matplotlib only when there is something to draw
 
     engines = graph.ports.engines
     if not isinstance(engines, AppEngines):  # a graph not built by make_graph: no data folder
         return reply
-    path = chart_for(reply.data, engines.engine(workspace).workspace.currency,
-                     engines.app.settings.data_dir / "charts")
-    if path is None:
-        return reply
-    return replace(reply, chart=str(path), data={**reply.data, "chart": str(path)})
+    return attach_chart(reply, engines.app.settings.data_dir / "charts",
+                        engines.engine(workspace).workspace.currency)
 
 
 def print_reply(reply: Reply, as_json: bool, console: Console) -> None:

@@ -22,7 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from agents.reply import Reply
+from agents.reply import ChartSpec, Reply
 from bot.channels.base import Responder
 from storage.catalog.definitions import load_definitions
 from storage.catalog.display import ADDITIVE_FORMATS, SYMBOLS, format_value
@@ -50,20 +50,22 @@ class _Plot:
     period: dict[str, str] | None
 
 
-def attach_chart(reply: Reply, charts_dir: Path) -> Reply:
-    """The reply with its :class:`~agents.reply.ChartSpec` drawn as a PNG in ``charts_dir``.
+def attach_chart(reply: Reply, charts_dir: Path, currency: str | None = None) -> Reply:
+    """The reply with its chart drawn as a PNG in ``charts_dir``: the one way charts go out.
 
-    Replies without a spec, already drawn, or whose rows would not make a chart are
-    returned as they are. ``data["chart"]`` gets the path when the brain left the key.
+    What is drawn is the reply's :class:`~agents.reply.ChartSpec` (digests, reports,
+    recaps), or, given the workspace ``currency``, the rows of an answer that has two or
+    more. A reply already drawn, or whose rows would not make a chart, is returned as is.
     """
     spec = reply.chart_spec
+    if spec is None and currency is not None and len(reply.data.get("rows") or ()) >= 2:
+        spec = ChartSpec(reply.data, currency)
     if spec is None or reply.chart:
         return reply
     path = chart_for(spec.data, spec.currency, charts_dir)
     if path is None:
         return reply
-    data = {**reply.data, "chart": str(path)} if "chart" in reply.data else reply.data
-    return replace(reply, chart=str(path), data=data)
+    return replace(reply, chart=str(path), data={**reply.data, "chart": str(path)})
 
 
 def chart_for(data: dict[str, Any], currency: str, out_dir: Path) -> Path | None:
@@ -290,15 +292,10 @@ class ChartingResponder:
 
         reply = await self.inner.respond(workspace=workspace, conversation=conversation,
                                                 text=text, user_name=user_name)
-        if reply.chart or not reply.ok or len(reply.data.get("rows") or ()) < 2:
+        if reply.chart or not reply.ok:
             return reply
         try:
-            path = await asyncio.to_thread(chart_for, reply.data, self.currency_of(workspace),
-                                           self.out_dir)
+            return await asyncio.to_thread(attach_chart, reply, self.out_dir, self.currency_of(workspace))
         except Exception:  # a chart is a bonus: the answer goes out without it
             logger.exception("could not draw a chart for %r in %s", text, workspace)
             return reply
-        if path is None:
-            return reply
-        return replace(reply, chart=str(path), data={**reply.data, "chart": str(path)})
-

@@ -341,18 +341,14 @@ class ProactiveScheduler:
     async def _with_chart(self, reply: Reply, workspace: str) -> Reply:
         if self.charts_dir is None or reply.chart or len(reply.data.get("rows") or ()) < 2:
             return reply
-        from bot.charts import chart_for
+        from bot.charts import attach_chart
 
         try:
-            path = await asyncio.to_thread(chart_for, reply.data, self.app.workspace(workspace).currency,
-                                           self.charts_dir)
+            return await asyncio.to_thread(attach_chart, reply, self.charts_dir,
+                                           self.app.workspace(workspace).currency)
         except Exception:  # a chart is a bonus: the report goes out without it
             process_error("drawing a chart for a report of %s", workspace, log=logger)
             return reply
-        if path is None:
-            return reply
-        return Reply(reply.text, reply.table, str(path), reply.suggestions,
-                     {**reply.data, "chart": str(path)}, reply.ok)
 
     # --- workspace checks (alert rules) --------------------------------------------------------
     def add_check(self, name: str, check: Check, *, interval_seconds: float | None = None,
