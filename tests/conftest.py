@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
+import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -34,6 +36,31 @@ def _loopback_only(self: socket.socket, address: object) -> object:
             and self.family in (socket.AF_INET, socket.AF_INET6):
         raise RuntimeError(f"tests must not reach the network (tried {host})")
     return _real_connect(self, address)  # type: ignore[arg-type]
+
+
+_CACHED = ("storage.catalog.", "agents.parser.")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fresh_caches_under_mutation() -> None:
+    """Under `make mutants`, forget what the unmutated code computed and cached.
+
+    mutmut forks each mutant's worker from a process that already ran the tests: compiled
+    SQL, the loaded catalog and the parser's vocabulary indexes would be served from its
+    caches, and a mutant of the code that builds them would never run. Each mutant's run
+    is a pytest session of its own, and this runs before any other fixture of it.
+    """
+    if "__mutmut_" not in os.environ.get("MUTANT_UNDER_TEST", ""):
+        return
+    for name, module in list(sys.modules.items()):
+        if not name.startswith(_CACHED) or module is None:
+            continue
+        for value in list(vars(module).values()):
+            if callable(getattr(value, "cache_clear", None)):
+                value.cache_clear()
+        cache = vars(module).get("_CACHE")
+        if isinstance(cache, dict):
+            cache.clear()
 
 
 @pytest.fixture(autouse=True)
