@@ -6,6 +6,7 @@ Shop fixture (São Paulo, USD) and multi fixture (UTC, USD): see tests/conftest.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -72,3 +73,22 @@ def test_named_periods_read_in_calendar_words_and_compare_with_the_one_before(ph
     assert period.plain() == shown
     before = period.previous()
     assert (before.start.isoformat(), before.end.isoformat()) == previous
+
+
+def test_mrr_now_compares_with_the_same_instant_a_month_and_a_year_earlier(multi, multi_as_of):
+    # Mar 28: s1 150 + s3 100 EUR × 1.1 + s4 250 + s6 60 = 570. Feb 28: s1 100 + s2 200 + s4 300.
+    month = multi.run(Query(("mrr",), compare="previous"), multi_as_of)
+    assert month.value == Decimal("570") and month.comparison is not None
+    assert month.comparison.period.start == date(2025, 2, 28)
+    assert month.comparison.values["mrr"] == Decimal("600")
+    assert month.comparison.change["mrr"] == Decimal("-30")
+    assert month.comparison.change_rate["mrr"] == pytest.approx(-0.05)
+    year = multi.run(Query(("mrr",), compare="year"), multi_as_of)
+    assert year.comparison is not None and year.comparison.period.start == date(2024, 3, 28)
+    assert not year.comparison.values["mrr"] and year.comparison.change_rate["mrr"] is None
+
+
+def test_a_small_profit_is_signed():
+    from storage.catalog.display import format_value
+
+    assert format_value(Decimal("0.5"), "bet_profit", "") == "+0.50u"
