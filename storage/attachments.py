@@ -99,6 +99,7 @@ class Attachment:
         self._cond = threading.Condition(threading.RLock())
         self._mode: str | None = None  # None (detached), "read" or "write"
         self._holders: Counter[int] = Counter()  # thread id -> nested uses
+        self._writers_waiting = 0
         self._last_use = 0.0
         self._seen: tuple[tuple[int, int, int] | None, ...] | None = None
 
@@ -128,15 +129,26 @@ class Attachment:
             return self.changes
 
     def _ensure(self, write: bool, me: int, deadline: float) -> None:
-        while not (self._mode == "write" or (self._mode == "read" and not write)):
-            if set(self._holders) - {me}:  # another thread reads: upgrade once it is done
-                if not self._cond.wait(max(0.0, deadline - time.monotonic())):
-                    raise WarehouseBusyError(
-                        f"workspace {self.path.stem} is busy in this process; try again in a moment")
-                continue
-            if self._mode is not None:
-                self._detach()
-            self._attach(write, deadline)
+        while True:
+            ready = self._mode == "write" or (self._mode == "read" and not write)
+            if not write and self._writers_waiting and me not in self._holders:
+                pass  # a new reader lets a waiting write go first (no writer starves)
+            elif ready:
+                return
+            elif not set(self._holders) - {me}:
+                if self._mode is not None:
+                    self._detach()
+                self._attach(write, deadline)
+                return
+            self._writers_waiting += write
+            try:
+                left = deadline - time.monotonic()
+                if left <= 0 or not self._cond.wait(left):
+                    doing = "in use by" if write else "being written by"
+                    raise WarehouseBusyError(f"workspace {self.path.stem} is {doing} "
+                                             f"{describe_process(os.getpid())}; try again in a moment")
+            finally:
+                self._writers_waiting -= write
 
     def _attach(self, write: bool, deadline: float) -> None:
         self.refresh()

@@ -113,3 +113,27 @@ def test_a_write_while_another_process_reads_says_in_use(shop_file, tmp_path):
     assert "workspace shop is in use by another program, " in str(error.value)
     assert f"(pid {holder.pid})" in str(error.value)
     warehouse.close()
+
+
+def test_a_write_in_this_process_waits_for_its_readers_then_goes_first(shop_file):
+    import threading
+
+    reader, writer = Warehouse(shop_file), Warehouse(shop_file)
+    reading, done = threading.Event(), threading.Event()
+
+    def read_for_a_while() -> None:
+        with reader.using():
+            reading.set()
+            time.sleep(0.3)
+        done.set()
+
+    thread = threading.Thread(target=read_for_a_while)
+    thread.start()
+    reading.wait(5)
+    started = time.monotonic()
+    writer.recompute_rates()  # needs the file for writing: waits for the reader to finish
+    assert done.is_set() and time.monotonic() - started >= 0.2
+    thread.join()
+    assert reader.fetch("SELECT count(*) FROM orders")[0][0] > 0
+    reader.close()
+    writer.close()
