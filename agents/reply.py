@@ -62,6 +62,7 @@ class Reply:
         data: the structured answer (interfaces.md's JSON shape, unrounded numbers).
         ok: False when the question could not be answered.
         chart_spec: a chart the runtime should draw (digests, reports, recaps).
+        answer_id: the id the runtime recorded the answer under (feedback buttons point at it).
     """
 
     text: str
@@ -71,6 +72,7 @@ class Reply:
     data: dict[str, Any] = field(default_factory=dict)
     ok: bool = True
     chart_spec: ChartSpec | None = None
+    answer_id: str | None = None
 
     def as_text(self) -> str:
         """The whole reply as plain text (terminal, logs)."""

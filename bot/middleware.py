@@ -175,7 +175,7 @@ class Record:
             record_answer, self.pipeline.app.state, platform=message.ref.platform,
             conversation=message.ref.key, workspace=ctx.workspace, user_id=message.user_id,
             question=message.text, data=reply.data, answer=reply.text)
-        return dataclasses.replace(reply, data={**reply.data, "answer_id": answer_id})
+        return dataclasses.replace(reply, answer_id=answer_id)
 
 
 @dataclass

@@ -176,8 +176,8 @@ class Pipeline:
                                message.event_id, result.error)
                 return reply
             self.mark_answered(message)
-            if (answer_id := reply.data.get("answer_id")) and result.message_ids:
-                self.record_sent(answer_id, result.message_ids)
+            if reply.answer_id and result.message_ids:
+                self.record_sent(reply.answer_id, result.message_ids)
         return reply
 
     async def drain(self, timeout: float) -> bool:

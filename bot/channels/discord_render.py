@@ -103,8 +103,7 @@ def render(reply: Reply) -> DiscordMessage:
         embed.set_footer(text=_cut(f"Try: {tries}", FOOTER_LIMIT))
     if reply.chart:
         embed.set_image(url=f"attachment://{CHART_FILENAME}")
-    answer_id = reply.data.get("answer_id")
-    return DiscordMessage(embed, reply.chart, str(answer_id) if answer_id else None)
+    return DiscordMessage(embed, reply.chart, reply.answer_id)
 
 
 def _fields(reply: Reply) -> list[tuple[str, str, bool]]:

@@ -219,7 +219,7 @@ class PlaygroundChannel:
         chart = self.chart_url(reply.chart)
         data = json.loads(json.dumps({**reply.data, "chart": chart}, default=str))  # no server paths
         return {"text": reply.text, "ok": reply.ok, "table": table, "chart": chart,
-                "suggestions": list(reply.suggestions), "answer_id": reply.data.get("answer_id"),
+                "suggestions": list(reply.suggestions), "answer_id": reply.answer_id,
                 "data": data}
 
     def chart_url(self, chart: str | None) -> str | None:

@@ -157,7 +157,7 @@ def _tail_blocks(reply: Reply) -> list[dict[str, Any]]:
         tries = " · ".join(f"“{escape(s)}”" for s in reply.suggestions)
         blocks.append({"type": "context", "elements": [
             {"type": "mrkdwn", "text": f"Try: {tries}"[:SECTION_LIMIT]}]})
-    answer_id = reply.data.get("answer_id")
+    answer_id = reply.answer_id
     if answer_id:
         blocks.append({"type": "actions", "block_id": "tally_feedback", "elements": [
             _button("👍", f"{FEEDBACK_ACTION_PREFIX}up", answer_id),

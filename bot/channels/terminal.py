@@ -25,7 +25,6 @@ run; :class:`bot.terminal.TerminalResponder`), so follow-ups work as before.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import fcntl
 import json
 import logging
@@ -113,11 +112,7 @@ class TerminalChannel:
                                  role=Role.OWNER.value)
         reply = await self.pipeline.handle(message)
         assert reply is not None  # terminal messages carry no event id: never a duplicate
-        if "answer_id" not in reply.data:
-            return reply
-        # The terminal has no reactions to give feedback with: its output stays the answer's.
-        data = {k: v for k, v in reply.data.items() if k != "answer_id"}
-        return dataclasses.replace(reply, data=data)
+        return reply  # the answer id is the reply's own field: the output stays the answer's
 
     # --- the Channel protocol (proactive messages) ----------------------------------------
     async def start(self) -> None:

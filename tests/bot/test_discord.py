@@ -9,6 +9,7 @@ through discord.py's parsers exactly as if the gateway had delivered them.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 
@@ -124,7 +125,7 @@ async def test_a_breakdown_comes_as_a_code_block_and_the_chart_as_an_attachment(
     class ChartingBrain(Answerer):
         async def respond(self, **kwargs: str) -> Reply:  # type: ignore[override]
             reply = await super().respond(**kwargs)  # type: ignore[arg-type]
-            return Reply(reply.text, reply.table, str(chart), reply.suggestions, reply.data)
+            return dataclasses.replace(reply, chart=str(chart))
 
     discord_bot.dispatcher.responder = ChartingBrain(brain_ports(app))
     inject_interaction(discord_bot, fd.slash_command("1600000000000000002", "ask", ANA,

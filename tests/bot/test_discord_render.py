@@ -72,7 +72,7 @@ def test_the_embed_holds_words_table_suggestions_and_chart():
     reply = Reply("Revenue by country in March 2025: $240.00.",
                   TableData(("Country", "Revenue"), (("BR", "$110.00"), ("US", "$80.00"))),
                   chart="/tmp/chart.png", suggestions=("revenue by product",),
-                  data={"question": "revenue by country march 2025", "answer_id": "ab12"})
+                  data={"question": "revenue by country march 2025"}, answer_id="ab12")
     rendered = render(reply)
     embed = rendered.embed.to_dict()
     assert embed["title"] == "revenue by country march 2025"

@@ -51,7 +51,7 @@ def test_unbound_chat_gets_instructions_not_data_nor_workspace_names(dispatcher)
 def test_binding_a_whole_slack_team_answers_every_channel(dispatcher):
     dispatcher.bind("slack", "T1/*", "shop", "cli")
     reply = ask(dispatcher, "revenue march 2025", ref=ConversationRef("slack", "C9", None, "T1"))
-    assert reply.ok and "$240.00" in reply.text and reply.data["answer_id"]
+    assert reply.ok and "$240.00" in reply.text and reply.answer_id
 
 
 def test_a_workspace_name_typed_in_chat_never_binds_even_for_a_platform_admin(dispatcher):
@@ -88,7 +88,7 @@ def test_rate_limit_per_user_is_friendly_and_recovers(dispatcher):
 
 def test_feedback_is_stored_once_per_user(dispatcher):
     dispatcher.bind("slack", "C1", "shop", "cli")
-    answer = ask(dispatcher, "revenue march 2025").data["answer_id"]
+    answer = ask(dispatcher, "revenue march 2025").answer_id
     dispatcher.record_sent(answer, ("1700.01",))
     assert dispatcher.answer_for_message("slack", "1700.01") == answer
     assert dispatcher.feedback(answer, "U1", 1) and dispatcher.feedback(answer, "U1", -1)

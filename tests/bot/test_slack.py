@@ -7,6 +7,7 @@ offline brain on the shop fixture, and the fake records what the bot posts.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -252,7 +253,7 @@ async def test_a_chart_is_uploaded_into_the_answers_thread(slack, fake, app, tmp
     class ChartingBrain(Answerer):
         async def respond(self, **kwargs: str) -> Reply:  # type: ignore[override]
             reply = await super().respond(**kwargs)  # type: ignore[arg-type]
-            return Reply(reply.text, reply.table, str(chart), reply.suggestions, reply.data)
+            return dataclasses.replace(reply, chart=str(chart))
 
     slack.dispatcher.responder = ChartingBrain(brain_ports(app))
     root = "1712000009.0001"

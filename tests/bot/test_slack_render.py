@@ -70,7 +70,7 @@ def test_feedback_button_payload():
 def test_user_and_data_text_is_escaped_everywhere():
     reply = Reply("Revenue for <Tom & Jerry> was $5", TableData(("Product", "Revenue"),
                                                                (("<b>&co", "$5.00"),)),
-                  suggestions=("a<b",), data={"answer_id": "x1"})
+                  suggestions=("a<b",), answer_id="x1")
     rendered = render(reply)
     texts = json.dumps(rendered.blocks)
     assert "<Tom" not in texts and "&lt;Tom &amp; Jerry&gt;" in texts
@@ -80,7 +80,7 @@ def test_user_and_data_text_is_escaped_everywhere():
 
 def test_a_long_table_is_split_into_code_blocks_within_slacks_limits():
     rows = tuple((f"product {i:03d} " + "x" * 80, f"${i}.00") for i in range(60))
-    reply = Reply("t" * 7000, TableData(("Product", "Revenue"), rows), data={"answer_id": "a"})
+    reply = Reply("t" * 7000, TableData(("Product", "Revenue"), rows), answer_id="a")
     blocks = render(reply).blocks
     sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
     assert all(len(text) <= SECTION_LIMIT for text in sections)
@@ -93,7 +93,7 @@ def test_a_long_table_is_split_into_code_blocks_within_slacks_limits():
 
 def test_a_huge_reply_is_cut_to_fifty_blocks_keeping_the_feedback_buttons():
     rows = tuple((f"p{i}" + "y" * 2900, "$1") for i in range(200))
-    reply = Reply("x", TableData(("P", "R"), rows), suggestions=("revenue",), data={"answer_id": "a"})
+    reply = Reply("x", TableData(("P", "R"), rows), suggestions=("revenue",), answer_id="a")
     blocks = render(reply).blocks
     assert len(blocks) == BLOCK_LIMIT
     assert [b["type"] for b in blocks[-2:]] == ["context", "actions"]
