@@ -23,11 +23,14 @@ from bot.cli_connect_secrets import (
     refuse_secrets_in_argv,
     secret_options,
 )
+from bot.logs import SecretMask
 from connectors.base import Batch
+from connectors.credentials import store_for_removal
 from connectors.errors import ConnectorConfigError, UnknownConnectorError
 from connectors.registry import CONNECTORS, connector_class
 from connectors.service import Connections
 from storage.audit import cli_actor
+from storage.errors import TallyError
 
 # Chat platforms bind with `tally connect PLATFORM CHAT_ID --workspace W`; bot/ registers a
 # binder per platform here: binder(chat_id, workspace, role) -> a line to print.
@@ -127,7 +130,7 @@ def disconnect_command(connector: str, workspace_name: str) -> None:
     app = make_app()
     try:
         app.workspaces.get(workspace_name)
-        store = Connections(app).store
+        store = store_for_removal(app.state, app.settings)  # works when the key is lost
         removed = store.delete(workspace_name, connector, actor=cli_actor())
         connected = [c.connector for c in store.list(workspace_name)]
     finally:
@@ -152,19 +155,37 @@ def sync_command(workspace_name: str | None, connector_name: str | None, full: b
         connections = Connections(app)
         if workspace_name:
             app.workspaces.get(workspace_name)
-        chosen = [c for c in connections.store.list(workspace_name)
-                  if connector_name in (None, c.connector)]
-        if not chosen:
+        readable, unreadable = connections.store.scan(workspace_name)
+        chosen = [c for c in readable if connector_name in (None, c.connector)]
+        failed = [f"{u.workspace}/{u.connector}: skipped, {u.reason}" for u in unreadable
+                  if connector_name in (None, u.connector)]
+        if not chosen and not failed:
             console.print("Nothing to sync: connect a source with `tally connect CONNECTOR "
                           "--workspace W ...`.")
             return
-        for saved in chosen:
-            report = asyncio.run(_sync_with_progress(connections, saved.workspace, saved.connector,
-                                                     full))
-            written = ", ".join(f"{t} {n:,}" for t, n in report.rows.items()) or "nothing new"
-            console.print(f"{saved.workspace}/{saved.connector}: {written}")
+        for line in failed:
+            err_console.print(line, markup=False, highlight=False)
+        failed += _sync_each(connections, chosen, full)
     finally:
         app.close()
+    if failed:
+        raise SystemExit(1)
+
+
+def _sync_each(connections: Connections, chosen: list[Any], full: bool) -> list[str]:
+    """Syncs each connection in turn; one failing is reported and the others still run."""
+    failed: list[str] = []
+    for saved in chosen:
+        try:
+            report = asyncio.run(_sync_with_progress(connections, saved.workspace,
+                                                     saved.connector, full))
+        except TallyError as exc:
+            failed.append(f"{saved.workspace}/{saved.connector}: failed, {SecretMask()(str(exc))}")
+            err_console.print(failed[-1], markup=False, highlight=False)
+            continue
+        written = ", ".join(f"{t} {n:,}" for t, n in report.rows.items()) or "nothing new"
+        console.print(f"{saved.workspace}/{saved.connector}: {written}")
+    return failed
 
 
 async def _sync_with_progress(connections: Connections, workspace: str, connector: str,

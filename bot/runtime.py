@@ -61,6 +61,8 @@ CHANNEL_BUILDERS: dict[str, str] = {
     "whatsapp": "bot.channels.whatsapp:build",
 }
 SHUTDOWN_TIMEOUT_SECONDS = 30.0
+#: The first pause before a failed background service is restarted (it doubles, to a minute).
+SERVICE_RESTART_SECONDS = 1.0
 
 #: A background service: runs until the event is set, then returns.
 Service = Callable[[asyncio.Event], Awaitable[None]]
@@ -209,12 +211,26 @@ class Runtime:
             logger.exception("the %s channel did not stop cleanly", channel.platform)
 
     async def _run_service(self, service: Service) -> None:
-        try:
-            await service(self._services_stop)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            logger.exception("background service %s failed", _name(service))
+        # A service that fails is restarted after a pause (doubling up to a minute): the
+        # first failure is logged with its traceback, later ones as one line each.
+        pause, failures = SERVICE_RESTART_SECONDS, 0
+        while not self._services_stop.is_set():
+            try:
+                await service(self._services_stop)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                failures += 1
+                if failures == 1:
+                    logger.exception("background service %s failed; restarting it in %.0fs",
+                                     _name(service), pause)
+                else:
+                    logger.error("background service %s failed again (%d times): %s; restarting "
+                                 "it in %.0fs", _name(service), failures, exc, pause)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._services_stop.wait(), pause)
+            pause = min(pause * 2, 60.0)
 
 
 def _name(service: Service) -> str:
@@ -335,6 +351,7 @@ def connector_services(app: App) -> tuple[Any, list[BaseRoute], list[Service]]:
     Imported defensively: the runtime still serves chat when the connectors cannot load.
     """
     try:
+        from connectors.credentials import key_location
         from connectors.hooks import DataHooks
         from connectors.service import Connections
         from connectors.webhooks import WebhookGateway
@@ -344,4 +361,6 @@ def connector_services(app: App) -> tuple[Any, list[BaseRoute], list[Service]]:
     hooks = DataHooks()
     gateway = WebhookGateway(app, hooks=hooks, report_error=process_error)
     connections = Connections(app, hooks=hooks)
+    logger.info("connector credentials are encrypted with the key from %s (keep it apart from "
+                "the data folder's backups)", key_location(app.settings))
     return hooks, list(gateway.routes()), [gateway.run, connections.run_schedule]

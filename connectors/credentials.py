@@ -9,6 +9,7 @@ be read back without it.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import json
 import logging
@@ -32,11 +33,18 @@ from storage.state import ConnectorConfigRow, StateStore
 logger = logging.getLogger(__name__)
 
 
-def load_key(settings: ConnectorSettings) -> bytes:
+def load_key(settings: ConnectorSettings, *, create: bool = True) -> bytes:
     """The Fernet key: ``TALLY_SECRET_KEY``, else the key file (created 0600 on first use).
 
+    Args:
+        settings: where the key is.
+        create: whether a missing key file may be generated; False while credentials
+            encrypted with the old key exist (:func:`has_credentials`), since a new key
+            would leave them unreadable for good.
+
     Raises:
-        ConnectorConfigError: both settings are set, or the key is not a Fernet key.
+        ConnectorConfigError: both settings are set, the key is not a Fernet key, or the
+            key file is missing while ``create`` is False.
     """
     if settings.secret_key is not None:
         if settings.secret_key_file is not None:
@@ -48,10 +56,49 @@ def load_key(settings: ConnectorSettings) -> bytes:
     else:
         path = settings.data_dir / "secret.key"
         where = str(path)
+    if not create and not path.exists():
+        raise ConnectorConfigError(
+            f"the key file {where} is missing, but connections hold credentials encrypted "
+            "with it: restore the file (or set TALLY_SECRET_KEY / TALLY_SECRET_KEY_FILE to "
+            "the key), or drop those connections with `tally disconnect CONNECTOR --workspace W`")
     key = _read_or_create(path, where)
     if stat.S_IMODE(path.stat().st_mode) & 0o077:
         logger.warning("%s is readable by other users: chmod 600 it", where)
     return _checked(key, where)
+
+
+def key_location(settings: ConnectorSettings) -> str:
+    """Where the key comes from, for a start-up log line (never the key itself)."""
+    if settings.secret_key is not None:
+        return "TALLY_SECRET_KEY"
+    if settings.secret_key_file is not None:
+        return f"TALLY_SECRET_KEY_FILE {settings.secret_key_file.expanduser()}"
+    return str(settings.data_dir / "secret.key")
+
+
+def has_credentials(state: StateStore) -> bool:
+    """Whether any connection's credentials are saved (encrypted with some key)."""
+    with state.session() as s:
+        return s.scalar(sa.select(ConnectorConfigRow.workspace).limit(1)) is not None
+
+
+def open_store(state: StateStore, settings: ConnectorSettings) -> ConnectorStore:
+    """The connector store with its key; a missing key is generated only while no
+    credentials exist (a new key would leave them unreadable for good)."""
+    return ConnectorStore(state, load_key(settings, create=not has_credentials(state)))
+
+
+def store_for_removal(state: StateStore, settings: ConnectorSettings) -> ConnectorStore:
+    """A store that can delete connections even when their key is lost (`tally disconnect`).
+
+    Without a usable key it holds a throwaway one that only ever fails to decrypt: the
+    audit record then names the secrets as set, names unknown.
+    """
+    try:
+        key = load_key(settings, create=False)
+    except ConnectorConfigError:
+        key = Fernet.generate_key()
+    return ConnectorStore(state, key)
 
 
 def _read_or_create(path: Path, where: str) -> bytes:
@@ -100,6 +147,18 @@ class SavedConnector:
     def plain_secrets(self) -> dict[str, str]:
         """The secret values, for the connector that needs them."""
         return {k: v.get_secret_value() for k, v in self.secrets.items()}
+
+
+UNDECRYPTABLE = "undecryptable"
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A saved connection whose credentials the current key cannot decrypt."""
+
+    workspace: str
+    connector: str
+    reason: str
 
 
 class ConnectorStore:
@@ -159,13 +218,32 @@ class ConnectorStore:
         return self._saved(row)
 
     def list(self, workspace: str | None = None) -> list[SavedConnector]:
-        """Every saved connection (of one workspace, when given)."""
+        """Every saved connection this key opens (of one workspace, when given); see :meth:`scan`."""
+        return self.scan(workspace)[0]
+
+    def scan(self, workspace: str | None = None
+             ) -> tuple[builtins.list[SavedConnector], builtins.list[Unreadable]]:
+        """The saved connections, and those whose credentials this key cannot decrypt.
+
+        An unreadable one is marked (``last_status`` ``undecryptable``, ``last_error`` the
+        reason) and logged once, when it is first found so: it never stops the others.
+        """
         query = sa.select(ConnectorConfigRow).order_by(ConnectorConfigRow.workspace,
                                                        ConnectorConfigRow.connector)
         if workspace is not None:
             query = query.where(ConnectorConfigRow.workspace == workspace)
-        with self.state.session() as s:
-            return [self._saved(r) for r in s.scalars(query).all()]
+        readable: builtins.list[SavedConnector] = []
+        unreadable: builtins.list[Unreadable] = []
+        with self.state.session() as s, s.begin():
+            for row in s.scalars(query).all():
+                try:
+                    readable.append(self._saved(row))
+                except ConnectorConfigError as exc:
+                    unreadable.append(Unreadable(row.workspace, row.connector, str(exc)))
+                    if row.last_status != UNDECRYPTABLE:
+                        logger.error("skipping %s/%s: %s", row.workspace, row.connector, exc)
+                        row.last_status, row.last_error = UNDECRYPTABLE, str(exc)
+        return readable, unreadable
 
     def record_sync(self, workspace: str, connector: str, at: datetime, status: str,
                     error: str | None = None) -> None:
@@ -198,7 +276,9 @@ class ConnectorStore:
         except InvalidToken:
             raise ConnectorConfigError(
                 f"the {row.connector} credentials of {row.workspace!r} cannot be decrypted with "
-                "this TALLY_SECRET_KEY (was the key changed?); reconnect with `tally connect`"
+                "this key (was TALLY_SECRET_KEY or its file changed?): restore the old key, or "
+                f"reconnect with `tally connect {row.connector} --workspace {row.workspace} ...` "
+                f"(or drop it: `tally disconnect {row.connector} --workspace {row.workspace}`)"
             ) from None
         return SavedConnector(row.workspace, row.connector, json.loads(row.options),
                               {k: SecretStr(v) for k, v in secrets.items()},

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from connectors.base import Clock, Connector, ConnectorContext, utc_now
-from connectors.credentials import ConnectorStore, SavedConnector, load_key
+from connectors.credentials import SavedConnector, open_store
 from connectors.errors import ConnectorConfigError
 from connectors.hooks import DataHooks
 from connectors.http import RetryPolicy
@@ -40,7 +40,7 @@ class Connections:
     def __init__(self, app: ConnectorHost, *, retry: RetryPolicy | None = None, clock: Clock = utc_now,
                  hooks: DataHooks | None = None) -> None:
         self.app = app
-        self.store = ConnectorStore(app.state, load_key(app.settings))
+        self.store = open_store(app.state, app.settings)
         self.retry = retry or RetryPolicy()
         self.clock = clock
         self.hooks = hooks or DataHooks()

@@ -28,7 +28,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from connectors.base import Clock, WebhookSource, utc_now
-from connectors.credentials import ConnectorStore, load_key
+from connectors.credentials import open_store
 from connectors.errors import SignatureError, WebhookError
 from connectors.hooks import DataHooks, NewData
 from connectors.ports import ConnectorHost
@@ -75,7 +75,7 @@ class WebhookGateway:
         self.clock = clock
         self.batch_size = batch_size
         self.queue = WebhookQueue(app.state, app.settings.webhook_max_attempts)
-        self.store = ConnectorStore(app.state, load_key(app.settings))
+        self.store = open_store(app.state, app.settings)
         self._endpoints: dict[str, list[_Endpoint]] = {}
         self._loaded_at = -_SECRETS_TTL
 

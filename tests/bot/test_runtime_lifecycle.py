@@ -218,3 +218,29 @@ def _wait_for_port(log: Path, process: subprocess.Popen) -> int:
             raise AssertionError(f"tally serve exited early:\n{log.read_text()}")
         time.sleep(0.1)
     raise AssertionError(f"tally serve did not start:\n{log.read_text()}")
+
+
+@pytest.mark.asyncio
+async def test_a_background_service_that_fails_is_logged_and_restarted(shop_dir, monkeypatch, caplog):
+    import bot.runtime
+    monkeypatch.setattr(bot.runtime, "SERVICE_RESTART_SECONDS", 0.01)
+    runtime = build_runtime(shop_settings(shop_dir, TALLY_HTTP_PORT=0), builders={})
+    runs: list[int] = []
+    healthy = asyncio.Event()
+
+    async def flaky(stop: asyncio.Event) -> None:
+        runs.append(1)
+        if len(runs) < 3:
+            raise RuntimeError("the provider fell over")
+        healthy.set()
+        await stop.wait()
+    runtime.services = [flaky]
+
+    with caplog.at_level(logging.INFO, logger="bot.runtime"):
+        await runtime.start()
+        await asyncio.wait_for(healthy.wait(), 10)
+        await runtime.shutdown()
+
+    failures = [r for r in caplog.records if "background service" in r.getMessage()]
+    assert len(runs) == 3 and len(failures) == 2
+    assert failures[0].exc_info is not None and failures[1].exc_info is None
