@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import stat
 import threading
+from pathlib import Path
 
 from bot.settings import Settings
 from storage.catalog import Engine
@@ -11,6 +13,23 @@ from storage.state import StateStore
 from storage.workspaces import Workspace, WorkspaceStore
 
 logger = logging.getLogger(__name__)
+
+
+def private_data_dir(path: Path) -> None:
+    """Creates the data folder owner-only (0700), or tightens an existing one that other
+    users could enter, with one warning line: it holds password hashes, chat history and
+    the business data."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        try:
+            path.chmod(mode & 0o700)
+        except OSError as exc:
+            logger.warning("the data folder %s is open to other users (mode %o) and cannot be "
+                           "made private (%s): chmod 700 it", path, mode, exc.strerror)
+            return
+        logger.warning("the data folder %s was open to other users (mode %o): made it owner-only "
+                       "(700)", path, mode)
 
 
 class App:
@@ -22,7 +41,7 @@ class App:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_data_dir(settings.data_dir)
         self.state = StateStore(settings.resolved_state_url)
         self.workspaces = WorkspaceStore(settings.data_dir, self.state)
         self._engines: dict[str, Engine] = {}

@@ -9,6 +9,7 @@ import contextlib
 import functools
 import gc
 import importlib
+import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -31,6 +32,10 @@ from storage.schema import TABLE_MAP
 F = TypeVar("F", bound=Callable[..., Any])
 console = Console()
 err_console = Console(stderr=True)
+
+
+#: The file-creation mask of every `tally` process: no group or other permissions.
+PRIVATE_UMASK = 0o077
 
 
 def user_errors(func: F) -> F:
@@ -99,6 +104,9 @@ class LazyGroup(click.Group):
 @click.version_option(package_name="tally")
 def main() -> None:
     """Tally: exact answers about your business, in the chat you already use."""
+    # Every file and folder Tally creates (state.db, memory, warehouses, charts, keys) is
+    # the owner's alone, whatever the shell's umask.
+    os.umask(PRIVATE_UMASK)
 
 
 # --- workspaces --------------------------------------------------------------------------
