@@ -32,12 +32,13 @@ from bot.web_auth import (
     PLAYGROUND,
     SESSION_COOKIE,
     SIGN_IN,
+    SlidingWindow,
     WebAuth,
     client_ip,
     cookie,
     session_from,
 )
-from storage.sign_in import SESSION_TTL
+from storage.sign_in import MAX_TYPED_EMAIL, SESSION_TTL
 from storage.users import User
 
 logger = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ class SignInPages:
 
     def __init__(self, auth: WebAuth) -> None:
         self.auth = auth
+        self._limited_audits = SlidingWindow(1, clock=auth.sign_ins_by_ip.clock)
 
     def routes(self) -> Sequence[BaseRoute]:
         """The pages, their stylesheet and sign-out."""
@@ -106,12 +108,13 @@ class SignInPages:
         email = form.get("email", "").strip().lower()
         ip = client_ip(request.scope)
         if not (self.auth.sign_ins_by_ip.allow(ip) and self.auth.sign_ins_by_email.allow(email)):
+            await self._failed(ip, "rate_limited", "password", email)
             return self._form(request, target, "Too many sign-in attempts: wait a minute and "
                                                "try again.", 429, email)
         user = await asyncio.to_thread(self.auth.users.verify_password, email,
                                        form.get("password", ""))
         if user is None:
-            logger.info("web sign-in with a password failed from %s", ip)
+            await self._failed(ip, "wrong_password", "password", email)
             return self._form(request, target, "That email and password do not match.", 401, email)
         return await self._signed_in(request, user, "password", target)
 
@@ -119,11 +122,14 @@ class SignInPages:
         form = await _form_fields(request)
         if not _form_token_ok(request, form):
             return self._message(request, "This page had expired: open the link again.", 400)
-        if not self.auth.sign_ins_by_ip.allow(client_ip(request.scope)):
+        ip = client_ip(request.scope)
+        if not self.auth.sign_ins_by_ip.allow(ip):
+            await self._failed(ip, "rate_limited", "link", None)
             return self._message(request, "Too many sign-in attempts: wait a minute and try "
                                           "again.", 429)
         user = await asyncio.to_thread(self.auth.sign_in.redeem_link, form.get("token", ""))
         if user is None:
+            await self._failed(ip, "link_used_or_expired", "link", None)
             return self._message(request, "This sign-in link has expired or was already used. "
                                           "Ask for a new one (tally user link EMAIL).", 400)
         return await self._signed_in(request, user, "link", PLAYGROUND)
@@ -135,6 +141,16 @@ class SignInPages:
         response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict",
                                secure=self.auth.secure(request.scope))
         return response
+
+    async def _failed(self, ip: str, reason: str, method: str, email: str | None) -> None:
+        """One warning line per refused sign-in, and an audit record; a flood of rate-limited
+        attempts is audited once per address per minute (each is still logged)."""
+        typed = (email or "")[:MAX_TYPED_EMAIL]
+        logger.warning("web sign-in refused (%s, %s) for %r from %s", reason, method, typed, ip)
+        if reason == "rate_limited" and not self._limited_audits.allow(ip):
+            return
+        await asyncio.to_thread(self.auth.sign_in.record_failure, reason=reason, method=method,
+                                email=email, ip=ip)
 
     async def _signed_in(self, request: Request, user: User, method: str, target: str) -> Response:
         started = await asyncio.to_thread(self.auth.sign_in.start_session, user,

@@ -62,6 +62,10 @@ class ActiveSession:
     expires_at: datetime
 
 
+#: The longest email kept from a failed sign-in (the longest valid address is 254).
+MAX_TYPED_EMAIL = 254
+
+
 class SignIn:
     """Sign-in links and web sessions.
 
@@ -101,6 +105,16 @@ class SignIn:
         if row is None or row.disabled:
             return None
         return User.of(row)
+
+    def record_failure(self, *, reason: str, method: str, email: str | None,
+                       ip: str | None) -> None:
+        """An audit record of a refused sign-in: why, how, the email as typed (trimmed,
+        lower-cased, capped) and the address; never the password or the link."""
+        typed = (email or "").strip().lower()[:MAX_TYPED_EMAIL] or None
+        with self.state.session() as s, s.begin():
+            record_audit(s, actor=f"web:{ip or 'unknown'}"[:200], action="user.sign_in_failed",
+                         workspace=None, after={"reason": reason, "method": method,
+                                                "email": typed, "ip": ip})
 
     # --- sessions ------------------------------------------------------------------------
     def start_session(self, user: User, *, ip: str | None, method: str) -> NewSession:

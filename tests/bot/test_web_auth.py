@@ -7,6 +7,8 @@ nothing; sign-in attempts and questions are rate limited per address, email and 
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 from pathlib import Path
 
@@ -18,6 +20,7 @@ import sqlalchemy as sa
 from bot.runtime import Runtime, build_runtime
 from bot.web_auth import SESSION_COOKIE
 from storage.access import Role
+from storage.audit import list_audit
 from storage.sign_in import SignIn
 from storage.state import AnswerRow
 from storage.users import Users
@@ -304,6 +307,62 @@ async def test_password_guesses_are_limited_per_email_from_many_addresses(runtim
         async with anonymous(runtime, f"198.51.100.{n + 10}") as http:
             codes.append((await sign_in_with_password(http, pat, f"guess number {n}")).status_code)
     assert codes == [401] * 5 + [429]
+
+
+# --- refused sign-ins leave a trace --------------------------------------------------------
+def _failures(runtime, ip: str) -> list[dict]:
+    return [e.after for e in list_audit(runtime.app.state, limit=1000)
+            if e.action == "user.sign_in_failed" and e.after and e.after["ip"] == ip]
+
+
+def _refusals(caplog: pytest.LogCaptureFixture, ip: str) -> list[str]:
+    return [r.getMessage() for r in caplog.records
+            if "web sign-in refused" in r.getMessage() and ip in r.getMessage()]
+
+
+@pytest.mark.asyncio
+async def test_a_wrong_password_is_logged_and_audited_with_the_email_as_typed(runtime, pat, caplog):
+    with caplog.at_level(logging.WARNING, logger="bot.web_sign_in"):
+        async with anonymous(runtime, "192.0.2.1") as http:
+            wrong = await sign_in_with_password(http, "  Pat@Example.COM ", "not the password")
+
+    failures = _failures(runtime, "192.0.2.1")
+    assert wrong.status_code == 401
+    assert failures == [{"reason": "wrong_password", "method": "password",
+                         "email": "pat@example.com", "ip": "192.0.2.1"}]
+    assert len(_refusals(caplog, "192.0.2.1")) == 1
+    assert "not the password" not in json.dumps(failures) + caplog.text
+
+
+@pytest.mark.asyncio
+async def test_a_flood_of_rate_limited_sign_ins_is_logged_each_time_but_audited_once(runtime, caplog):
+    with caplog.at_level(logging.WARNING, logger="bot.web_sign_in"):
+        async with anonymous(runtime, "192.0.2.2") as http:
+            codes = [(await sign_in_with_password(http, f"guess{n}@example.com", "x" * 3)).status_code
+                     for n in range(16)]
+
+    reasons = [f["reason"] for f in _failures(runtime, "192.0.2.2")]
+    assert codes == [401] * 10 + [429] * 6
+    assert sorted(reasons) == ["rate_limited"] + ["wrong_password"] * 10
+    assert len(_refusals(caplog, "192.0.2.2")) == 16
+
+
+@pytest.mark.asyncio
+async def test_a_used_sign_in_link_is_logged_and_audited(runtime, pat, caplog):
+    token = SignIn(runtime.app.state).create_link(Users(runtime.app.state).get(pat), actor="test")
+    codes = []
+    with caplog.at_level(logging.WARNING, logger="bot.web_sign_in"):
+        for _ in range(2):  # a fresh browser each time: the second replays the used link
+            async with anonymous(runtime, "192.0.2.3") as http:
+                page = await http.get("/sign-in")
+                csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+                codes.append((await http.post("/sign-in/link", data={"token": token, "csrf": csrf},
+                                              headers={"Origin": BASE})).status_code)
+
+    assert codes == [303, 400]
+    assert [f["reason"] for f in _failures(runtime, "192.0.2.3")] == ["link_used_or_expired"]
+    assert len(_refusals(caplog, "192.0.2.3")) == 1
+    assert token not in caplog.text and token not in json.dumps(_failures(runtime, "192.0.2.3"))
 
 
 # --- metrics -------------------------------------------------------------------------------
