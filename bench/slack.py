@@ -41,7 +41,7 @@ QUESTIONS = ("revenue march 2025", "orders march 2025", "aov march 2025",
 
 def serve(data_dir: str, port: int, api_url: str) -> None:
     """The child process: the Slack channel on 127.0.0.1:port until SIGINT."""
-    from bot.cli import gc_paused
+    from bot.cli.common import gc_paused
 
     with gc_paused():  # as `tally serve` starts
         import uvicorn

@@ -19,7 +19,7 @@ The terminal of a workspace is one chat (``terminal`` in the workspace's space):
 ``tally chat`` subscribes to or sets alerts in, ``tally ask "list my alerts"`` lists.
 The brain's memory keeps the terminal's conversation names as they always were
 (``terminal:ask`` for ``tally ask``, ``terminal`` for ``tally chat``, one per ``--batch``
-run; :class:`bot.terminal.TerminalResponder`), so follow-ups work as before.
+run; :class:`bot.cli.terminal.TerminalResponder`), so follow-ups work as before.
 """
 
 from __future__ import annotations

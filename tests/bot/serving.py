@@ -54,7 +54,7 @@ def tally_serve(data_dir: Path, tmp_path: Path, **settings: str) -> Iterator[Ser
     log = tmp_path / "serve.log"
     with log.open("w") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-c", "import bot.cli_runtime, bot.cli; bot.cli.main()", "serve"],
+            [sys.executable, "-c", "import bot.cli; bot.cli.main()", "serve"],
             cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
     try:
         yield Served(process, log, _wait_for_port(log, process))

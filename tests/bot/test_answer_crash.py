@@ -69,7 +69,7 @@ class Serve:
         self.log = log
         with log.open("w") as stderr:
             self.process = subprocess.Popen(
-                [sys.executable, "-c", "import bot.cli_runtime, bot.cli; bot.cli.main()", "serve"],
+                [sys.executable, "-c", "import bot.cli; bot.cli.main()", "serve"],
                 cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
         self.url = f"http://127.0.0.1:{_wait_for_port(log, self.process)}"
 

@@ -18,7 +18,7 @@ import pytest
 
 from agents.graph import TallyGraph
 from agents.reply import Reply
-from bot.ask import answer_batch, answer_one
+from bot.cli.answers import answer_batch, answer_one
 from tests.conftest import FIXTURES, SHOP, build_app
 
 TALLY = [sys.executable, "-m", "bot.cli"]

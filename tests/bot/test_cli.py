@@ -146,7 +146,7 @@ def test_bind_codes_are_printed_once_and_chats_bind_with_a_role_and_their_slack_
 def test_start_up_pauses_the_garbage_collector_and_always_resumes_it():
     import gc
 
-    from bot.cli import gc_paused
+    from bot.cli.common import gc_paused
 
     assert gc.isenabled()
     frozen = gc.get_freeze_count()

@@ -16,7 +16,7 @@ from agents.insights.rules_store import RuleStore
 from bot.app import App
 from bot.channels.base import ConversationRef
 from bot.cli import main
-from bot.cli_audit import describe_change
+from bot.cli.audit import describe_change
 from bot.settings import Settings
 from storage.audit import list_audit
 

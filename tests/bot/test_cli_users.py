@@ -9,7 +9,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from click.testing import CliRunner
 
-import bot.cli_users  # noqa: F401  (registers the commands on bot.cli.main)
 from bot.app import App
 from bot.cli import main
 from storage.access import Role

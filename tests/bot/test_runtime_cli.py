@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import bot.cli_runtime  # noqa: F401  (registers the commands on bot.cli.main)
 from agents.answer import Answerer
 from bot.app import App
 from bot.brain_ports import brain_ports
 from bot.channels.base import ConversationRef, InboundMessage
 from bot.cli import main
-from bot.cli_runtime import BindError, bind_platform, export_feedback
+from bot.cli.bind import BindError, bind_platform
+from bot.cli.feedback import export_feedback
 from bot.pipeline import Pipeline
 from storage.errors import WorkspaceError
 from tests.bot.test_runtime_http import shop_settings

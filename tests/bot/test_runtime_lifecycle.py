@@ -185,7 +185,7 @@ def test_tally_serve_answers_then_exits_cleanly_on_sigterm(shop_dir, tmp_path):
         del env[name]
     with log.open("w") as stderr:
         serve = subprocess.Popen(
-            [sys.executable, "-c", "import bot.cli_runtime, bot.cli; bot.cli.main()", "serve"],
+            [sys.executable, "-c", "import bot.cli; bot.cli.main()", "serve"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
         try:
             port = _wait_for_port(log, serve)

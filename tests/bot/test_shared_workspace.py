@@ -41,7 +41,7 @@ def held(con, staged):
     while not marker.with_suffix(".release").exists() and time.monotonic() < deadline:
         time.sleep(0.05)
 importer.check_rates = held
-import bot.cli_runtime, bot.cli
+import bot.cli
 bot.cli.main()
 """
 

@@ -25,10 +25,10 @@ from cryptography.fernet import Fernet
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from bot import cli_connect as connect_cli
 from bot.app import App
+from bot.cli import connect as connect_cli
 from bot.cli import main
-from bot.cli_connect_secrets import SECRET_ENV_VARS, SECRET_OPTIONS, secret_env_var
+from bot.cli.connect_secrets import SECRET_ENV_VARS, SECRET_OPTIONS, secret_env_var
 from bot.logs import CLI_FORMAT, MaskingFormatter
 from bot.settings import Settings
 from connectors.credentials import ConnectorStore, load_key

@@ -25,8 +25,8 @@ import pytest
 
 from agents.graph import TallyGraph
 from bot.app import App
-from bot.ask import reply_json, with_chart
 from bot.brain_ports import brain_ports
+from bot.cli.answers import reply_json, with_chart
 from storage.catalog import AsOf
 from tests.conftest import MULTI, SHOP, build_app
 

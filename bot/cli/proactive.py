@@ -1,6 +1,6 @@
 """Proactive commands of ``tally``: ``digest``, ``subscribe`` and ``subscriptions``.
 
-They register themselves on :data:`bot.cli.main` when this module is imported.
+Added to :data:`bot.cli.main` by :mod:`bot.cli`.
 
 - ``tally digest [--workspace W] [--as-of DATE] [--send]`` prints the daily digest; with
   ``--send`` it delivers it to every chat of the workspace subscribed to the digest (once
@@ -27,10 +27,17 @@ from agents.reply import Reply
 from bot.app import App
 from bot.channels.base import PLATFORMS, Channel, ConversationRef
 from bot.channels.terminal import TerminalChannel, TerminalOutbox
-from bot.cli import console, err_console, main, make_app, user_errors
+from bot.cli.common import console, err_console, make_app, pick_workspace, user_errors
 from bot.logs import SecretMask, secret_values
 from bot.pipeline import Pipeline
-from bot.subscriptions import KINDS, SubscriptionError, SubscriptionStore, describe_schedule, parse_request
+from bot.subscriptions import (
+    KINDS,
+    Subscription,
+    SubscriptionError,
+    SubscriptionStore,
+    describe_schedule,
+    parse_request,
+)
 from storage.audit import cli_actor
 from storage.catalog import AsOf
 
@@ -44,7 +51,7 @@ class _NoAnswers:
 
 
 # --- digest --------------------------------------------------------------------------------
-@main.command("digest")
+@click.command("digest")
 @click.option("--workspace", "-w", "workspace_name", default=None, help="The workspace.")
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="The digest as if it were the end of this day (YYYY-MM-DD).")
@@ -52,7 +59,6 @@ class _NoAnswers:
 @user_errors
 def digest_command(workspace_name: str | None, as_of: Any, send: bool) -> None:
     """Print the daily digest; --send delivers it to the subscribed chats."""
-    from bot.ask import pick_workspace
 
     app = make_app()
     try:
@@ -90,9 +96,8 @@ async def _open_channels(app: App, dispatcher: Pipeline) -> list[Channel]:
 
 async def _digest(app: App, workspace: str, as_of: AsOf, send: bool) -> bool:
     """Prints (or sends) the digest; True when some delivery failed."""
-    from bot.runtime import charts_dir
+    from bot.runtime import charts_dir  # the runtime and the scheduler: only for a digest
     from bot.scheduler import ProactiveScheduler
-    from bot.subscriptions import Subscription
 
     dispatcher = Pipeline(app, _NoAnswers())
     # The terminal's subscriptions go to its outbox, for the next `tally chat`.
@@ -122,7 +127,7 @@ async def _digest(app: App, workspace: str, as_of: AsOf, send: bool) -> bool:
 
 
 # --- subscribe -----------------------------------------------------------------------------
-@main.command("subscribe")
+@click.command("subscribe")
 @click.argument("platform", type=click.Choice([p for p in PLATFORMS if p != "terminal"]))
 @click.argument("chat_id")
 @click.argument("words", nargs=-1)
@@ -152,7 +157,7 @@ def subscribe_command(platform: str, chat_id: str, words: tuple[str, ...], works
 
 
 # --- subscriptions -------------------------------------------------------------------------
-@main.group("subscriptions", invoke_without_command=True)
+@click.group("subscriptions", invoke_without_command=True)
 @click.option("--workspace", "-w", "workspace_name", default=None, help="Only this workspace's.")
 @click.pass_context
 @user_errors

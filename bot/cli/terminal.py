@@ -15,8 +15,8 @@ import asyncio
 from agents.graph import TallyGraph
 from agents.reply import Reply
 from bot.app import App
-from bot.ask import answer_one
 from bot.channels.terminal import TerminalChannel, TerminalOutbox
+from bot.cli.answers import answer_one
 from bot.commands.registry import install_commands
 from bot.pipeline import Pipeline
 from bot.scheduler import ProactiveScheduler
@@ -24,7 +24,7 @@ from storage.catalog import AsOf
 
 
 class TerminalResponder:
-    """The brain as the terminal asks it: :func:`bot.ask.answer_one`, with ``--as-of``.
+    """The brain as the terminal asks it: :func:`bot.cli.answers.answer_one`, with ``--as-of``.
 
     It answers under the terminal's own conversation names (``terminal:ask``,
     ``terminal``, one per batch: :attr:`memory`, set by the session for each line), so
@@ -39,7 +39,7 @@ class TerminalResponder:
 
     async def respond(self, *, workspace: str, conversation: str, text: str,
                       user_name: str | None = None) -> Reply:
-        """One question; never raises for what was asked (:func:`bot.ask.answer_one`)."""
+        """One question; never raises for what was asked (:func:`bot.cli.answers.answer_one`)."""
         return answer_one(self.graph, workspace, text, self.memory, self.as_of, chart=self.chart)
 
 

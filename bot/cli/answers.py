@@ -1,7 +1,7 @@
-"""``tally ask`` and ``tally chat``: questions from the terminal, and their output.
+"""The terminal's answers: one line, a batch of lines, a chat, and how they are printed.
 
 The CLI sends every line through the pipeline as the terminal channel
-(:class:`bot.terminal.TerminalSession`, passed in as an ``asker``), so chat commands
+(:class:`bot.cli.terminal.TerminalSession`, passed in as an ``asker``), so chat commands
 work as on every other surface; questions reach the brain through :func:`answer_one`,
 whose replies (and ``--json`` objects) are what ``tally ask`` always printed.
 """
@@ -14,7 +14,6 @@ import logging
 import sys
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
@@ -23,35 +22,11 @@ from rich.console import Console
 from agents.answer import unanswerable_reply
 from agents.graph import TallyGraph
 from agents.reply import Reply
-from bot.app import App
 from bot.brain_ports import AppEngines
-from bot.brain_ports import make_graph as make_graph  # the CLI builds the graph through here
 from storage.catalog import AsOf
-from storage.errors import TallyError, WorkspaceError
+from storage.errors import TallyError
 
 logger = logging.getLogger(__name__)
-
-
-def pick_workspace(app: App, name: str | None) -> str:
-    """The workspace asked for, or the only one, or `demo`; else a helpful error."""
-    if name:
-        app.workspaces.get(name)
-        return name
-    names = [w.name for w in app.workspaces.list()]
-    if len(names) == 1:
-        return names[0]
-    if "demo" in names:
-        return "demo"
-    if not names:
-        raise WorkspaceError("there is no workspace yet: run `tally demo`, or "
-                             "`tally import DIR --workspace NAME --create`")
-    raise WorkspaceError(f"say which workspace with --workspace ({', '.join(names)})")
-
-
-def as_of_for(app: App, workspace: str, day: date | None) -> AsOf | None:
-    if day is None:
-        return None
-    return AsOf.for_day(day, app.workspace(workspace).tz)
 
 
 def reply_json(reply: Reply) -> str:
@@ -207,6 +182,3 @@ def print_reply(reply: Reply, as_json: bool, console: Console) -> None:
     else:
         console.print(_markup_safe(reply.as_text()), highlight=False)
 
-
-def data_of(reply: Reply) -> dict[str, Any]:
-    return reply.data

@@ -1,39 +1,26 @@
-"""Runtime commands of ``tally``: ``serve``, ``feedback export``, ``bind`` and ``bind-code``.
+"""``tally bind`` and ``tally bind-code create``: which workspace a chat asks about.
 
-They register themselves on :data:`bot.cli.main` when this module is imported. Heavy
-imports (uvicorn, APScheduler, matplotlib) wait until ``serve`` runs, so the other
-commands start fast.
+``bind`` checks the chat id has its platform's shape first (:func:`bind_platform`, also
+used by ``tally connect slack C123``); ``bind-code`` prints a one-time code to say in the chat.
 """
 
 from __future__ import annotations
 
-import asyncio
-import csv
-import json
-import logging
 import re
-import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, TextIO
 
 import click
-import sqlalchemy as sa
 
 from bot.app import App
 from bot.bindings import bind_chat
-from bot.cli import console, err_console, gc_paused, main, user_errors
+from bot.cli.common import console, err_console, user_errors
 from bot.settings import Settings
 from storage.access import Role, parse_role
 from storage.audit import cli_actor
 from storage.bind_codes import create_bind_code, parse_expiry
 from storage.errors import TallyError
-from storage.state import AnswerRow, FeedbackRow
 
 BIND_PLATFORMS = ("slack", "discord", "telegram", "whatsapp")
-EXPORT_COLUMNS = ("answer_id", "time", "workspace", "platform", "user", "score", "question",
-                  "query", "answer")
 # Slack ids are upper-case letters and digits (always some digits): C… public, G… private, D… DM.
 _SLACK_CHANNEL = re.compile(r"^[CGD](?=[A-Z0-9]*\d)[A-Z0-9]{6,}$")
 _SLACK_TEAM = re.compile(r"^T(?=[A-Z0-9]*\d)[A-Z0-9]{6,}/\*$")
@@ -47,120 +34,7 @@ class BindError(TallyError):
     """A chat id that does not have its platform's shape, or an unknown platform."""
 
 
-# --- serve ---------------------------------------------------------------------------------
-@main.command("serve")
-@user_errors
-def serve() -> None:
-    """Run the bot: every chat platform with credentials, the HTTP server, the scheduler."""
-    with gc_paused():  # start-up objects live as long as the process: frozen, never re-scanned
-        from bot.http import configure_logging
-        from bot.runtime import build_runtime
-
-        settings = Settings()
-        configure_logging(settings)
-        runtime = build_runtime(settings)
-    platforms = ", ".join(c.platform for c in runtime.channels)
-    console.print(f"Tally on http://{settings.http_host}:{settings.http_port} "
-                  f"(playground at /playground; channels: {platforms}). Ctrl+C stops.")
-    asyncio.run(serve_and_announce(runtime))
-
-
-async def serve_and_announce(runtime: Any) -> None:
-    """Runs the runtime; once it listens, prints how to sign in to the playground.
-
-    On a fresh install that is the first owner's one-time sign-in link (with the port
-    really bound, so ``TALLY_HTTP_PORT=0`` prints a link that works).
-    """
-    from bot.cli_users import announce_sign_in
-
-    async def announce() -> None:
-        await runtime.started.wait()
-        if not runtime.settings.playground:
-            return
-        try:
-            await asyncio.to_thread(announce_sign_in, runtime.app, runtime.port)
-        except Exception:  # e.g. a second replica created the first owner at the same moment
-            logging.getLogger(__name__).exception("could not print the sign-in link: run "
-                                                  "`tally user link EMAIL`")
-
-    task = asyncio.create_task(announce())
-    try:
-        await runtime.run()
-    finally:
-        task.cancel()
-
-
-# --- feedback ------------------------------------------------------------------------------
-@main.group("feedback")
-def feedback() -> None:
-    """Answers people rated (👍/👎), to turn wrong answers into test cases."""
-
-
-@feedback.command("export")
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv",
-              show_default=True, help="Output format.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write to FILE instead of standard output.")
-@click.option("--workspace", "-w", default=None, help="Only this workspace's answers.")
-@user_errors
-def feedback_export(fmt: str, output: Path | None, workspace: str | None) -> None:
-    """Export rated answers: question, parsed query (JSON), answer, score, user, time."""
-    app = App(Settings())
-    try:
-        if output is None:
-            count = export_feedback(app, sys.stdout, fmt, workspace)
-        else:
-            with output.open("w", encoding="utf-8", newline="") as out:
-                count = export_feedback(app, out, fmt, workspace)
-            click.echo(f"Exported {count} rated answers to {output}.", err=True)
-    finally:
-        app.close()
-
-
-def feedback_rows(app: App, workspace: str | None = None) -> Iterator[dict[str, Any]]:
-    """Every vote joined with its answer, oldest first."""
-    query = (sa.select(FeedbackRow, AnswerRow).join(AnswerRow, AnswerRow.id == FeedbackRow.answer_id)
-             .order_by(FeedbackRow.created_at, FeedbackRow.answer_id, FeedbackRow.user_id))
-    if workspace:
-        query = query.where(AnswerRow.workspace == workspace)
-    with app.state.session() as session:
-        for vote, answer in session.execute(query):
-            yield {"answer_id": answer.id, "time": vote.created_at.isoformat(timespec="seconds"),
-                   "workspace": answer.workspace, "platform": answer.platform, "user": vote.user_id,
-                   "score": vote.score, "question": answer.question,
-                   "query": _parsed(answer.query), "answer": answer.answer}
-
-
-def export_feedback(app: App, out: TextIO, fmt: str = "csv", workspace: str | None = None) -> int:
-    """Writes :func:`feedback_rows` as CSV (``query`` as a JSON string) or JSON Lines.
-
-    Returns:
-        How many votes were written.
-    """
-    count = 0
-    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS) if fmt == "csv" else None
-    if writer is not None:
-        writer.writeheader()
-    for row in feedback_rows(app, workspace):
-        if writer is not None:
-            writer.writerow({**row, "query": json.dumps(row["query"], sort_keys=True, default=str)})
-        else:
-            out.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
-        count += 1
-    return count
-
-
-def _parsed(query: str | None) -> Any:
-    if not query:
-        return None
-    try:
-        return json.loads(query)
-    except ValueError:
-        return query
-
-
-# --- bind ------------------------------------------------------------------------------------
-@main.command("bind")
+@click.command("bind")
 @click.argument("platform")
 @click.argument("chat_id")
 @click.option("--workspace", "-w", required=True, help="The workspace this chat asks about.")
@@ -177,7 +51,7 @@ def bind(platform: str, chat_id: str, workspace: str, role: str) -> None:
     console.print(bound_line(platform, chat, workspace))
 
 
-@main.group("bind-code")
+@click.group("bind-code")
 def bind_code() -> None:
     """One-time codes that bind a chat to a workspace from inside the chat."""
 

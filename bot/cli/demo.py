@@ -1,19 +1,30 @@
-"""``tally demo``: build (or refresh) the demo workspaces and show what they hold."""
+"""``tally demo``: build (or refresh) the demo workspaces and show what they hold.
+
+Then, in a terminal, the chat opens on ``demo`` (so this module imports the agent graph;
+:mod:`bot.cli` loads it only when ``tally demo`` runs).
+"""
 
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from agents.compose import compose
 from bot.app import App
+from bot.brain_ports import make_graph
+from bot.cli.answers import chat
+from bot.cli.common import console, err_console, make_app, user_errors
+from bot.cli.terminal import TerminalSession
+from storage.audit import cli_actor
 from storage.catalog import AsOf, Filter, Order, Query, resolve_period
 from storage.demo import DEMO_WORKSPACES, generate_demo
 from storage.importer import import_directory
@@ -92,3 +103,21 @@ def print_summary(app: App, console: Console, counts: dict[str, dict[str, int]])
         console.print()
     console.print("The web playground: run `tally serve` and open the sign-in link it prints.",
                   highlight=False)
+
+
+@click.command("demo")
+@click.option("--scale", type=click.FloatRange(min=0.01), default=1.0, show_default=True,
+              help="Data size: 1 ≈ 40,000 orders; 250 ≈ 10 million.")
+@click.option("--chat/--no-chat", "chat_after", default=True, show_default=True,
+              help="Open the terminal chat afterwards (when run in a terminal).")
+@user_errors
+def demo_command(scale: float, chat_after: bool) -> None:
+    """Create (or refresh) the demo workspaces `demo` and `demo-guild`."""
+    app = make_app()
+    counts = build_demo(app, err_console, scale, actor=cli_actor())
+    print_summary(app, console, counts)
+    if chat_after and sys.stdin.isatty():
+        graph = make_graph(app)
+        session = TerminalSession(app, graph, "demo", None, chart=False)
+        chat(graph, "demo", None, console, app.settings.data_dir / ".chat_history",
+             asker=session.ask, waiting=session.waiting())

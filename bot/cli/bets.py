@@ -1,6 +1,6 @@
 """Betting commands of ``tally``: ``tally bets export``.
 
-They register on :data:`bot.cli.main` when this module is imported (lazily, by name).
+Added to :data:`bot.cli.main` by :mod:`bot.cli`.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ import click
 
 from agents.betting.export import export_bets, export_directory
 from bot.app import App
-from bot.cli import main, user_errors
+from bot.cli.common import user_errors
 from bot.settings import Settings
 
 
-@main.group("bets")
+@click.group("bets")
 def bets() -> None:
     """A betting guild's bets: export them as CSV."""
 

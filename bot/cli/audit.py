@@ -10,13 +10,13 @@ from typing import Any
 import click
 from rich.table import Table
 
-from bot.cli import console, main, make_app, user_errors
+from bot.cli.common import console, make_app, user_errors
 from storage.audit import DEFAULT_LIMIT, AuditEntry, list_audit
 
 VALUE_WIDTH = 60
 
 
-@main.command("audit")
+@click.command("audit")
 @click.option("--workspace", "-w", "workspace_name", default=None, help="Only this workspace's changes.")
 @click.option("--limit", "-n", type=click.IntRange(min=1), default=DEFAULT_LIMIT, show_default=True,
               help="At most this many entries, newest first.")

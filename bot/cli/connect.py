@@ -1,4 +1,4 @@
-"""``tally connect CONNECTOR`` and ``tally sync``, registered on the ``tally`` command group.
+"""``tally connect CONNECTOR``, ``tally disconnect`` and ``tally sync``: data sources.
 
 ``tally connect`` is shared with chat bindings (``tally connect slack C123``):
 a chat platform name is handed to :data:`CHAT_BINDERS`, which the chat side fills.
@@ -14,8 +14,9 @@ from typing import Any
 import click
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from bot.cli import console, err_console, main, make_app, user_errors
-from bot.cli_connect_secrets import (
+from bot.cli.bind import bind_platform, bound_line  # the chat side validates the ids
+from bot.cli.common import console, err_console, make_app, user_errors
+from bot.cli.connect_secrets import (
     FILE_SUFFIX,
     SECRETS_EPILOG,
     flag,
@@ -39,8 +40,6 @@ CHAT_PLATFORMS = ("slack", "discord", "telegram", "whatsapp")
 
 def _chat_binder(platform: str) -> Callable[[str, str, str], str]:
     def bind(chat_id: str, workspace: str, role: str) -> str:
-        from bot.cli_runtime import bind_platform, bound_line  # the chat side validates the ids
-
         app = make_app()
         try:
             normalized = bind_platform(app, platform, chat_id, workspace, cli_actor(), role=role)
@@ -53,7 +52,7 @@ def _chat_binder(platform: str) -> Callable[[str, str, str], str]:
 
 CHAT_BINDERS: dict[str, Callable[[str, str, str], str]] = {p: _chat_binder(p) for p in CHAT_PLATFORMS}
 
-# The non-secret options; secrets come from files, the environment or a prompt (bot/cli_connect_secrets.py).
+# The non-secret options; secrets come from files, the environment or a prompt (bot/cli/connect_secrets.py).
 _OPTIONS = {
     "path": "files: the folder of <table>.csv / <table>.parquet files, or s3://bucket/folder",
     "endpoint_url": "files: an S3-compatible endpoint for s3:// paths (MinIO, R2; default AWS)",
@@ -77,7 +76,7 @@ def _connector_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-@main.command("connect", epilog=SECRETS_EPILOG)
+@click.command("connect", epilog=SECRETS_EPILOG)
 @click.argument("target")
 @click.argument("chat_id", required=False)
 @click.option("--workspace", "-w", "workspace_name", required=True, help="The workspace.")
@@ -121,7 +120,7 @@ def connect_command(target: str, chat_id: str | None, workspace_name: str, inter
                   f"Run `tally sync --workspace {workspace_name} --connector {target}` to load it now.")
 
 
-@main.command("disconnect")
+@click.command("disconnect")
 @click.argument("connector", type=click.Choice(sorted(CONNECTORS)))
 @click.option("--workspace", "-w", "workspace_name", required=True, help="The workspace.")
 @user_errors
@@ -142,7 +141,7 @@ def disconnect_command(connector: str, workspace_name: str) -> None:
                   "are deleted; the rows it loaded stay.")
 
 
-@main.command("sync")
+@click.command("sync")
 @click.option("--workspace", "-w", "workspace_name", default=None, help="Only this workspace.")
 @click.option("--connector", "connector_name", type=click.Choice(sorted(CONNECTORS)), default=None,
               help="Only this connector.")

@@ -2,7 +2,7 @@
 
 ``tally report --workspace W --week (YYYY-Www|DATE|"last week") --format pdf|html|csv
 [--output PATH]`` writes the file (default ``report-<workspace>-<YYYY>-W<ww>.<format>`` in
-the current folder) and prints its path. Registered lazily by :data:`bot.cli.LazyGroup`.
+the current folder) and prints its path. Added to :data:`bot.cli.main` by :mod:`bot.cli`.
 """
 
 from __future__ import annotations
@@ -13,11 +13,13 @@ from typing import Any
 
 import click
 
-from bot.cli import console, main, make_app, user_errors
+from agents.insights.report import build_report, resolve_week, to_csv
+from bot.cli.common import console, make_app, pick_workspace, user_errors
+from bot.report_export import to_html, to_pdf
 from storage.catalog import AsOf
 
 
-@main.command("report")
+@click.command("report")
 @click.option("--workspace", "-w", "workspace_name", default=None, help="The workspace.")
 @click.option("--week", default="last week", show_default=True,
               help='The ISO week: YYYY-Www, a date inside it, or "last week".')
@@ -31,10 +33,6 @@ from storage.catalog import AsOf
 def report_command(workspace_name: str | None, week: str, fmt: str, output: Path | None,
                    as_of: Any) -> None:
     """Export the weekly report of a workspace as PDF, HTML or CSV."""
-    from agents.insights.report import build_report, resolve_week, to_csv
-    from bot.ask import pick_workspace
-    from bot.report_export import to_html, to_pdf
-
     app = make_app()
     try:
         workspace_name = pick_workspace(app, workspace_name)

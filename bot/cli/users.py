@@ -15,16 +15,16 @@ import click
 from rich.table import Table
 
 from bot.app import App
-from bot.cli import console, err_console, main, make_app, user_errors
+from bot.cli.common import console, err_console, make_app, user_errors
 from bot.web_auth import sign_in_url
 from storage.access import parse_role
 from storage.audit import cli_actor
-from storage.sign_in import LINK_TTL, SignIn
+from storage.sign_in import LINK_TTL, SignIn, first_owner_links
 from storage.users import User, UserError, Users
 
 
 # --- users ---------------------------------------------------------------------------------
-@main.group("user")
+@click.group("user")
 def user() -> None:
     """Create users, print sign-in links, set passwords."""
 
@@ -122,7 +122,7 @@ def read_password() -> str:
 
 
 # --- members -------------------------------------------------------------------------------
-@main.group("member")
+@click.group("member")
 def member() -> None:
     """Give users roles on a workspace."""
 
@@ -184,8 +184,6 @@ def announce_sign_in(app: App, port: int | None = None) -> list[User]:
     On a fresh install, the first owner's one-time link (see
     :func:`storage.sign_in.first_owner_links`); otherwise where to sign in.
     """
-    from storage.sign_in import first_owner_links
-
     sign_in = SignIn(app.state)
     sign_in.purge_expired()  # sessions and links past their expiry: nothing left to open
     links = first_owner_links(Users(app.state), sign_in)
