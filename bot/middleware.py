@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from agents.reply import Reply
 from bot.bindings import GONE, Binding, acting_role, connect_request, unbound_reply
-from bot.channels.base import InboundMessage
+from bot.channels.base import ASKED_ONLY_PLATFORMS, InboundMessage
 from bot.funnel import error_reply, process_error
 from bot.http import log_context
 from storage.access import AccessDenied, Action, Role, require
@@ -32,6 +32,15 @@ logger = logging.getLogger(__name__)
 #: The rest of the chain.
 Next = Callable[[], Awaitable[Reply | None]]
 RATE_LIMITED = ("You're asking faster than I can keep up with: give me a minute and ask again.")
+NO_LATER_POSTS = (
+    "The playground only answers while you are here: it cannot post a digest or an alert "
+    "later. Subscribe or set alerts from a chat bound to this workspace (Slack, Discord, "
+    "Telegram or WhatsApp: \"subscribe daily digest at 8:00\"), or from the command line: "
+    "`tally subscribe PLATFORM CHAT_ID daily digest at 8:00 --workspace W`.")
+NO_BIND_CODES = (
+    "Bind codes connect a chat (Slack, Discord, Telegram, WhatsApp) to a workspace: type it "
+    "there. Here, the workspaces are the ones your account has a role on: pick one in the "
+    "selector.")
 
 
 @dataclass
@@ -136,6 +145,8 @@ class Bind:
         message = ctx.message
         ctx.binding = binding = await asyncio.to_thread(self.pipeline.binding_for, message.ref)
         if (said := connect_request(message)) is not None:
+            if message.role is not None:  # a signed-in page: its user's roles pick the workspace
+                return Reply(NO_BIND_CODES, ok=False)
             return await asyncio.to_thread(self.pipeline.connect_from_chat, message, said, binding)
         if binding is None:
             return unbound_reply(message.ref)
@@ -192,6 +203,8 @@ class Route:
             handler = self.pipeline.commands.get(command)
             if handler is None:
                 return Reply(f"I don't know the command /{command}. Try /ask.", ok=False)
+            if message.ref.platform in ASKED_ONLY_PLATFORMS and self.pipeline.commands.posts_later(command):
+                return Reply(NO_LATER_POSTS, ok=False)
             return await handler(dataclasses.replace(message, command=command), workspace)
         ctx.answered_by_brain = True
         return await self.pipeline.responder.respond(

@@ -17,6 +17,9 @@ from agents.reply import Reply
 from storage.refs import ConversationRef as ConversationRef  # plain data: storage and the brain keep it too
 
 PLATFORMS = ("slack", "discord", "telegram", "whatsapp", "playground", "terminal")
+#: Surfaces that only answer while someone is asking: nothing can be posted to them later
+#: (a digest, an alert), so commands that schedule posts are refused there.
+ASKED_ONLY_PLATFORMS = frozenset({"playground"})
 
 
 @dataclass(frozen=True)

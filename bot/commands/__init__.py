@@ -35,11 +35,14 @@ class HandlerSet:
         name: what the set is ("alerts", "bets", "subscriptions"), for logs and tests.
         handlers: command name → handler.
         route_text: the command a typed message means, if any (None: slash commands only).
+        posts_later: the commands that set up posts made later, unasked (a subscription,
+            an alert rule): they serve only surfaces that can be posted to.
     """
 
     name: str
     handlers: Mapping[str, CommandHandler]
     route_text: TextRouter | None = None
+    posts_later: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -70,6 +73,11 @@ class Commands:
     def get(self, command: str) -> CommandHandler | None:
         """The handler of a command name, from the first set that has it."""
         return next((s.handlers[command] for s in self if command in s.handlers), None)
+
+    def posts_later(self, command: str) -> bool:
+        """Whether the command (as its first set has it) sets up posts made later."""
+        owner = next((s for s in self if command in s.handlers), None)
+        return owner is not None and command in owner.posts_later
 
     def route_text(self, text: str) -> str | None:
         """The command a plain message means, by the first set whose router knows it."""

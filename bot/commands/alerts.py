@@ -187,7 +187,8 @@ def rule_handlers(app: App, clock: Clock) -> HandlerSet:
     handlers: dict[str, CommandHandler] = {
         "alert": commands.alert, "rule": commands.alert, "alerts": commands.alerts,
         "rules": commands.alerts, "snooze": commands.snooze, "unsnooze": commands.unsnooze}
-    return HandlerSet("alerts", handlers, rule_command_for_text)
+    return HandlerSet("alerts", handlers, rule_command_for_text,
+                      posts_later=frozenset({"alert", "rule"}))
 
 
 def register_rule_commands(pipeline: Pipeline, clock: Clock) -> None:

@@ -104,4 +104,5 @@ def subscription_handlers(proactive: ProactiveScheduler) -> HandlerSet:
     handlers: dict[str, CommandHandler] = {
         "subscribe": commands.subscribe, "unsubscribe": commands.unsubscribe,
         "subscriptions": commands.subscribe, "digest": commands.digest}
-    return HandlerSet("subscriptions", handlers, command_for_text)
+    return HandlerSet("subscriptions", handlers, command_for_text,
+                      posts_later=frozenset({"subscribe"}))

@@ -1,5 +1,5 @@
 """The terminal is a channel: `tally chat` and `tally ask` take the pipeline's one path, so
-every chat command of the README answers there as it does in the playground."""
+every chat command of the README answers there as in the playground (which refuses later posts)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot.channels.base import ConversationRef, InboundMessage
+from bot.middleware import NO_LATER_POSTS
 from bot.runtime import build_runtime
 from bot.settings import Settings
 from storage.catalog import AsOf
@@ -83,13 +84,17 @@ def terminal_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return shop_folder(tmp_path_factory.mktemp("terminal"))
 
 
-def test_every_readme_chat_command_answers_in_tally_chat_as_in_the_playground(tmp_path_factory):
+def test_every_readme_chat_command_answers_in_tally_chat_and_the_playground_refuses_only_later_posts(
+        tmp_path_factory):
     folder = shop_folder(tmp_path_factory.mktemp("chat"))
     done = tally("chat", "-w", "shop", data=folder, stdin="\n".join(README_COMMANDS) + "\n")
     assert done.returncode == 0, done.stderr
     in_terminal = chat_replies(done.stdout)
     in_playground = asyncio.run(playground_replies(shop_folder(tmp_path_factory.mktemp("pg"))))
-    assert in_terminal == in_playground
+    # the terminal has an outbox; the playground cannot post later (a digest, an alert)
+    refused = [n for n, reply in enumerate(in_playground) if reply == normalized(NO_LATER_POSTS)]
+    assert refused == [0, 1, 4]
+    assert in_terminal[6:] == in_playground[6:]  # record Sharpie, help
     assert in_terminal[0].startswith("Subscribed: the daily digest every day at 08:00")
     assert in_terminal[1].startswith("Alert #1 set: Revenue daily below $1,000.00")
     assert "#1" in in_terminal[2] and in_terminal[3].startswith("Snoozed 1 alert (#1)")
