@@ -36,6 +36,8 @@ def reply_json(reply: Reply) -> str:
 
 
 MAX_LINE_BYTES = 100_000  # a question, not a file: longer lines are reported, not read whole
+#: How far past a too-long line the batch looks for the next line break before it stops.
+MAX_SKIP_BYTES = 64 * 2**20
 
 
 def answer_one(graph: TallyGraph, workspace: str, question: str, conversation: str,
@@ -75,41 +77,68 @@ def answer_batch(graph: TallyGraph, workspace: str, source: IO[bytes], as_of: As
     """
     ask = asker or (lambda question, conversation: answer_one(graph, workspace, question,
                                                               conversation, as_of))
-    failed = 0
+    failed, number = 0, 0
     conversation = f"batch:{uuid.uuid4().hex}"
-    for number, raw in enumerate(_lines(source), start=1):
-        if raw is None:
-            data = _line_error(number, "too_long", b"", f"line {number} is longer than "
-                               f"{MAX_LINE_BYTES:,} bytes; ask one question per line")
-        else:
-            try:
-                question = raw.decode("utf-8").strip()
-            except UnicodeDecodeError as exc:
-                data = _line_error(number, "invalid_utf8", raw, f"line {number} is not UTF-8 "
-                                   f"text (byte {raw[exc.start]:#04x} at column {exc.start + 1}); "
-                                   "save the file as UTF-8")
-            else:
-                if not question:
-                    continue
-                reply = ask(question, conversation)
-                # A chat command's data (a rule, a list) gets the line and the reply's text.
-                data = (reply.data if "text" in reply.data
-                        else {"question": question, "text": reply.text, **reply.data})
-                data = data if reply.ok or "error" in data else {**data, "error": "unanswerable"}
-        failed += "error" in data
-        out.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
-        out.flush()
+    try:
+        for number, raw in enumerate(_lines(source), start=1):
+            failed += _answer_line(ask, conversation, number, raw, out)
+    except _NoLineEnd:
+        _write(out, _line_error(number, "no_line_break", b"", (
+            f"no line break within {MAX_SKIP_BYTES // 2**20} MiB after line {number}: this is "
+            "not a text file of questions, one a line; the batch stopped here")))
+        failed += 1
     return failed
 
 
+def _answer_line(ask: Asker, conversation: str, number: int, raw: bytes | None,
+                 out: IO[str]) -> int:
+    """Answers one line and writes its JSON object; 1 when the line failed, else 0."""
+    if raw is None:
+        data = _line_error(number, "too_long", b"", f"line {number} is longer than "
+                           f"{MAX_LINE_BYTES:,} bytes; ask one question per line")
+    else:
+        try:
+            question = raw.decode("utf-8").strip()
+        except UnicodeDecodeError as exc:
+            data = _line_error(number, "invalid_utf8", raw, f"line {number} is not UTF-8 "
+                               f"text (byte {raw[exc.start]:#04x} at column {exc.start + 1}); "
+                               "save the file as UTF-8")
+        else:
+            if not question:
+                return 0
+            reply = ask(question, conversation)
+            # A chat command's data (a rule, a list) gets the line and the reply's text.
+            data = (reply.data if "text" in reply.data
+                    else {"question": question, "text": reply.text, **reply.data})
+            data = data if reply.ok or "error" in data else {**data, "error": "unanswerable"}
+    _write(out, data)
+    return int("error" in data)
+
+
+def _write(out: IO[str], data: dict[str, Any]) -> None:
+    out.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+    out.flush()
+
+
+class _NoLineEnd(Exception):
+    """No line break within MAX_SKIP_BYTES of a too-long line: not a file of questions."""
+
+
 def _lines(source: IO[bytes]) -> Iterator[bytes | None]:
-    """The file's lines without their line break, None for a line over MAX_LINE_BYTES
-    (read past in chunks, so one huge line never sits in memory)."""
+    """The file's lines without their line break, None for a line over MAX_LINE_BYTES.
+
+    A too-long line is reported (None) as soon as the limit is passed, then read past in
+    chunks (so it never sits in memory) up to the next line break; with none within
+    MAX_SKIP_BYTES (``/dev/zero``, a binary file) :class:`_NoLineEnd` stops the batch.
+    """
     while chunk := source.readline(MAX_LINE_BYTES + 1):
         if len(chunk) > MAX_LINE_BYTES and not chunk.endswith(b"\n"):
-            while (rest := source.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
-                pass
             yield None
+            skipped = len(chunk)
+            while (rest := source.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
+                skipped += len(rest)
+                if skipped > MAX_SKIP_BYTES:
+                    raise _NoLineEnd
             continue
         yield chunk.rstrip(b"\r\n")
 

@@ -7,11 +7,13 @@ on its own line, the run goes on, and the exit status says whether any line fail
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -109,3 +111,40 @@ def test_an_unexpected_error_is_a_reply_with_an_error_id_and_the_traceback_in_th
     failed = answer_batch(graph, "shop", io.BytesIO(b"revenue\norders\n"), None, out)
     assert failed == 2
     assert [json.loads(line)["error"] for line in out.getvalue().splitlines()] == ["internal"] * 2
+
+
+def test_endless_zeros_on_a_pipe_are_reported_at_once_then_stop_the_batch_with_exit_1(data):
+    env = {**os.environ, "TALLY_DATA_DIR": str(data)}
+    batch = subprocess.Popen([*TALLY, "ask", "-w", "shop", "--json", "--batch", "-"], env=env,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             cwd=Path(__file__).parents[2])
+    lines: list[bytes] = []
+    first_line = threading.Event()
+
+    def read() -> None:
+        for line in batch.stdout:
+            lines.append(line)
+            first_line.set()
+
+    def zeros() -> None:  # a bounded generator: 200 KB, then (once answered) up to 80 MiB
+        chunk = bytes(1 << 16)
+        with contextlib.suppress(BrokenPipeError):
+            batch.stdin.write(chunk * 4)
+            batch.stdin.flush()
+            first_line.wait(120)
+            for _ in range((80 << 20) // len(chunk)):
+                batch.stdin.write(chunk)
+            batch.stdin.close()
+
+    reader, writer = threading.Thread(target=read), threading.Thread(target=zeros)
+    reader.start()
+    writer.start()
+    answered_before_more = first_line.wait(120) and len(lines) == 1
+    code = batch.wait(timeout=300)
+    writer.join(60)
+    reader.join(60)
+
+    errors = [json.loads(line)["error"] for line in lines]
+    assert answered_before_more
+    assert errors == ["too_long", "no_line_break"] and code == 1
+    assert "64 MiB" in json.loads(lines[1])["text"]
