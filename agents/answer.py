@@ -21,7 +21,7 @@ from agents.explain import explain, why_reply
 from agents.followups import Resolution, resolve_followup
 from agents.help import examples_for, help_reply
 from agents.parser import Help, ParseContext, Parsed, Unanswerable, parse
-from agents.ports import Clock, Engines, LLMConfig
+from agents.ports import AsOfClock, Engines, LLMConfig
 from agents.reply import Reply
 from agents.vocabulary import Vocabularies
 from storage.catalog import AsOf, Engine, Query
@@ -50,7 +50,7 @@ class Ports:
         llm_config: the optional LLM's configuration.
     """
 
-    def __init__(self, engines: Engines, clock: Clock = AsOf.now,
+    def __init__(self, engines: Engines, clock: AsOfClock = AsOf.now,
                  llm_config: LLMConfig | None = None) -> None:
         self.engines = engines
         self.clock = clock

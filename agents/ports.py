@@ -31,7 +31,7 @@ class Engines(Protocol):
         ...
 
 
-Clock = Callable[[ZoneInfo], AsOf]
+AsOfClock = Callable[[ZoneInfo], AsOf]
 """"Now" in a workspace's time zone: the end of today, as the catalog sees it."""
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Protocol
 
@@ -22,17 +22,10 @@ import pyarrow as pa
 
 from connectors.http import RetryPolicy
 from connectors.ports import ConnectorSettings
+from storage.clock import Clock, utc_now
 from storage.schema import get_table
 
 Row = Mapping[str, Any]
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    """The real clock (aware UTC); tests inject their own."""
-    return datetime.now(UTC)
-
-
 @dataclass(frozen=True)
 class ConnectorContext:
     """Everything a connector needs from the outside, injected.

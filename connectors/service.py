@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from connectors.base import Clock, Connector, ConnectorContext, utc_now
+from connectors.base import Connector, ConnectorContext
 from connectors.credentials import SavedConnector, open_store
 from connectors.errors import ConnectorConfigError
 from connectors.hooks import DataHooks
@@ -19,6 +19,7 @@ from connectors.http import RetryPolicy
 from connectors.ports import ConnectorHost
 from connectors.registry import connector_class
 from connectors.runner import BatchCallback, SyncReport, run_sync
+from storage.clock import Clock, utc_now
 from storage.errors import TallyError
 from storage.masking import mask_also
 

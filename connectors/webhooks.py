@@ -27,7 +27,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from connectors.base import Clock, WebhookSource, utc_now
+from connectors.base import WebhookSource
 from connectors.credentials import open_store
 from connectors.errors import SignatureError, WebhookError
 from connectors.hooks import DataHooks, NewData
@@ -35,6 +35,7 @@ from connectors.ports import ConnectorHost
 from connectors.queue import Incoming, QueuedEvent, WebhookQueue
 from connectors.registry import connector_class
 from connectors.webhook_apply import apply_events
+from storage.clock import Clock, utc_now
 from storage.errors import TallyError
 
 logger = logging.getLogger(__name__)

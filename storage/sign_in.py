@@ -22,8 +22,9 @@ import sqlalchemy as sa
 
 from storage.access import SignInLinkRow, UserRow, WebSessionRow
 from storage.audit import record_audit
+from storage.clock import Clock
 from storage.state import StateStore, _utcnow
-from storage.users import Clock, User, Users
+from storage.users import User, Users
 
 LINK_TTL = timedelta(hours=1)
 FIRST_OWNER_LINK_TTL = timedelta(hours=24)

@@ -14,7 +14,6 @@ Every change is recorded with :func:`storage.audit.record_audit` in the same tra
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,10 +24,10 @@ from sqlalchemy.orm import Session
 
 from storage.access import MembershipRow, Role, UserRow
 from storage.audit import record_audit
+from storage.clock import Clock
 from storage.errors import TallyError
 from storage.state import StateStore, WorkspaceRow, _utcnow
 
-Clock = Callable[[], datetime]  # naive UTC, like every stored timestamp
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}$")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -41,6 +41,7 @@ from agents.betting.model import (
 )
 from agents.betting.odds import BetInputError
 from storage.audit import record_audit
+from storage.clock import Clock, utc_now
 from storage.errors import ImportError_
 from storage.state import AuditRow, StateStore
 from storage.warehouse import Warehouse
@@ -50,13 +51,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM bets"
-
-
-def utc_clock() -> datetime:
-    """The wall clock (aware UTC): the default at the wiring edge only."""
-    return datetime.now(UTC)
 
 
 class Book:
@@ -70,7 +65,7 @@ class Book:
     """
 
     def __init__(self, warehouse: Warehouse, state: StateStore, workspace: str,
-                 clock: Clock = utc_clock) -> None:
+                 clock: Clock = utc_now) -> None:
         self.warehouse = warehouse
         self.state = state
         self.workspace = workspace

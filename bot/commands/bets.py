@@ -20,7 +20,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from agents.betting import parsing, views
-from agents.betting.book import Book, Clock, utc_clock
+from agents.betting.book import Book
 from agents.betting.model import Actor
 from agents.betting.stats import leaderboard, member_stats, record
 from agents.reply import Reply
@@ -28,6 +28,7 @@ from bot.channels.base import InboundMessage
 from bot.commands import CommandHandler, HandlerSet
 from storage.access import AccessDenied, Action, allows, require, role_named
 from storage.catalog import AsOf, Engine
+from storage.clock import Clock, utc_now
 from storage.errors import TallyError
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ class BettingCommands:
         clock: the current instant (aware UTC); bets are placed and settled at it.
     """
 
-    def __init__(self, app: App, clock: Clock = utc_clock) -> None:
+    def __init__(self, app: App, clock: Clock = utc_now) -> None:
         self.app = app
         self.clock = clock
 
@@ -181,7 +182,7 @@ class BettingCommands:
         return record(engine, self.as_of(engine), request.bettor or actor.display_name)
 
 
-def betting_handlers(app: App, clock: Clock = utc_clock) -> HandlerSet:
+def betting_handlers(app: App, clock: Clock = utc_now) -> HandlerSet:
     """``bet``, ``stats``, ``leaderboard`` and ``record``, typed or slash."""
     commands = BettingCommands(app, clock)
     handlers: dict[str, CommandHandler] = {
@@ -190,7 +191,7 @@ def betting_handlers(app: App, clock: Clock = utc_clock) -> HandlerSet:
     return HandlerSet("bets", handlers, lambda text: found[0] if (found := text_command(text)) else None)
 
 
-def register_betting_commands(pipeline: Pipeline, clock: Clock = utc_clock) -> None:
+def register_betting_commands(pipeline: Pipeline, clock: Clock = utc_now) -> None:
     """Adds the betting handler set to a pipeline's commands."""
     pipeline.commands.add(betting_handlers(pipeline.app, clock))
 
