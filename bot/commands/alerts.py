@@ -29,13 +29,13 @@ from bot.channels.base import InboundMessage
 from bot.commands import CommandHandler, HandlerSet
 from storage.access import Action, require, role_named
 from storage.catalog import AsOf, Engine
+from storage.clock import Clock
 from storage.errors import TallyError
 
 if TYPE_CHECKING:
     from bot.app import App
     from bot.pipeline import Pipeline
 
-Clock = Callable[[], datetime]
 RULE_COMMANDS = ("alert", "rule", "alerts", "rules", "snooze", "unsnooze")
 DEFAULT_SNOOZE = timedelta(days=1)
 MAX_SNOOZE = timedelta(days=90)
