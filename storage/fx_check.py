@@ -10,6 +10,7 @@ imported in the same batch count, as do the ones the workspace already holds.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import duckdb
 
@@ -30,7 +31,8 @@ def check_rates(con: duckdb.DuckDBPyConnection, batches: Sequence[Staged]) -> No
     """Raises for the first staged table holding rows no exchange rate can convert.
 
     Raises:
-        ImportError_: naming the file, currency, how many rows and their dates.
+        ImportError_: naming the file, every currency lacking rates, how many rows and
+            their dates.
     """
     currency, timezone = derived.settings(con)
     staged = {b.table.name: b for b in batches}
@@ -49,10 +51,12 @@ def check_rates(con: duckdb.DuckDBPyConnection, batches: Sequence[Staged]) -> No
             f"SELECT s.currency, min(s.day), max(s.day), count(*), any_value(f.first) FROM "
             f"(SELECT currency, CAST({day} AS DATE) AS day FROM {batch.temp_name} "
             f"WHERE currency <> ?) AS s LEFT JOIN first AS f ON f.currency = s.currency "
-            f"WHERE f.first IS NULL OR s.day < f.first GROUP BY s.currency ORDER BY 1 LIMIT 1",
+            f"WHERE f.first IS NULL OR s.day < f.first GROUP BY s.currency ORDER BY 1",
             [currency]).fetchall()
-        if found:
+        if len(found) == 1:
             raise ImportError_(_message(batch.label, currency, *found[0]))
+        if found:
+            raise ImportError_(_several(batch.label, currency, found))
 
 
 def _message(label: str, workspace_currency: str, currency: str, first: object, last: object,
@@ -63,3 +67,17 @@ def _message(label: str, workspace_currency: str, currency: str, first: object, 
             f"converted to {workspace_currency} ({have}); add an fx_rates row for {currency} "
             f"dated {first} or earlier (units of {workspace_currency} per 1 {currency}), "
             "in fx_rates.csv beside this file or imported before it")
+
+
+def _several(label: str, workspace_currency: str, found: Sequence[tuple[Any, ...]]) -> str:
+    """The message for rows in several currencies without rates: each one, then the fix."""
+    parts = []
+    for currency, first, last, rows, first_rate in found:
+        span = f"on {first}" if first == last else f"from {first} to {last}"
+        have = f"its first rate is on {first_rate}" if first_rate else "no rate"
+        parts.append(f"{rows:,} row{'s' if rows != 1 else ''} in {currency} {span} ({have})")
+    needed = ", ".join(f"{currency} dated {first} or earlier" for currency, first, *_ in found)
+    return (f"{label}: rows in {len(found)} currencies cannot be converted to "
+            f"{workspace_currency}: {'; '.join(parts)}; add fx_rates rows for {needed} (units "
+            f"of {workspace_currency} per 1 of the currency), in fx_rates.csv beside this file "
+            "or imported before it")

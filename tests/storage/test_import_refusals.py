@@ -160,6 +160,15 @@ def test_orders_in_a_currency_with_no_rate_are_refused_with_the_dates_to_add(tmp
         "earlier (units of USD per 1 EUR), in fx_rates.csv beside this file or imported before it")
 
 
+def test_orders_in_two_currencies_without_rates_name_both(tmp_path):
+    folder = folder_with(tmp_path, EUR_ORDERS + "o4,c1,2025-03-07T12:00:00Z,paid,GBP,5,0,0,0,5\n")
+    assert refusal(folder) == (
+        "orders.csv: rows in 2 currencies cannot be converted to USD: 2 rows in EUR from "
+        "2025-03-01 to 2025-03-05 (no rate); 1 row in GBP on 2025-03-07 (no rate); add fx_rates "
+        "rows for EUR dated 2025-03-01 or earlier, GBP dated 2025-03-07 or earlier (units of "
+        "USD per 1 of the currency), in fx_rates.csv beside this file or imported before it")
+
+
 def test_rates_that_start_too_late_are_refused_in_the_workspace_calendar(tmp_path):
     # 2025-03-01 01:00 UTC is still February 28 in São Paulo; the first rate is March 1.
     warehouse = Warehouse(":memory:")
