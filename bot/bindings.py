@@ -35,6 +35,7 @@ from bot.channels.base import ConversationRef, InboundMessage
 from storage.access import Action, Role, allows, chat_role, role_named
 from storage.audit import record_audit
 from storage.bind_codes import canonical_code, take_bind_code
+from storage.bindings import binding_rows
 from storage.state import ChannelBindingRow, StateStore, WorkspaceRow
 
 _CONNECT = re.compile(r"^\s*(?:connect|bind)\s+(?:to\s+)?(?:workspace\s+)?(?:code\s+)?"
@@ -97,14 +98,8 @@ def find_binding(state: StateStore, ref: ConversationRef,
     candidates = [ref.chat_id]
     if ref.space_id:
         candidates += [ref.space_id, f"{ref.space_id}/*"]
-    with state.session() as s:
-        rows = s.execute(
-            sa.select(ChannelBindingRow, WorkspaceRow.id)
-            .outerjoin(WorkspaceRow, WorkspaceRow.name == ChannelBindingRow.workspace)
-            .where(ChannelBindingRow.platform == ref.platform,
-                   ChannelBindingRow.chat_id.in_(candidates))).all()
-    by_chat = {row.chat_id: (row, found is not None) for row, found in rows
-               if serves(row, ref, slack_team)}
+    by_chat = {row.chat_id: (row, exists) for row, exists in
+               binding_rows(state, ref.platform, candidates) if serves(row, ref, slack_team)}
     for chat in candidates:
         if chat in by_chat:
             row, exists = by_chat[chat]
