@@ -92,8 +92,7 @@ async def send_with_retries(send: Send, policy: RetryPolicy, provider: str,
             logger.info("%s: %s, retrying in %.2fs (try %d of %d)", provider, problem, wait,
                         attempt + 1, policy.attempts)
             await policy.sleep(wait)
-    raise TransientError(f"{provider} kept failing ({problem}) after {policy.attempts} tries; "
-                         "the sync will resume from its cursor next time")
+    raise TransientError(f"{provider} kept failing ({problem}) after {policy.attempts} tries")
 
 
 def _retryable(response: httpx.Response, policy: RetryPolicy, attempt: int, provider: str,

@@ -13,7 +13,7 @@ import httpx
 
 from connectors.base import Connector, ConnectorContext
 from connectors.credentials import SavedConnector, open_store
-from connectors.errors import ConnectorConfigError
+from connectors.errors import ConnectorConfigError, TransientError
 from connectors.hooks import DataHooks
 from connectors.http import RetryPolicy
 from connectors.ports import ConnectorHost
@@ -76,7 +76,13 @@ class Connections:
         async with httpx.AsyncClient(timeout=HTTP_TIMEOUT) as client:
             context = ConnectorContext(workspace, options, secrets, self.app.settings, client,
                                        self.retry, self.clock, currency)
-            description = await cls(context).check()
+            try:
+                description = await cls(context).check()
+            except TransientError as exc:
+                raise TransientError(
+                    f"could not check the {name} connection: {exc}. Nothing was saved: check "
+                    f"the network and the address, then run `tally connect {name}` again"
+                ) from None
         self.store.save(workspace, name, options, secrets, interval_minutes, actor=actor)
         return str(description)
 
@@ -93,6 +99,10 @@ class Connections:
             async with httpx.AsyncClient(timeout=HTTP_TIMEOUT) as client:
                 report = await run_sync(self.build(saved, client), warehouse, workspace, full=full,
                                         streams=streams, on_batch=on_batch, hooks=self.hooks)
+        except TransientError as exc:  # the batches committed before it keep their cursors
+            message = f"{exc}; what was loaded is kept, and the next sync resumes from there"
+            self.store.record_sync(workspace, name, self._naive_now(), "failed", message)
+            raise TransientError(message) from None
         except TallyError as exc:
             self.store.record_sync(workspace, name, self._naive_now(), "failed", str(exc))
             raise

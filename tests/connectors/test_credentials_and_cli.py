@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import stat
 from pathlib import Path
 
@@ -10,11 +11,13 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 from cryptography.fernet import Fernet
 
+import connectors.service
 from bot.app import App
 from bot.cli import main
 from bot.settings import Settings
 from connectors.credentials import ConnectorStore, load_key
 from connectors.errors import ConnectorConfigError
+from connectors.http import RetryPolicy
 
 TOKEN = "shpat_0123456789abcdef"
 
@@ -129,3 +132,20 @@ def test_connect_errors_are_one_line_and_exit_1(cli_env):
     assert "unknown connector 'hubspot'" in unknown.output
     assert "files needs --path" in missing.output
     assert "files does not take --shop" in wrong.output
+
+
+def test_connect_that_cannot_reach_the_provider_says_nothing_was_saved(cli_env, monkeypatch):
+    with socket.socket() as closed:  # a port nothing listens on: every try is refused
+        closed.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    monkeypatch.setenv("SHOPIFY_API_URL", url)
+    monkeypatch.setattr(connectors.service, "RetryPolicy",
+                        lambda: RetryPolicy(attempts=2, base_delay=0.0))
+    monkeypatch.setenv("SHOPIFY_ACCESS_TOKEN", TOKEN)
+
+    result = CliRunner().invoke(main, ["connect", "shopify", "--workspace", "shop1",
+                                       "--shop", "acme.myshopify.com"])
+
+    assert result.exit_code == 1
+    assert "Nothing was saved" in result.output and "tally connect shopify" in result.output
+    assert "resume" not in result.output and TOKEN not in result.output
