@@ -197,6 +197,10 @@ class WhatsAppChannel:
         if params.get("hub.mode") == "subscribe" and hmac.compare_digest(
                 token.encode(), self.verify_token.get_secret_value().encode()):
             return PlainTextResponse(params.get("hub.challenge", ""))
+        # never the token: a guess could be the real one mistyped
+        logger.warning("whatsapp: verification handshake refused (%s)",
+                       "wrong verify token" if params.get("hub.mode") == "subscribe"
+                       else f"mode {params.get('hub.mode', '')[:20]!r}, not 'subscribe'")
         return Response("verification failed", status_code=403)
 
     def _spawn(self, work: Coroutine[Any, Any, object]) -> None:

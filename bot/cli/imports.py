@@ -37,7 +37,8 @@ def import_command(directory: Path, workspace_name: str, create: bool, currency:
         warehouse = app.workspaces.warehouse(workspace_name)
         warehouse.configure(ws.currency, ws.timezone)  # the exchange rates the import checks
         result = run_import_with_progress(warehouse, directory, len(files))
-    console.print(f"Imported {result.total:,} rows into [bold]{workspace_name}[/bold]: " + ", ".join(
+    rows = f"{result.total:,} row{'' if result.total == 1 else 's'}"
+    console.print(f"Imported {rows} into [bold]{workspace_name}[/bold]: " + ", ".join(
         f"{t} {n:,}" for t, n in result.rows.items()))
     for table, cols in result.ignored_columns.items():
         console.print(f"[yellow]note:[/yellow] {table}: ignored unknown columns {', '.join(cols)}")

@@ -67,3 +67,14 @@ def test_orders_in_the_workspace_currency_need_no_rate(tmp_path):
     done = tally("import", str(folder), "-w", "eu", "--create", "--currency", currency,
                  data=tmp_path / "data")
     assert done.returncode == 0, done.stderr
+
+
+def test_an_import_of_one_row_says_row_not_rows(tmp_path):
+    folder = tmp_path / "one"
+    folder.mkdir()
+    (folder / "locations.csv").write_text("location_id,name\nl1,Depot\n")
+
+    done = tally("import", str(folder), "-w", "fresh", "--create", data=tmp_path / "data")
+
+    assert done.returncode == 0, done.stderr
+    assert "Imported 1 row into fresh: locations 1" in done.stdout

@@ -129,7 +129,7 @@ def test_ask_digest_import_and_two_chats_work_while_serve_runs(served, data_dir,
     assert digest.returncode == 0 and "in use" not in digest.stderr, digest.stderr
     assert second_chat.returncode == 0 and "tally ›" in second_chat.stdout
     assert "4 orders" in second_chat.stdout or "4" in second_chat.stdout.split("tally ›")[1]
-    assert imported.returncode == 0 and "Imported 1 rows" in imported.stdout, imported.stderr
+    assert imported.returncode == 0 and "Imported 1 row " in imported.stdout, imported.stderr
     answers = chat_log.read_text().split("tally ›")[1:]
     assert first_chat.returncode == 0 and len(answers) == 2
     assert "4" in answers[0] and "5" in answers[1]  # the open chat sees the import too
@@ -155,7 +155,7 @@ def test_a_question_during_a_long_import_names_the_import_and_is_answered_after(
     assert asked.returncode == 1 and expected in asked.stdout + asked.stderr
     assert "Traceback" not in asked.stdout + asked.stderr
     assert expected in from_server
-    assert holder.returncode == 0 and "Imported 1 rows" in out, err
+    assert holder.returncode == 0 and "Imported 1 row " in out, err
     assert "5" in _playground(http, csrf)  # once the import is done, the answer is current
     assert "Traceback" not in server.output
 

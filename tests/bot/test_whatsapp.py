@@ -5,6 +5,7 @@ fixture.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -95,9 +96,14 @@ def test_without_credentials_there_is_no_whatsapp_channel(app: App, dispatcher: 
     ({"hub.mode": "unsubscribe", "hub.verify_token": graph.VERIFY_TOKEN, "hub.challenge": "1"}, 403, None),
 ])
 async def test_verification_handshake_echoes_the_challenge_only_for_the_right_token(
-        client: httpx.AsyncClient, params: dict[str, str], status: int, body: str | None) -> None:
-    response = await client.get("/whatsapp/webhook", params=params)
+        client: httpx.AsyncClient, params: dict[str, str], status: int, body: str | None,
+        caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="bot.channels.whatsapp"):
+        response = await client.get("/whatsapp/webhook", params=params)
+    refusals = [r.getMessage() for r in caplog.records if "handshake refused" in r.getMessage()]
     assert response.status_code == status
+    assert len(refusals) == (status == 403)  # one line for each refusal, none for the right token
+    assert "guess" not in caplog.text
     if body is not None:
         assert response.text == body
 
