@@ -30,6 +30,7 @@ from bot.app import App
 from bot.channels.base import Channel, ConversationRef
 from bot.funnel import process_error
 from storage.catalog import AsOf, Engine
+from storage.clock import Clock
 from storage.state import DeliveryRow, StateStore
 
 logger = logging.getLogger(__name__)
@@ -182,7 +183,7 @@ class DeliveryLog:
         clock: the current instant (aware), for the record's times.
     """
 
-    def __init__(self, state: StateStore, clock: Callable[[], datetime]) -> None:
+    def __init__(self, state: StateStore, clock: Clock) -> None:
         self.state = state
         self.clock = clock
 
@@ -240,7 +241,7 @@ class WorkspaceChecks:
     """
 
     def __init__(self, app: App, deliverer: Deliverer, log: DeliveryLog,
-                 clock: Callable[[], datetime]) -> None:
+                 clock: Clock) -> None:
         self.app = app
         self.deliverer = deliverer
         self.log = log

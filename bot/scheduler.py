@@ -28,7 +28,7 @@ import importlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -59,6 +59,7 @@ from bot.subscriptions import (
     SubscriptionStore,
 )
 from storage.catalog import AsOf, Engine
+from storage.clock import Clock, utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -97,10 +98,6 @@ def load_reports() -> dict[str, ReportFn]:
             continue
         REPORTS[kind] = adapt(builder)
     return REPORTS
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 async def subscription_job(subscription_id: int) -> None:
@@ -194,7 +191,7 @@ class ProactiveScheduler:
     """
 
     def __init__(self, app: App, channels: Mapping[str, Channel] | Iterable[Channel], *,
-                 clock: Callable[[], datetime] = _utc_now, policy: RetryPolicy | None = None,
+                 clock: Clock = utc_now, policy: RetryPolicy | None = None,
                  sleep: Sleep = asyncio.sleep, misfire_grace_seconds: int | None = MISFIRE_GRACE_SECONDS,
                  charts_dir: Any = None, data_hooks: Any = None) -> None:
         self.app = app

@@ -26,13 +26,14 @@ before migration 7 read as ``answered`` (server defaults), as they were.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 
+from storage.clock import Clock, utc_now
 from storage.state import ProcessedEventRow, StateStore
 
 if TYPE_CHECKING:
@@ -44,11 +45,6 @@ CLAIMED, ANSWERED, FAILED = "claimed", "answered", "failed"
 DEFAULT_LEASE = timedelta(seconds=60)
 DEFAULT_MAX_ATTEMPTS = 3
 _DUE_BATCH = 100
-
-
-def utc_now() -> datetime:
-    """The current instant, aware UTC (the default clock)."""
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -73,7 +69,7 @@ class InboundLedger:
 
     def __init__(self, state: StateStore, *, lease: timedelta = DEFAULT_LEASE,
                  max_attempts: int = DEFAULT_MAX_ATTEMPTS,
-                 clock: Callable[[], datetime] = utc_now) -> None:
+                 clock: Clock = utc_now) -> None:
         self.state = state
         self.lease = lease
         self.max_attempts = max_attempts
