@@ -44,6 +44,8 @@ from storage.users import User
 logger = logging.getLogger(__name__)
 
 FORM_COOKIE = "tally_sign_in"
+LINK_GONE = ("This sign-in link has expired or was already used. Ask for a new one "
+             "(tally user link EMAIL).")
 MAX_FORM_BYTES = 8_192
 STYLESHEET = Path(__file__).parent / "channels" / "static" / "sign-in.css"
 PAGE_HEADERS = {
@@ -89,8 +91,12 @@ class SignInPages:
         token = request.query_params.get("token", "")
         if not token:
             return RedirectResponse(SIGN_IN, status_code=303)
+        user = await asyncio.to_thread(self.auth.sign_in.link_user, token)
+        if user is None:
+            return self._message(request, LINK_GONE, 400)
         csrf = _form_token(request)
-        body = (f'<p class="lead">You are signing in to Tally with a one-time link.</p>'
+        body = (f'<p class="lead">You are signing in to Tally as '
+                f'<strong id="account">{html.escape(user.email)}</strong> with a one-time link.</p>'
                 f'<form method="post" action="{SIGN_IN}/link">'
                 f'{_hidden("token", token)}{_hidden("csrf", csrf)}'
                 '<button id="continue" type="submit">Sign in</button></form>')
@@ -130,8 +136,7 @@ class SignInPages:
         user = await asyncio.to_thread(self.auth.sign_in.redeem_link, form.get("token", ""))
         if user is None:
             await self._failed(ip, "link_used_or_expired", "link", None)
-            return self._message(request, "This sign-in link has expired or was already used. "
-                                          "Ask for a new one (tally user link EMAIL).", 400)
+            return self._message(request, LINK_GONE, 400)
         return await self._signed_in(request, user, "link", PLAYGROUND)
 
     async def sign_out(self, request: Request) -> Response:

@@ -91,6 +91,16 @@ class SignIn:
                          after={"email": user.email, "expires_at": (now + ttl).isoformat()})
         return token
 
+    def link_user(self, token: str) -> User | None:
+        """Whom a link would sign in, without using it up: None when it is unknown, expired,
+        used or its user is disabled (the link page says so instead of offering a button)."""
+        with self.state.session() as s:
+            row = s.scalar(sa.select(UserRow).join(
+                SignInLinkRow, SignInLinkRow.user_id == UserRow.id).where(
+                SignInLinkRow.token_hash == token_hash(token), SignInLinkRow.used_at.is_(None),
+                SignInLinkRow.expires_at > self.clock()))
+            return None if row is None or row.disabled else User.of(row)
+
     def redeem_link(self, token: str) -> User | None:
         """The link's user, once: None when unknown, expired, used or the user is disabled."""
         now = self.clock()

@@ -261,13 +261,15 @@ async def test_a_sign_in_link_opens_a_session_once(runtime, pat):
         csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
         first = await http.post("/sign-in/link", data={"token": token, "csrf": csrf},
                                 headers={"Origin": BASE})
-        page = await http.get(f"/sign-in/link?token={token}")
-        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-        again = await http.post("/sign-in/link", data={"token": token, "csrf": csrf},
-                                headers={"Origin": BASE})
+    async with anonymous(runtime) as other_browser:
+        used = await other_browser.get(f"/sign-in/link?token={token}")
+        unknown = await other_browser.get("/sign-in/link?token=not-a-link")
     assert page.status_code == 200 and "Content-Security-Policy" in page.headers
+    assert f'<strong id="account">{pat}</strong>' in page.text  # whom the button signs in
     assert first.status_code == 303 and SESSION_COOKIE in first.headers["set-cookie"]
-    assert again.status_code == 400 and "expired or was already used" in again.text
+    for gone in (used, unknown):  # a clear page, not a button that can only fail
+        assert gone.status_code == 400 and "expired or was already used" in gone.text
+        assert 'id="continue"' not in gone.text and pat not in gone.text
 
 
 @pytest.mark.asyncio
