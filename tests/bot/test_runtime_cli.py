@@ -34,7 +34,8 @@ def rated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ref = ConversationRef("slack", "C0SALES01", space_id="T0ACME001")
     for text, score in (("revenue march 2025", -1), ("orders march 2025", 1)):
         reply = asyncio.run(dispatcher.handle(InboundMessage(ref, text, user_id="U1")))
-        assert dispatcher.feedback(reply.data["answer_id"], "U2", score)
+        assert reply is not None and reply.answer_id is not None
+        assert dispatcher.feedback(reply.answer_id, "U2", score)
     app.close()
     return data_dir
 
