@@ -2,7 +2,9 @@
 
 Usage: ``python bench/mutants.py [--survivors]`` after ``make mutants`` (or a partial
 ``mutmut run``); ``--sample N`` prints N mutant names per module group, drawn with a fixed
-seed, for ``mutmut run $(python bench/mutants.py --sample 200)`` when an hour is too long.
+seed; with ``--mark`` it files the others as skipped, so that a plain ``mutmut run``
+checks only that sample (``make mutants`` once, interrupted after "Running stats", then
+``python bench/mutants.py --sample 80 --mark && mutmut run``) when an hour is too long.
 
 A mutant counts as killed when a test failed, timed out or the type check caught it;
 survivors, mutants no test reached, crashes and suspicious ones count against the score.
@@ -53,18 +55,44 @@ def results(root: Path) -> dict[str, list[tuple[str, str]]]:
     return found
 
 
+def mark_skipped(root: Path, chosen: set[str]) -> None:
+    """Files every unchecked mutant outside ``chosen`` as skipped (34) and ``chosen`` as unchecked.
+
+    ``mutmut run NAME...`` passes the tests of the named mutants as node ids, and some of
+    the parser's parametrized ids are then not found (pytest exit 4); a plain ``mutmut run``
+    selects tests by file and checks exactly the mutants that have no result yet.
+    """
+    for meta in root.rglob("*.py.meta"):
+        data = json.loads(meta.read_text())
+        codes = data["exit_code_by_key"]
+        for name, code in codes.items():
+            if name in chosen:
+                codes[name] = None
+            elif code is None:
+                codes[name] = 34
+        meta.write_text(json.dumps(data, indent=4))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--survivors", action="store_true", help="list every mutant not killed")
     parser.add_argument("--sample", type=int, help="print N mutant names per group and stop")
     parser.add_argument("--groups", nargs="*", help="module groups to sample (default: all)")
+    parser.add_argument("--mark", action="store_true",
+                        help="with --sample: mark every other unchecked mutant skipped, so a "
+                             "plain `mutmut run` checks only the sample")
     args = parser.parse_args()
     if args.sample:
         draw = random.Random(20)
+        chosen: set[str] = set()
         for label, mutants in results(Path("mutants")).items():
             if not args.groups or label in args.groups:
                 names = sorted(name for name, _ in mutants)
-                print("\n".join(draw.sample(names, min(args.sample, len(names)))))
+                chosen.update(draw.sample(names, min(args.sample, len(names))))
+        if args.mark:
+            mark_skipped(Path("mutants"), chosen)
+        else:
+            print("\n".join(sorted(chosen)))
         return
     skip = equivalent()
     total = Counter[str]()
