@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.settings import Settings
 from storage.catalog import Engine
-from storage.state import StateStore
+from storage.state_store import StateStore
 from storage.workspaces import Workspace, WorkspaceStore
 
 logger = logging.getLogger(__name__)

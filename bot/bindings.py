@@ -36,7 +36,8 @@ from storage.access import Action, Role, allows, chat_role, role_named
 from storage.audit import record_audit
 from storage.bind_codes import canonical_code, take_bind_code
 from storage.bindings import binding_rows
-from storage.state import ChannelBindingRow, StateStore, WorkspaceRow
+from storage.state import ChannelBindingRow, WorkspaceRow
+from storage.state_store import StateStore
 
 _CONNECT = re.compile(r"^\s*(?:connect|bind)\s+(?:to\s+)?(?:workspace\s+)?(?:code\s+)?"
                       r"([a-z0-9][\w-]*(?:\s+[a-z0-9]{4})?)\s*[.!]?\s*$", re.IGNORECASE)

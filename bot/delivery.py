@@ -31,7 +31,8 @@ from bot.channels.base import Channel, ConversationRef
 from bot.funnel import process_error
 from storage.catalog import AsOf, Engine
 from storage.clock import Clock
-from storage.state import DeliveryRow, StateStore
+from storage.state import DeliveryRow
+from storage.state_store import StateStore
 
 logger = logging.getLogger(__name__)
 

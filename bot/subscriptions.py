@@ -24,7 +24,8 @@ from storage.access import Role, require
 from storage.audit import record_audit
 from storage.errors import TallyError
 from storage.refs import target_ref as target_ref  # where a subscription posts; bot importers read it here
-from storage.state import StateStore, SubscriptionRow
+from storage.state import SubscriptionRow
+from storage.state_store import StateStore
 
 Action = Literal["subscribe", "unsubscribe", "list"]
 

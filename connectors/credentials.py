@@ -28,7 +28,8 @@ from pydantic import SecretStr
 from connectors.errors import ConnectorConfigError, UnknownConnectorError
 from connectors.ports import ConnectorSettings
 from storage.audit import SET, record_audit
-from storage.state import ConnectorConfigRow, StateStore
+from storage.state import ConnectorConfigRow
+from storage.state_store import StateStore
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from typing import Protocol
 
 from pydantic import SecretStr
 
-from storage.state import StateStore
+from storage.state_store import StateStore
 from storage.warehouse import Warehouse
 from storage.workspaces import Workspace
 

@@ -20,7 +20,8 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from storage.state import StateStore, WebhookEntityVersionRow, WebhookEventRow
+from storage.state import WebhookEntityVersionRow, WebhookEventRow
+from storage.state_store import StateStore
 
 logger = logging.getLogger(__name__)
 

@@ -25,7 +25,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from storage.state import AuditRow, StateStore
+from storage.state import AuditRow
+from storage.state_store import StateStore
 
 SECRET_FIELD = re.compile(r"secret|token|password|passwd|api_?key|private_?key|credential",
                           re.IGNORECASE)

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from storage.access import BindCodeRow, Role
 from storage.audit import record_audit
 from storage.errors import TallyError
-from storage.state import StateStore
+from storage.state_store import StateStore
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 PREFIX = "TALLY"

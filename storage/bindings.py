@@ -11,7 +11,8 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
-from storage.state import ChannelBindingRow, StateStore, WorkspaceRow
+from storage.state import ChannelBindingRow, WorkspaceRow
+from storage.state_store import StateStore
 
 
 def binding_rows(state: StateStore, platform: str,

@@ -16,7 +16,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from storage.state import AnswerRow, FeedbackRow, StateStore
+from storage.state import AnswerRow, FeedbackRow
+from storage.state_store import StateStore
 
 
 def record_answer(state: StateStore, *, platform: str, conversation: str, workspace: str,

@@ -34,10 +34,11 @@ from typing import TYPE_CHECKING, Any, cast
 import sqlalchemy as sa
 
 from storage.clock import Clock, utc_now
-from storage.state import ProcessedEventRow, StateStore
+from storage.state import ProcessedEventRow
+from storage.state_store import StateStore
 
 if TYPE_CHECKING:
-    from alembic.operations import Operations
+    pass
 
 logger = logging.getLogger(__name__)
 
@@ -147,27 +148,3 @@ class InboundLedger:
     def _now(self) -> datetime:
         # Stored naive UTC, like every time in the state database.
         return self.clock().astimezone(UTC).replace(tzinfo=None)
-
-
-def migrate_inbound_claims(op: Operations) -> None:
-    """State migration 7: status, attempts, lease, message and answer time on processed_events.
-
-    Existing rows get ``answered`` and one attempt (they were taken on and are done).
-    Migration 3 creates the table from its model, which already has these columns on a
-    new database: only the missing ones are added.
-    """
-    bind = op.get_bind()
-    inspector = sa.inspect(bind)
-    have = {c["name"] for c in inspector.get_columns("processed_events")}
-    columns: list[sa.Column[Any]] = [
-        sa.Column("status", sa.String(16), nullable=False, server_default=ANSWERED),
-        sa.Column("attempts", sa.Integer, nullable=False, server_default="1"),
-        sa.Column("lease_until", sa.DateTime, nullable=True),
-        sa.Column("message", sa.Text, nullable=True),
-        sa.Column("answered_at", sa.DateTime, nullable=True),
-    ]
-    for column in columns:
-        if column.name not in have:
-            op.add_column("processed_events", column)
-    if "ix_processed_events_due" not in {i["name"] for i in inspector.get_indexes("processed_events")}:
-        op.create_index("ix_processed_events_due", "processed_events", ["status", "lease_until"])

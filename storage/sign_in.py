@@ -23,7 +23,8 @@ import sqlalchemy as sa
 from storage.access import SignInLinkRow, UserRow, WebSessionRow
 from storage.audit import record_audit
 from storage.clock import Clock
-from storage.state import StateStore, _utcnow
+from storage.state import _utcnow
+from storage.state_store import StateStore
 from storage.users import User, Users
 
 LINK_TTL = timedelta(hours=1)

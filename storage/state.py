@@ -7,12 +7,11 @@ migrations written with Alembic's operations and applied when the store opens.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 if TYPE_CHECKING:  # Alembic is imported only when a migration runs (it costs start-up time).
     from alembic.operations import Operations
@@ -309,86 +308,3 @@ def _v5_alert_rules(op: Operations) -> None:
     bind = op.get_bind()
     for row in (AlertRuleRow, AlertFiringRow):
         row.__table__.create(bind)  # type: ignore[attr-defined]
-
-
-def _v6_access(op: Operations) -> None:
-    """Users, memberships, sign-in links, web sessions, bind codes, API keys (storage.access)."""
-    from storage.access import migrate_access  # access builds on this module's Base
-
-    migrate_access(op)
-
-
-def _v7_inbound_claims(op: Operations) -> None:
-    """Processed events become claims with a lease until answered (storage.inbound)."""
-    from storage.inbound import migrate_inbound_claims  # it builds on this module's models
-
-    migrate_inbound_claims(op)
-
-
-STATE_MIGRATIONS: tuple[tuple[int, str, Callable[[Operations], None]], ...] = (
-    (1, "workspaces", _v1),
-    (2, "connectors: configs with encrypted secrets, webhook event queue, record versions", _v2_connectors),
-    (3, "chat runtime: channel bindings, processed events, answers, feedback, audit", _v3_runtime),
-    (4, "subscriptions, their delivery log, scheduler jobs", _v4_subscriptions),
-    (5, "alert rules and their firings", _v5_alert_rules),
-    (6, "access: users, memberships, sign-in links, sessions, bind codes, API keys", _v6_access),
-    (7, "inbound claims: processed events get status, attempts, lease, message", _v7_inbound_claims),
-)
-
-_VERSION_TABLE = sa.Table(
-    "tally_state_version", sa.MetaData(),
-    sa.Column("version", sa.Integer, primary_key=True),
-    sa.Column("description", sa.String(200)),
-    sa.Column("applied_at", sa.DateTime),
-)
-
-
-def migrate_state(engine: sa.Engine) -> list[int]:
-    """Applies pending state migrations; returns the versions applied."""
-    applied: list[int] = []
-    _VERSION_TABLE.create(engine, checkfirst=True)
-    with engine.begin() as conn:
-        current = conn.execute(sa.select(sa.func.max(_VERSION_TABLE.c.version))).scalar() or 0
-    for version, description, change in STATE_MIGRATIONS:
-        if version <= current:
-            continue
-        from alembic.operations import Operations
-        from alembic.runtime.migration import MigrationContext
-
-        with engine.begin() as conn:
-            change(Operations(MigrationContext.configure(conn)))
-            conn.execute(_VERSION_TABLE.insert().values(
-                version=version, description=description, applied_at=_utcnow()))
-        applied.append(version)
-    return applied
-
-
-class StateStore:
-    """Opens the state database, migrates it and hands out sessions.
-
-    Args:
-        url: a SQLAlchemy URL, e.g. ``sqlite:///data/state.db``.
-    """
-
-    def __init__(self, url: str) -> None:
-        self.engine = sa.create_engine(url)
-        if url.startswith("sqlite"):
-            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
-        migrate_state(self.engine)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-
-    def session(self) -> Session:
-        """A new ORM session; use it as a context manager."""
-        return self.sessions()
-
-    def close(self) -> None:
-        """Releases pooled connections."""
-        self.engine.dispose()
-
-
-def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
-    cursor = dbapi_conn.cursor()  # type: ignore[attr-defined]
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()

@@ -26,7 +26,8 @@ from storage.access import MembershipRow, Role, UserRow
 from storage.audit import record_audit
 from storage.clock import Clock
 from storage.errors import TallyError
-from storage.state import StateStore, WorkspaceRow, _utcnow
+from storage.state import WorkspaceRow, _utcnow
+from storage.state_store import StateStore
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024

@@ -18,7 +18,8 @@ import sqlalchemy as sa
 
 from storage.audit import record_audit
 from storage.errors import WorkspaceError
-from storage.state import StateStore, WorkspaceRow
+from storage.state import WorkspaceRow
+from storage.state_store import StateStore
 from storage.users import grant_instance_owners
 from storage.warehouse import Warehouse
 

@@ -43,7 +43,8 @@ from agents.betting.odds import BetInputError
 from storage.audit import record_audit
 from storage.clock import Clock, utc_now
 from storage.errors import ImportError_
-from storage.state import AuditRow, StateStore
+from storage.state import AuditRow
+from storage.state_store import StateStore
 from storage.warehouse import Warehouse
 
 if TYPE_CHECKING:

@@ -37,7 +37,7 @@ from storage.catalog.model import Value
 from storage.catalog.periods import local_midnight
 from storage.errors import TallyError
 from storage.refs import ConversationRef
-from storage.state import StateStore
+from storage.state_store import StateStore
 
 logger = logging.getLogger(__name__)
 

@@ -20,7 +20,8 @@ from agents.insights.rules_parse import RuleSpec
 from storage.audit import record_audit
 from storage.catalog.periods import Period
 from storage.refs import ConversationRef, target_ref
-from storage.state import AlertFiringRow, AlertRuleRow, StateStore
+from storage.state import AlertFiringRow, AlertRuleRow
+from storage.state_store import StateStore
 
 
 @dataclass(frozen=True)

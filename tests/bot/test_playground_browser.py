@@ -18,7 +18,8 @@ from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from storage.state import AnswerRow, StateStore, SubscriptionRow
+from storage.state import AnswerRow, SubscriptionRow
+from storage.state_store import StateStore
 from tests.bot.serving import Served, tally_serve
 from tests.bot.test_runtime_http import shop_settings
 from tests.fakes.server import serve

@@ -22,7 +22,7 @@ from bot.web_auth import SESSION_COOKIE
 from storage.access import Role
 from storage.importer import import_directory
 from storage.sign_in import NewSession, SignIn
-from storage.state import StateStore
+from storage.state_store import StateStore
 from storage.users import Users
 from tests.conftest import FIXTURES
 

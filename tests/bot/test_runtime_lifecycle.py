@@ -22,7 +22,7 @@ from bot.app import App
 from bot.brain_ports import brain_ports
 from bot.channels.base import ConversationRef, InboundMessage, SendResult
 from bot.runtime import CHANNEL_BUILDERS, build_runtime, load_channels
-from storage.state import StateStore
+from storage.state_store import StateStore
 from tests.bot.test_runtime_http import CONVERSATION, session_auth, shop_settings
 
 ROOT = Path(__file__).parents[2]

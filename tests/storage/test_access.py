@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from storage import state as state_module
+from storage import state_store as state_module
 from storage.access import (
     AccessDenied,
     Action,
@@ -20,7 +20,7 @@ from storage.access import (
     require,
 )
 from storage.errors import TallyError
-from storage.state import StateStore, migrate_state
+from storage.state_store import StateStore, migrate_state
 
 
 def test_a_viewer_may_ask_but_not_set_alerts() -> None:

@@ -10,7 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from storage.audit import list_audit, record_audit
-from storage.state import AuditRow, StateStore
+from storage.state import AuditRow
+from storage.state_store import StateStore
 
 
 @pytest.fixture

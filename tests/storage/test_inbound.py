@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from storage.inbound import ANSWERED, CLAIMED, FAILED, InboundLedger
-from storage.state import ProcessedEventRow, StateStore
+from storage.state import ProcessedEventRow
+from storage.state_store import StateStore
 
 LEASE = timedelta(seconds=60)
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

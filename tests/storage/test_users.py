@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from storage.access import Role, SignInLinkRow, UserRow, WebSessionRow
 from storage.audit import list_audit
 from storage.sign_in import FIRST_OWNER_EMAIL, SignIn, first_owner_links, token_hash
-from storage.state import StateStore, WorkspaceRow
+from storage.state import WorkspaceRow
+from storage.state_store import StateStore
 from storage.users import UserError, Users, grant_instance_owners
 from storage.workspaces import WorkspaceStore
 
