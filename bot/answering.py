@@ -22,12 +22,12 @@ import functools
 import json
 import logging
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from agents.reply import Reply
 from bot.channels.base import Channel, ConversationRef, InboundMessage
-
-if TYPE_CHECKING:
-    from bot.pipeline import Pipeline
+from bot.middleware import Send
+from storage.inbound import InboundLedger
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +56,19 @@ def message_from_json(platform: str, event_id: str, stored: str) -> InboundMessa
                           command=fields.get("command"), role=fields.get("role"))
 
 
+class Answering(Protocol):
+    """What recovery needs of the pipeline (:class:`bot.pipeline.Pipeline`): its claims and
+    its one way to answer and send. A Protocol, so this module need not import the pipeline."""
+
+    inbound: InboundLedger
+
+    def held_events(self) -> list[tuple[str, str]]:
+        """The deliveries this process is answering now (their leases are renewed)."""
+
+    async def answer(self, message: InboundMessage, send: Send) -> Reply | None:
+        """Answers a message and sends the reply with ``send``."""
+
+
 class AnswerRecovery:
     """Answers the claims whose lease expired unanswered, at start-up and then periodically.
 
@@ -68,7 +81,7 @@ class AnswerRecovery:
         ready: set once the channels can send (the runtime's ``started``); None: at once.
     """
 
-    def __init__(self, dispatcher: Pipeline, channels: Iterable[Channel], lease_seconds: float, *,
+    def __init__(self, dispatcher: Answering, channels: Iterable[Channel], lease_seconds: float, *,
                  ready: asyncio.Event | None = None) -> None:
         self.dispatcher = dispatcher
         self.channels = {channel.platform: channel for channel in channels

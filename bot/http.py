@@ -22,10 +22,10 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import sqlalchemy as sa
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from pydantic import SecretStr
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -39,14 +39,24 @@ from bot.channels.base import PLATFORMS, Channel
 from bot.logs import SecretMask, secret_values
 from bot.settings import Settings
 
-if TYPE_CHECKING:
-    from bot.pipeline import Pipeline
-
 logger = logging.getLogger(__name__)
 
 CONTEXT_FIELDS = ("platform", "conversation", "workspace")
 _context: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
     "tally_log_context", default=None)
+
+
+class Registered(Protocol):
+    """Metrics kept in their own Prometheus registry."""
+
+    registry: CollectorRegistry
+
+
+class Measured(Protocol):
+    """What ``/metrics`` needs of the pipeline: its metrics' registry."""
+
+    @property
+    def metrics(self) -> Registered: ...
 
 
 class SchedulerLike(Protocol):
@@ -57,7 +67,7 @@ class SchedulerLike(Protocol):
 
 
 # --- the app -----------------------------------------------------------------------------
-def build_http_app(*, app: App, dispatcher: Pipeline, scheduler: SchedulerLike,
+def build_http_app(*, app: App, dispatcher: Measured, scheduler: SchedulerLike,
                    channels: Sequence[Channel] = (), extra_routes: Sequence[BaseRoute] = (),
                    middleware: Sequence[Middleware] = ()) -> Starlette:
     """The Starlette app of ``tally serve``.

@@ -12,20 +12,22 @@ import asyncio
 import dataclasses
 import logging
 import time
+from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from agents.reply import Reply
+from bot.app import App
 from bot.bindings import GONE, Binding, acting_role, connect_request, unbound_reply
-from bot.channels.base import ASKED_ONLY_PLATFORMS, InboundMessage
+from bot.channels.base import ASKED_ONLY_PLATFORMS, ConversationRef, InboundMessage, Responder, SendResult
+from bot.commands import Commands
 from bot.funnel import error_reply, process_error
 from bot.http import log_context
 from storage.access import AccessDenied, Action, Role, require
 from storage.conversations import record_answer
-
-if TYPE_CHECKING:
-    from bot.pipeline import Pipeline
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +63,66 @@ class Context:
     answered_by_brain: bool = False
 
 
+#: A channel's way to post a reply where its message came from; ``ok`` once the platform confirmed.
+Send = Callable[[Reply], Awaitable[SendResult]]
+
+
+class Metrics:
+    """Prometheus metrics of the runtime (own registry, so tests can build several)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.messages = Counter("tally_messages_total", "Messages handled", ["platform"],
+                                registry=self.registry)
+        self.errors = Counter("tally_errors_total", "Messages that failed", ["platform"],
+                              registry=self.registry)
+        self.latency = Histogram("tally_answer_seconds", "Time to answer a message", ["platform"],
+                                 registry=self.registry,
+                                 buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
+
+
+class RateLimiter:
+    """At most ``per_minute`` messages per user in any sliding minute."""
+
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_minute = per_minute
+        self.clock = clock
+        self._seen: dict[str, deque[float]] = defaultdict(deque)
+
+    def allow(self, key: str) -> bool:
+        now = self.clock()
+        window = self._seen[key]
+        while window and now - window[0] >= 60:
+            window.popleft()
+        if len(window) >= self.per_minute:
+            return False
+        window.append(now)
+        return True
+
+
+class PipelineParts(Protocol):
+    """What the steps use of the pipeline that runs them (:class:`bot.pipeline.Pipeline`).
+
+    A Protocol, so the steps need not import the pipeline that imports them.
+    """
+
+    app: App
+    responder: Responder
+    limiter: RateLimiter | None
+    metrics: Metrics
+    commands: Commands
+    in_flight: int
+    idle: asyncio.Event
+
+    def claim_event(self, platform: str, event_id: str, message: InboundMessage | None = None) -> bool:
+        """True the first time a delivery is taken on."""
+
+    def binding_for(self, ref: ConversationRef) -> Binding | None:
+        """The chat's binding and role, or None."""
+
+    def connect_from_chat(self, message: InboundMessage, said: str, binding: Binding | None) -> Reply:
+        """Redeems a bind code said in a chat."""
+
 class Middleware(Protocol):
     """One step of the pipeline."""
 
@@ -72,7 +134,7 @@ class Middleware(Protocol):
 class Claim:
     """Effectively once: a platform's retry of a delivery already taken on is not answered."""
 
-    pipeline: Pipeline
+    pipeline: PipelineParts
 
     async def process(self, *, ctx: Context, next: Next) -> Reply | None:
         message = ctx.message
@@ -87,7 +149,7 @@ class Claim:
 class Funnel:
     """Counts, times and logs the message; anything that fails below becomes an error id."""
 
-    pipeline: Pipeline
+    pipeline: PipelineParts
 
     async def process(self, *, ctx: Context, next: Next) -> Reply | None:
         ref, metrics = ctx.message.ref, self.pipeline.metrics
@@ -109,7 +171,7 @@ class Funnel:
 class InFlight:
     """Counts the answers being worked on, so a shutdown can wait for them."""
 
-    pipeline: Pipeline
+    pipeline: PipelineParts
 
     async def process(self, *, ctx: Context, next: Next) -> Reply | None:
         self.pipeline.in_flight += 1
@@ -126,7 +188,7 @@ class InFlight:
 class RateLimit:
     """At most so many messages per user and minute (before any database work)."""
 
-    pipeline: Pipeline
+    pipeline: PipelineParts
 
     async def process(self, *, ctx: Context, next: Next) -> Reply | None:
         limiter = self.pipeline.limiter
@@ -139,7 +201,7 @@ class RateLimit:
 class Bind:
     """Finds the chat's binding once (workspace and role); "connect CODE" binds the chat."""
 
-    pipeline: Pipeline
+    pipeline: PipelineParts
 
     async def process(self, *, ctx: Context, next: Next) -> Reply | None:
         message = ctx.message
@@ -175,7 +237,7 @@ class Access:
 class Record:
     """Keeps the brain's answers (for feedback and the audit of what was said)."""
 
-    pipeline: Pipeline
+    pipeline: PipelineParts
 
     async def process(self, *, ctx: Context, next: Next) -> Reply | None:
         reply = await next()
@@ -193,7 +255,7 @@ class Record:
 class Route:
     """A command (slash, or typed words a handler set recognises) or the brain."""
 
-    pipeline: Pipeline
+    pipeline: PipelineParts
 
     async def process(self, *, ctx: Context, next: Next) -> Reply | None:
         message, workspace = ctx.message, ctx.workspace

@@ -32,19 +32,16 @@ import contextlib
 import logging
 import threading
 import time
-from collections import defaultdict, deque
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from agents.reply import Reply
 from bot.answering import message_to_json
 from bot.app import App
 from bot.bindings import Binding, bind_chat, find_binding, redeem_in_chat
-from bot.channels.base import ConversationRef, InboundMessage, Responder, SendResult
+from bot.channels.base import ConversationRef, InboundMessage, Responder
 from bot.commands import Commands
 from bot.middleware import (
     Access,
@@ -53,53 +50,19 @@ from bot.middleware import (
     Context,
     Funnel,
     InFlight,
+    Metrics,
     Middleware,
     RateLimit,
+    RateLimiter,
     Record,
     Route,
+    Send,
 )
 from storage import conversations
 from storage.access import Role
 from storage.inbound import InboundLedger
 
 logger = logging.getLogger(__name__)
-
-#: A channel's way to post a reply where its message came from; ``ok`` once the platform confirmed.
-Send = Callable[[Reply], Awaitable[SendResult]]
-
-
-class Metrics:
-    """Prometheus metrics of the runtime (own registry, so tests can build several)."""
-
-    def __init__(self) -> None:
-        self.registry = CollectorRegistry()
-        self.messages = Counter("tally_messages_total", "Messages handled", ["platform"],
-                                registry=self.registry)
-        self.errors = Counter("tally_errors_total", "Messages that failed", ["platform"],
-                              registry=self.registry)
-        self.latency = Histogram("tally_answer_seconds", "Time to answer a message", ["platform"],
-                                 registry=self.registry,
-                                 buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
-
-
-class RateLimiter:
-    """At most ``per_minute`` messages per user in any sliding minute."""
-
-    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
-        self.per_minute = per_minute
-        self.clock = clock
-        self._seen: dict[str, deque[float]] = defaultdict(deque)
-
-    def allow(self, key: str) -> bool:
-        now = self.clock()
-        window = self._seen[key]
-        while window and now - window[0] >= 60:
-            window.popleft()
-        if len(window) >= self.per_minute:
-            return False
-        window.append(now)
-        return True
-
 
 class Pipeline:
     """The chain every inbound message passes, and the state it keeps on the way.

@@ -21,14 +21,6 @@ FORBIDDEN = {"agents": {"bot"}, "connectors": {"bot", "agents"},
              "storage": {"bot", "agents", "connectors"}, "prompts": {"bot", "agents", "connectors"}}
 SDKS = ("slack_bolt", "slack_sdk", "discord", "telegram")
 CHANNELS = "bot.channels"
-# Cycles found when this test was written, each to be broken by the change named here; the
-# last test fails once one is gone, so the list only shrinks (issue #14).
-KNOWN_CYCLES = [
-    # the new pipeline (issue #14 part 3, in progress): pipeline <-> middleware <-> answering
-    ["bot.answering", "bot.http", "bot.middleware", "bot.pipeline"],
-]
-
-
 def module_name(path: Path) -> str:
     parts = path.relative_to(ROOT).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
@@ -92,11 +84,7 @@ def module_cycles() -> list[list[str]]:
 
 
 def test_no_import_cycle_between_modules():
-    assert [c for c in module_cycles() if c not in KNOWN_CYCLES] == []
-
-
-def test_the_known_cycles_are_still_there():
-    assert [c for c in KNOWN_CYCLES if c not in module_cycles()] == [], "a cycle is gone: drop it"
+    assert module_cycles() == []
 
 
 def test_no_import_cycle_between_packages():
