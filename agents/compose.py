@@ -127,17 +127,7 @@ def _breakdown_text(result: Result, defs: CatalogDefs, currency: str, intent: st
     query = result.query
     first = query.metrics[0]
     dims = query.dimensions
-    changes = _row_changes(result, defs, currency)
-    table = TableData(
-        columns=tuple(defs.dimensions[d].label for d in dims)
-        + tuple(defs.metrics[m].label for m in query.metrics)
-        + ((f"vs {result.comparison.period.plain()}",) if changes and result.comparison else ()),
-        rows=tuple(
-            tuple(_cell(row.get(d)) for d in dims)
-            + tuple(_display(defs, m, row.get(m), currency) for m in query.metrics)
-            + ((changes[i],) if changes else ())
-            for i, row in enumerate(result.rows)),
-    )
+    table = _breakdown_table(result, defs, currency)
     when = period_words(result)
     where = _filter_words(query.filters, defs)
     label = defs.metrics[first].label
@@ -150,27 +140,63 @@ def _breakdown_text(result: Result, defs: CatalogDefs, currency: str, intent: st
     if not result.rows:
         return f"No {sentence_label(label)} by {by}{where} {when}: there is no data for it.", None
     if query.limit == 1:
-        row = result.rows[0]
-        name = " / ".join(_cell(row.get(d)) for d in dims)
-        best = "lowest" if query.order and not query.order.descending else "highest"
-        # The metric it was ranked by: "best ROI" ranks a leaderboard (led by profit) by ROI.
-        ranked = query.order.by if query.order and query.order.by in query.metrics else first
-        return (f"{name} had the {best} {sentence_label(defs.metrics[ranked].label)}{where} {when}: "
-                f"{_display(defs, ranked, row.get(ranked), currency)}."), table
+        return _top_row_text(result, defs, currency, where, when), table
     total = _display(defs, first, result.values.get(first), currency)
     text = f"{label} by {by}{where} {when}: {total} in total."
     text += _comparison_words(result, defs, first, currency)
     if intent == "leaderboard":
-        minimum = query.min_count or 0
-        bets = "settled bet" if minimum == 1 else "settled bets"
-        text = f"Leaderboard {when}" + (f", bettors with at least {minimum} {bets}" if minimum
-                                        else "") + ":"
-    elif not defs.dimensions[dims[0]].grain and len(result.rows) > 1 and \
+        return _leaderboard_heading(query.min_count or 0, when), table
+    return text + _leader_words(result, defs, currency), table
+
+
+def _breakdown_table(result: Result, defs: CatalogDefs, currency: str) -> TableData:
+    """The breakdown's rows: dimensions, metrics, and the change vs the comparison if any."""
+    query = result.query
+    dims = query.dimensions
+    changes = _row_changes(result, defs, currency)
+    return TableData(
+        columns=tuple(defs.dimensions[d].label for d in dims)
+        + tuple(defs.metrics[m].label for m in query.metrics)
+        + ((f"vs {result.comparison.period.plain()}",) if changes and result.comparison else ()),
+        rows=tuple(
+            tuple(_cell(row.get(d)) for d in dims)
+            + tuple(_display(defs, m, row.get(m), currency) for m in query.metrics)
+            + ((changes[i],) if changes else ())
+            for i, row in enumerate(result.rows)),
+    )
+
+
+def _top_row_text(result: Result, defs: CatalogDefs, currency: str, where: str,
+                  when: str) -> str:
+    """The one row of a "which ... had the highest ..." question, in a sentence."""
+    query = result.query
+    row = result.rows[0]
+    name = " / ".join(_cell(row.get(d)) for d in query.dimensions)
+    best = "lowest" if query.order and not query.order.descending else "highest"
+    # The metric it was ranked by: "best ROI" ranks a leaderboard (led by profit) by ROI.
+    ranked = query.order.by if query.order and query.order.by in query.metrics else query.metrics[0]
+    return (f"{name} had the {best} {sentence_label(defs.metrics[ranked].label)}{where} {when}: "
+            f"{_display(defs, ranked, row.get(ranked), currency)}.")
+
+
+def _leaderboard_heading(minimum: int, when: str) -> str:
+    """The leaderboard's heading, naming its minimum of settled bets when there is one."""
+    bets = "settled bet" if minimum == 1 else "settled bets"
+    return f"Leaderboard {when}" + (f", bettors with at least {minimum} {bets}" if minimum
+                                    else "") + ":"
+
+
+def _leader_words(result: Result, defs: CatalogDefs, currency: str) -> str:
+    """The " X leads with Y." of an additive metric by a non-time dimension, ranked descending."""
+    query = result.query
+    first = query.metrics[0]
+    dims = query.dimensions
+    if not defs.dimensions[dims[0]].grain and len(result.rows) > 1 and \
             defs.metrics[first].format in ADDITIVE_FORMATS and \
             (not query.order or query.order.descending):
         top = result.rows[0]
-        text += f" {_cell(top.get(dims[0]))} leads with {_display(defs, first, top.get(first), currency)}."
-    return text, table
+        return f" {_cell(top.get(dims[0]))} leads with {_display(defs, first, top.get(first), currency)}."
+    return ""
 
 
 def _row_changes(result: Result, defs: CatalogDefs, currency: str) -> list[str]:
