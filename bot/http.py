@@ -80,6 +80,20 @@ def build_http_app(*, app: App, dispatcher: Measured, scheduler: SchedulerLike,
         extra_routes: more routes, e.g. the connectors' webhooks.
         middleware: inside the access log, e.g. the web gate (sessions, CSRF, hosts).
     """
+    routes = _probe_routes(app, dispatcher, scheduler)
+    for channel in channels:
+        routes.extend(channel.routes())
+    routes.extend(extra_routes)
+    starlette = Starlette(routes=routes, middleware=list(middleware))
+    settings = app.settings
+    starlette.add_middleware(BodyLimit, default=settings.http_max_body_bytes,
+                             by_prefix=[(p, settings.webhook_max_bytes) for p in WEBHOOK_PREFIXES])
+    starlette.add_middleware(AccessLog)  # added last: outermost, so it logs the 413s too
+    return starlette
+
+
+def _probe_routes(app: App, dispatcher: Measured, scheduler: SchedulerLike) -> list[BaseRoute]:
+    """``/healthz``, ``/readyz`` and ``/metrics``: the routes every deployment has."""
 
     async def healthz(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -99,20 +113,11 @@ def build_http_app(*, app: App, dispatcher: Measured, scheduler: SchedulerLike,
         return Response(generate_latest(dispatcher.metrics.registry),
                         media_type=CONTENT_TYPE_LATEST)
 
-    routes: list[BaseRoute] = [
+    return [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
     ]
-    for channel in channels:
-        routes.extend(channel.routes())
-    routes.extend(extra_routes)
-    starlette = Starlette(routes=routes, middleware=list(middleware))
-    settings = app.settings
-    starlette.add_middleware(BodyLimit, default=settings.http_max_body_bytes,
-                             by_prefix=[(p, settings.webhook_max_bytes) for p in WEBHOOK_PREFIXES])
-    starlette.add_middleware(AccessLog)  # added last: outermost, so it logs the 413s too
-    return starlette
 
 
 def _database_ok(app: App) -> bool:
