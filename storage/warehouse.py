@@ -199,27 +199,15 @@ class Warehouse:
         Returns:
             rows written per table.
         """
-        written: dict[str, int] = {}
         now = datetime.now(UTC).replace(tzinfo=None)
         with self.using(write=True):
             batches = list(batches)
             self.con.execute("BEGIN TRANSACTION")
             try:
                 derived.prepare(self.con, batches)
-                for batch in batches:
-                    self._upsert(batch)
-                    self.con.execute(
-                        "INSERT INTO _tally_loads VALUES (?, ?, ?, ?)",
-                        [batch.table.name, now, origin, batch.rows],
-                    )
-                    written[batch.table.name] = written.get(batch.table.name, 0) + batch.rows
-                    if on_table:
-                        on_table(batch)
+                written = self._write_batches(batches, origin, now, on_table)
                 derived.refresh(self.con, batches)
-                for (connector, stream), cursor in (cursors or {}).items():
-                    self.con.execute(
-                        "INSERT OR REPLACE INTO _tally_cursors VALUES (?, ?, ?, ?)",
-                        [connector, stream, cursor, now])
+                self._save_cursors(cursors or {}, now)
                 self.con.execute("COMMIT")
             except BaseException:
                 self.con.execute("ROLLBACK")
@@ -227,6 +215,28 @@ class Warehouse:
             self._version += 1
             self._load_version = None
         return written
+
+    def _write_batches(self, batches: list[Staged], origin: str, now: datetime,
+                       on_table: Callable[[Staged], None] | None) -> dict[str, int]:
+        """Upserts each batch and records its load; inside :meth:`apply`'s transaction."""
+        written: dict[str, int] = {}
+        for batch in batches:
+            self._upsert(batch)
+            self.con.execute(
+                "INSERT INTO _tally_loads VALUES (?, ?, ?, ?)",
+                [batch.table.name, now, origin, batch.rows],
+            )
+            written[batch.table.name] = written.get(batch.table.name, 0) + batch.rows
+            if on_table:
+                on_table(batch)
+        return written
+
+    def _save_cursors(self, cursors: Mapping[tuple[str, str], str], now: datetime) -> None:
+        """Saves connector cursors {(connector, stream): cursor}; inside :meth:`apply`'s transaction."""
+        for (connector, stream), cursor in cursors.items():
+            self.con.execute(
+                "INSERT OR REPLACE INTO _tally_cursors VALUES (?, ?, ?, ?)",
+                [connector, stream, cursor, now])
 
     def upsert_arrow(self, tables: Mapping[str, Any], origin: str,
                      cursors: Mapping[tuple[str, str], str] | None = None) -> dict[str, int]:
