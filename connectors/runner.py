@@ -56,11 +56,7 @@ async def run_sync(connector: Connector, warehouse: Warehouse, workspace: str, *
     Returns:
         the rows written.
     """
-    chosen = list(streams or connector.streams)
-    unknown = [s for s in chosen if s not in connector.streams]
-    if unknown:
-        raise ConnectorConfigError(f"{connector.name} has no stream {unknown[0]!r}; "
-                                   f"its streams are {', '.join(connector.streams)}")
+    chosen = _chosen_streams(connector, streams)
     report = SyncReport(connector.name, workspace)
     origin = f"sync {connector.name}"
     for stream in chosen:
@@ -79,3 +75,17 @@ async def run_sync(connector: Connector, warehouse: Warehouse, workspace: str, *
     if hooks and report.total:
         await hooks.fire(NewData(workspace, dict(report.rows), origin))
     return report
+
+
+def _chosen_streams(connector: Connector, streams: Sequence[str] | None) -> list[str]:
+    """The streams to sync: ``streams`` (all the connector's by default), each one it has.
+
+    Raises:
+        ConnectorConfigError: a stream the connector does not have, naming the ones it has.
+    """
+    chosen = list(streams or connector.streams)
+    unknown = [s for s in chosen if s not in connector.streams]
+    if unknown:
+        raise ConnectorConfigError(f"{connector.name} has no stream {unknown[0]!r}; "
+                                   f"its streams are {', '.join(connector.streams)}")
+    return chosen
