@@ -72,13 +72,7 @@ def build(draft: Draft) -> Parsed:
         Refusal: for anything not understood or not answerable with this workspace's data.
     """
     lexed = draft.lexed
-    draft.notes[:] = _heard(draft)
-    if draft.deferred:
-        raise Refusal(draft.deferred)
-    if lexed.not_metric:
-        raise Refusal(lexed.not_metric)
-    if lexed.unknown:
-        raise Refusal(explain_unknown(lexed, draft.index))
+    _refuse_unanswerable(draft)
     draft.extra += lexed.corrections
     if draft.stock:
         return _stock_list(draft, draft.stock)
@@ -93,10 +87,7 @@ def build(draft: Draft) -> Parsed:
     dims = _dimensions(draft, ranked, breakdowns, metrics, period)
     filters = _filters(draft, metrics, leaderboard)
     if lexed.versus and compare is None:  # "meta ROAS vs google ROAS": side by side
-        for flt in filters:
-            if len(flt.values) > 1 and not flt.exclude and flt.dimension not in dims:
-                dims.append(flt.dimension)
-                draft.extra.append(f"side by side: {' vs '.join(flt.values)}")
+        _side_by_side(draft, filters, dims)
     order, limit = _order(draft, mentions, chosen)
     if compare is None and lexed.change and not _profit_direction(lexed.change, metrics):
         compare = "previous"
@@ -106,6 +97,30 @@ def build(draft: Draft) -> Parsed:
                   limit, compare, min_count)
     return Parsed(query, "leaderboard" if leaderboard else "metric",
                   _describe(draft, query, leaderboard))
+
+
+def _refuse_unanswerable(draft: Draft) -> None:
+    """Notes what was heard, then refuses a question found unanswerable while reading it.
+
+    Raises:
+        Refusal: a deferred refusal, a word that is not a metric, or unknown words.
+    """
+    lexed = draft.lexed
+    draft.notes[:] = _heard(draft)
+    if draft.deferred:
+        raise Refusal(draft.deferred)
+    if lexed.not_metric:
+        raise Refusal(lexed.not_metric)
+    if lexed.unknown:
+        raise Refusal(explain_unknown(lexed, draft.index))
+
+
+def _side_by_side(draft: Draft, filters: list[Filter], dims: list[str]) -> None:
+    """Adds each multi-valued filter's dimension to ``dims`` so its values show side by side."""
+    for flt in filters:
+        if len(flt.values) > 1 and not flt.exclude and flt.dimension not in dims:
+            dims.append(flt.dimension)
+            draft.extra.append(f"side by side: {' vs '.join(flt.values)}")
 
 
 def _wanted(draft: Draft, ranked: DimWord | None,
