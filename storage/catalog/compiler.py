@@ -1,238 +1,36 @@
 """Compiles catalog queries to SQL with sqlglot.
 
 One aggregate subquery per source (its measures, grouped by the requested
-dimensions, over the period or at the instant), joined on the dimensions; the
-metric expressions are computed over the joined measures. The tree is built
-and emitted with sqlglot, so another engine is a dialect away; divisions are
-made safe (``x / NULLIF(y, 0)``) here, once, for every metric.
+dimensions, over the period or at the instant: source_query.py), joined on the
+dimensions; the metric expressions are computed over the joined measures. The tree
+is built and emitted with sqlglot, so another engine is a dialect away; divisions
+are made safe (``x / NULLIF(y, 0)``) here, once, for every metric. The plan and the
+parameter helpers live in plan.py.
 """
 
 from __future__ import annotations
 
 import functools
-import re
-from dataclasses import dataclass
-from datetime import datetime
 
 import sqlglot
 from sqlglot import exp
 
 from storage.catalog.definitions import CatalogDefs, SourceDef
-from storage.catalog.relations import (
-    COUNTED,
-    RELATIONS,
-    RelationContext,
-    sql_string,
-    ts_literal,
-    utc_offsets,
+from storage.catalog.plan import (
+    DIALECT,
+    MetricFilter,
+    Plan,
+    display_sql,
+    fill,
+    numbered_parameters,
+    parameters,
+    tables_by_alias,
 )
-from storage.errors import QueryError
+from storage.catalog.relations import utc_offsets
+from storage.catalog.source_query import source_query
 
-DIALECT = "duckdb"
-
-
-@dataclass(frozen=True)
-class MetricFilter:
-    """A condition on a metric's value per row: ``days_of_stock < 14``."""
-
-    metric: str
-    op: str  # "<", ">", "<=", ">="
-    value: float
-
-
-@dataclass(frozen=True)
-class Plan:
-    """Everything the compiler needs for one SQL statement."""
-
-    metrics: tuple[str, ...]
-    dimensions: tuple[str, ...]
-    filters: dict[str, list[tuple[tuple[str, ...], bool]]]
-    metric_filters: tuple[MetricFilter, ...]
-    order: tuple[str, bool] | None  # (column, descending)
-    limit: int | None
-    min_count: int | None
-    context: RelationContext
-    with_totals: bool = False  # also the row of totals (``_total``) in the same scan
-
-
-@functools.lru_cache(maxsize=256)
-def _tables_by_alias(from_sql: str) -> dict[str, str]:
-    tree = sqlglot.parse_one(f"SELECT 1 FROM {from_sql}", read=DIALECT)
-    return {t.alias_or_name: t.name for t in tree.find_all(exp.Table)}
-
-
-def _fill(template: str, fx: str = "1") -> str:
-    """Fills a definition's placeholders; instants become query parameters ($start ...)."""
-    return (template.replace("{counted}", COUNTED).replace("{fx}", fx)
-            .replace("{start}", "$start").replace("{end}", "$end").replace("{t}", "$t"))
-
-
-_PARAMETER = re.compile(r"\$(start|end|t|p_start|p_end)\b")
-
-
-def parameters(sql: str, ctx: RelationContext) -> dict[str, object]:
-    """The values of the parameters a compiled statement uses."""
-    values: dict[str, object] = {"start": ctx.start, "end": ctx.end, "t": ctx.t,
-                                 "p_start": ctx.period_start_day, "p_end": ctx.period_end_day}
-    return {name: values[name] for name in set(_PARAMETER.findall(sql))}
-
-
-def numbered_parameters(sql: str, index: int) -> str:
-    """The statement with its parameters renamed ``$start_<index>`` (one of several in a union)."""
-    return _PARAMETER.sub(lambda match: f"${match.group(1)}_{index}", sql)
-
-
-def display_sql(sql: str, ctx: RelationContext) -> str:
-    """The statement with its parameters written in, as shown to a person."""
-    params = parameters(sql, ctx)
-
-    def literal(match: re.Match[str]) -> str:
-        value = params[match.group(1)]
-        return ts_literal(value) if isinstance(value, datetime) else f"DATE '{value}'"
-
-    return _PARAMETER.sub(literal, sql)
-
-
-def _time_dimension(defs: CatalogDefs, source: SourceDef, dim: str, ctx: RelationContext) -> str:
-    grain = defs.dimensions[dim].grain
-    if source.time is None:
-        raise QueryError(f"{source.name} has no time column to split by {dim}")
-    local = (source.time if source.time_type == "date"
-             else ctx.local_within(source.time, ctx.start, ctx.end))  # rows are in the period
-    return f"CAST(date_trunc('{grain}', {local}) AS DATE)"
-
-
-def _source_query(defs: CatalogDefs, source: SourceDef, measures: list[str], plan: Plan,
-                  exprs: dict[str, str] | None = None) -> exp.Expression:
-    ctx = plan.context
-    fx_rate, fx_missing, join = "1", source.missing, ""
-    exprs = exprs or {name: defs.measures[name].expr for name in measures}
-    if source.relation:
-        builder, _internal = RELATIONS[source.relation]
-        from_sql = builder(ctx)
-        fx_missing = "m._fx_missing" if source.relation == "mrr_movements" else None
-    else:
-        assert source.from_sql is not None
-        from_sql = _fill(source.from_sql)
-        if source.currency:
-            alias = source.currency.split(".")[0]
-            table = _tables_by_alias(from_sql).get(alias, alias)
-            fx_time = source.fx_time or "NULL"
-            spelled = f"{table} AS {alias}"
-            if source.rate:
-                fx_rate, fx_missing = ctx.stored_fx(table, source.currency, source.rate, fx_time,
-                                                    source.time_type)
-            elif table in ctx.foreign and fx_time.split(".")[0] == alias and spelled in from_sql:
-                derived, fx_rate, fx_missing = ctx.fx_table(
-                    table, alias, source.currency, fx_time, source.time_type)
-                from_sql = from_sql.replace(spelled, f"{derived} AS {alias}", 1)
-            elif table in ctx.foreign:  # the rate's date is another table's (refunds): join
-                join, fx_rate, fx_missing = ctx.fx(table, source.currency, fx_time, source.time_type)
-    tree = sqlglot.parse_one(f"SELECT 1 FROM {from_sql}{join}", read=DIALECT)
-    assert isinstance(tree, exp.Select)
-    selects: list[str] = []
-    dim_exprs: list[str] = []
-    for dim in plan.dimensions:
-        expr = (_time_dimension(defs, source, dim, ctx) if defs.dimensions[dim].grain
-                else source.dimensions[dim])
-        dim_exprs.append(expr)
-        selects.append(f"{expr} AS {dim}")
-    for name in measures:
-        selects.append(f"{_fill(exprs[name], fx_rate)} AS {name}")
-    if fx_missing:
-        selects.append(f"max({fx_missing}) AS _fx_missing")
-    tree = tree.select(*selects, append=False, dialect=DIALECT, copy=False)
-    for condition in _conditions(source, plan):
-        tree = tree.where(condition, dialect=DIALECT, copy=False)
-    totals = bool(plan.dimensions) and plan.with_totals
-    combine = [_reaggregate(exprs[name]) for name in measures]
-    if totals and all(combine):
-        tree = tree.group_by(*[exp.Literal.number(i + 1) for i in range(len(plan.dimensions))],
-                             copy=False)
-        _drop_unused_left_joins(tree)
-        return _with_total_row(tree, plan.dimensions, [
-            f"{function}({name}) AS {name}" for function, name in zip(combine, measures, strict=True)
-        ] + (["max(_fx_missing) AS _fx_missing"] if fx_missing else []))
-    if totals:
-        # One scan gives the breakdown and its total: GROUPING SETS ((dims), ()).
-        listed = ", ".join(dim_exprs)
-        tree = tree.select(f"grouping({listed}) <> 0 AS _total", dialect=DIALECT, copy=False)
-        tree = tree.group_by(f"GROUPING SETS (({listed}), ())", dialect=DIALECT, copy=False)
-    elif plan.dimensions:
-        tree = tree.group_by(*[exp.Literal.number(i + 1) for i in range(len(plan.dimensions))],
-                             copy=False)
-    _drop_unused_left_joins(tree)
-    return tree
-
-
-@functools.lru_cache(maxsize=512)
-def _reaggregate(measure_expr: str) -> str | None:
-    """How a measure's per-group values combine into the total (None: they don't).
-
-    Sums and counts add up and extremes take their extreme; a distinct count does not.
-    """
-    tree = sqlglot.parse_one(_fill(measure_expr), read=DIALECT)
-    if isinstance(tree, exp.Sum | exp.Count) and not tree.find(exp.Distinct):
-        return "sum"
-    if isinstance(tree, exp.Max | exp.Min) and not tree.find(exp.Distinct):
-        return tree.key
-    return None
-
-
-def _with_total_row(grouped: exp.Select, dims: tuple[str, ...], totals: list[str]) -> exp.Expression:
-    """The groups and, computed from them, the row of totals (``_total``).
-
-    GROUPING SETS would also do it in one statement, but DuckDB then materializes every
-    input row (eight million order lines for a year by category); adding up the groups
-    reads the input once and the (few) groups twice.
-    """
-    nulls = ", ".join(f"NULL AS {d}" for d in dims)
-    sql = (f"WITH _groups AS MATERIALIZED ({grouped.sql(dialect=DIALECT)}) "
-           f"SELECT *, FALSE AS _total FROM _groups "
-           f"UNION ALL SELECT {nulls}, {', '.join(totals)}, TRUE AS _total FROM _groups")
-    tree = sqlglot.parse_one(sql, read=DIALECT)
-    assert isinstance(tree, exp.Expression)
-    return tree
-
-
-def _drop_unused_left_joins(tree: exp.Select) -> None:
-    """Removes the plain LEFT JOINs that no column of the statement refers to.
-
-    A source's LEFT JOINs match at most one row (they are on the joined table's key and
-    only bring dimension columns, definitions.yaml), so one that no dimension, filter or
-    other join uses changes no row: MRR with no breakdown skips subscriptions, plans and
-    customers. Repeated until stable, since a dropped join may have been the only user of
-    another (plans are reached through subscriptions).
-    """
-    while True:
-        for join in tree.args.get("joins") or []:
-            if join.side != "LEFT" or join.kind:
-                continue
-            alias = join.this.alias_or_name
-            if not any(column.table == alias and column.find_ancestor(exp.Join) is not join
-                       for column in tree.find_all(exp.Column)):
-                join.pop()
-                break
-        else:
-            return
-
-
-def _conditions(source: SourceDef, plan: Plan) -> list[str]:
-    found: list[str] = []
-    if source.where:
-        found.append(_fill(source.where))
-    if source.kind == "flow" and source.time:
-        low, high = ("$p_start", "$p_end") if source.time_type == "date" else ("$start", "$end")
-        found.append(f"{source.time} >= {low} AND {source.time} < {high}")
-    internal = RELATIONS[source.relation][1] if source.relation else frozenset()
-    for dim, specs in plan.filters.items():
-        if dim in internal or dim not in source.dimensions:
-            continue
-        column = source.dimensions[dim]
-        for values, exclude in specs:
-            listed = ", ".join(sql_string(v) for v in values)
-            found.append(f"{column} {'NOT IN' if exclude else 'IN'} ({listed})")
-    return found
+__all__ = ["DIALECT", "MetricFilter", "Plan", "compile_plan", "display_sql", "metric_expression",
+           "numbered_parameters", "parameters"]
 
 
 def _safe_division(node: exp.Expression) -> exp.Expression:
@@ -283,22 +81,15 @@ def compile_plan(defs: CatalogDefs, plan: Plan) -> str:
 
 def _compile(defs: CatalogDefs, plan: Plan) -> str:
     """One row per combination of the plan's dimensions."""
-    by_source: dict[str, list[str]] = {}
-    for metric in plan.metrics + tuple(f.metric for f in plan.metric_filters):
-        for measure in defs.metrics[metric].measures:
-            names = by_source.setdefault(defs.measures[measure].source, [])
-            if measure not in names:
-                names.append(measure)
+    by_source = _measures_by_source(defs, plan)
     first = defs.sources[next(iter(by_source))]
-    if plan.min_count is not None and first.count and first.count not in by_source[first.name]:
-        by_source[first.name].append(first.count)
     aliases = {name: f"s{i}" for i, name in enumerate(by_source)}
     chosen = {name: _rollup_or_source(defs, defs.sources[name], measures, plan)
               for name, measures in by_source.items()}
     query = exp.select()
     for name, measures in by_source.items():
         source, exprs = chosen[name]
-        query = query.with_(aliases[name], as_=_source_query(defs, source, measures, plan, exprs),
+        query = query.with_(aliases[name], as_=source_query(defs, source, measures, plan, exprs),
                             copy=False)
     totals = plan.with_totals and bool(plan.dimensions)
     total = "coalesce(" + ", ".join(f"{a}._total" for a in aliases.values()) + ")"
@@ -310,12 +101,31 @@ def _compile(defs: CatalogDefs, plan: Plan) -> str:
     for condition in _outer_conditions(defs, plan, aliases, first):
         condition = f"({total} OR ({condition}))" if totals else condition
         query = query.where(condition, dialect=DIALECT, copy=False)
+    return _ordered(query, plan, total if totals else None).sql(dialect=DIALECT)
+
+
+def _measures_by_source(defs: CatalogDefs, plan: Plan) -> dict[str, list[str]]:
+    """The measures the plan needs, by source (the first source's count when rows need one)."""
+    by_source: dict[str, list[str]] = {}
+    for metric in plan.metrics + tuple(f.metric for f in plan.metric_filters):
+        for measure in defs.metrics[metric].measures:
+            names = by_source.setdefault(defs.measures[measure].source, [])
+            if measure not in names:
+                names.append(measure)
+    first = defs.sources[next(iter(by_source))]
+    if plan.min_count is not None and first.count and first.count not in by_source[first.name]:
+        by_source[first.name].append(first.count)
+    return by_source
+
+
+def _ordered(query: exp.Select, plan: Plan, total: str | None) -> exp.Select:
+    """The statement sorted and cut to the plan's limit (``total``: its totals flag, if any)."""
     ordering: list[str] = []
     if plan.order:
         column, descending = plan.order
         ordering = [f"{column} {'DESC' if descending else 'ASC'} NULLS LAST",
                     *[f"{d} ASC NULLS LAST" for d in plan.dimensions if d != column]]
-    if totals:
+    if total is not None:
         # The grand-total grouping set is exactly one row, sorted first: a plain top-N
         # (LIMIT n + 1) keeps it and the n best rows. A window over every group would
         # sort all of them (3M customers at 10M orders: seconds instead of milliseconds).
@@ -327,7 +137,7 @@ def _compile(defs: CatalogDefs, plan: Plan) -> str:
             query = query.order_by(*ordering, dialect=DIALECT, copy=False)
         if plan.limit:
             query = query.limit(plan.limit, copy=False)
-    return query.sql(dialect=DIALECT)
+    return query
 
 
 def _rollup_or_source(defs: CatalogDefs, source: SourceDef, measures: list[str], plan: Plan
@@ -408,7 +218,7 @@ def _has_fx_column(source: SourceDef, plan: Plan) -> bool:
     if not source.currency or not source.from_sql:
         return False
     alias = source.currency.split(".")[0]
-    return _tables_by_alias(_fill(source.from_sql)).get(alias, alias) in ctx.foreign
+    return tables_by_alias(fill(source.from_sql)).get(alias, alias) in ctx.foreign
 
 
 def _outer_conditions(defs: CatalogDefs, plan: Plan, aliases: dict[str, str],
