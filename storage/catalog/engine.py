@@ -12,10 +12,16 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import datetime, timedelta
 from typing import Any
 
+from storage.catalog.comparisons import (
+    buckets,
+    change_rate,
+    comparison_period,
+    comparison_sql_marker,
+    difference,
+)
 from storage.catalog.compiler import (
     MetricFilter,
     Plan,
@@ -349,8 +355,8 @@ class Engine:
                  rows: list[dict[str, Any]]) -> Comparison:
         other_query, other, other_as_of = self._comparison_target(query, period, as_of)
         other_values, other_rows, _ = self._evaluate(other_query, other, other_as_of)
-        change = {m: _difference(values.get(m), other_values.get(m)) for m in query.metrics}
-        rate = {m: _rate(values.get(m), other_values.get(m)) for m in query.metrics}
+        change = {m: difference(values.get(m), other_values.get(m)) for m in query.metrics}
+        rate = {m: change_rate(values.get(m), other_values.get(m)) for m in query.metrics}
         return Comparison(other, other_values, change, rate, other_rows)
 
     def _comparison_target(self, query: Query, period: Period, as_of: AsOf
@@ -369,55 +375,6 @@ class Engine:
 
 def _statement_key(sql: str, params: dict[str, object]) -> tuple[object, ...]:
     return (sql, *sorted(params.items()))
-
-
-def comparison_sql_marker(comparison: Comparison) -> tuple[str, ...]:
-    """Comparison queries are the same SQL over another period; say which."""
-    return (f"-- compared with {comparison.period.start} .. {comparison.period.end} (same SQL)",)
-
-
-def comparison_period(period: Period, compare: str) -> Period:
-    """The period a comparison runs over (metrics.md: previous of the same kind, or a year ago)."""
-    return period.year_ago() if compare == "year" else period.previous()
-
-
-def buckets(period: Period, grain: str, as_of: AsOf) -> list[Period]:
-    """The day/week/month sub-periods of a period (clipped to it and to as_of)."""
-    last = min(period.end, as_of.day + timedelta(days=1))
-    found: list[Period] = []
-    cursor = _bucket_start(period.start, grain)
-    while cursor < last:
-        nxt = (cursor + timedelta(days=1) if grain == "day" else cursor + timedelta(days=7)
-               if grain == "week" else add_months(cursor, 1))
-        found.append(Period(max(cursor, period.start), min(nxt, period.end), grain))
-        cursor = nxt
-    return found
-
-
-def _bucket_start(day: date, grain: str) -> date:
-    if grain == "week":
-        return day - timedelta(days=day.weekday())
-    if grain == "month":
-        return day.replace(day=1)
-    return day
-
-
-def _difference(current: Value, previous: Value) -> Value:
-    if not isinstance(current, int | float | Decimal) or isinstance(current, bool):
-        return None
-    if not isinstance(previous, int | float | Decimal) or isinstance(previous, bool):
-        return None
-    if isinstance(current, Decimal) != isinstance(previous, Decimal):
-        return float(current) - float(previous)
-    return current - previous  # type: ignore[operator]
-
-
-def _rate(current: Value, previous: Value) -> float | None:
-    """Relative change; None when the previous value is 0 or missing (reported as "new")."""
-    diff = _difference(current, previous)
-    if diff is None or previous in (0, None) or isinstance(previous, str | bool):
-        return None
-    return float(diff) / abs(float(previous))  # type: ignore[arg-type]
 
 
 __all__ = ["Engine", "Filter", "Query", "Result", "buckets", "comparison_period"]
