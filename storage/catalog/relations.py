@@ -247,33 +247,9 @@ def stock(ctx: RelationContext) -> str:
     period's days instead (docs/catalog.md), and stock at its end.
     """
     first, last = ctx.demand_days
-    t = ts_literal(ctx.t)
-    location = ("lv.location_id IN (SELECT location_id FROM locations WHERE "
-                f"{ctx.predicate('location', 'name')} OR {ctx.predicate('location', 'location_id')})"
-                if "location" in ctx.filters else "TRUE")
-    return f"""(WITH latest AS (
-  SELECT max(date) AS d FROM inventory_levels WHERE date <= {date_literal(ctx.as_of_day)}),
-onhand AS (
-  SELECT lv.product_id, sum(lv.on_hand) AS on_hand FROM inventory_levels AS lv, latest
-  WHERE lv.date = latest.d AND ({location}) GROUP BY lv.product_id),
-days AS (
-  SELECT CAST(range AS DATE) AS day
-  FROM range({date_literal(first)}, {date_literal(last)}, INTERVAL 1 DAY)),
-sold AS ({_units_by_product_day(first, last)}),
-demand AS (
-  SELECT oh.product_id, avg(coalesce(sold.units, 0)) AS avg_daily_units,
-    coalesce(stddev_samp(coalesce(sold.units, 0)), 0) AS sd
-  FROM onhand AS oh CROSS JOIN days
-  LEFT JOIN sold ON sold.product_id = oh.product_id AND sold.day = days.day
-  GROUP BY oh.product_id),
-lead AS (
-  SELECT ps.product_id, min(su.lead_time_days) AS lead_time_days,
-    arg_min(su.name, su.lead_time_days) AS supplier
-  FROM product_suppliers AS ps JOIN suppliers AS su ON su.supplier_id = ps.supplier_id
-  GROUP BY ps.product_id),
-po AS (
-  SELECT product_id, sum(quantity) AS open_po_units FROM purchase_orders
-  WHERE ordered_at < {t} AND (received_at IS NULL OR received_at >= {t}) GROUP BY product_id)
+    return f"""(WITH {_stock_on_hand(ctx)},
+{_stock_demand(first, last)},
+{_stock_supply(ts_literal(ctx.t))}
 SELECT oh.product_id, coalesce(p.title, oh.product_id) AS product, p.sku, p.category,
   lead.supplier, oh.on_hand, demand.avg_daily_units, lead.lead_time_days,
   1.65 * demand.sd * sqrt(lead.lead_time_days) AS safety_stock,
@@ -284,6 +260,44 @@ FROM onhand AS oh LEFT JOIN products AS p ON p.product_id = oh.product_id
 LEFT JOIN demand ON demand.product_id = oh.product_id
 LEFT JOIN lead ON lead.product_id = oh.product_id
 LEFT JOIN po ON po.product_id = oh.product_id) AS k"""
+
+
+def _stock_on_hand(ctx: RelationContext) -> str:
+    """The stock's CTEs ``latest`` and ``onhand``: units on hand per product at the latest date."""
+    location = ("lv.location_id IN (SELECT location_id FROM locations WHERE "
+                f"{ctx.predicate('location', 'name')} OR {ctx.predicate('location', 'location_id')})"
+                if "location" in ctx.filters else "TRUE")
+    return f"""latest AS (
+  SELECT max(date) AS d FROM inventory_levels WHERE date <= {date_literal(ctx.as_of_day)}),
+onhand AS (
+  SELECT lv.product_id, sum(lv.on_hand) AS on_hand FROM inventory_levels AS lv, latest
+  WHERE lv.date = latest.d AND ({location}) GROUP BY lv.product_id)"""
+
+
+def _stock_demand(first: date, last: date) -> str:
+    """The stock's CTEs ``days``, ``sold`` and ``demand``: mean and deviation of daily units."""
+    return f"""days AS (
+  SELECT CAST(range AS DATE) AS day
+  FROM range({date_literal(first)}, {date_literal(last)}, INTERVAL 1 DAY)),
+sold AS ({_units_by_product_day(first, last)}),
+demand AS (
+  SELECT oh.product_id, avg(coalesce(sold.units, 0)) AS avg_daily_units,
+    coalesce(stddev_samp(coalesce(sold.units, 0)), 0) AS sd
+  FROM onhand AS oh CROSS JOIN days
+  LEFT JOIN sold ON sold.product_id = oh.product_id AND sold.day = days.day
+  GROUP BY oh.product_id)"""
+
+
+def _stock_supply(t: str) -> str:
+    """The stock's CTEs ``lead`` (shortest lead time, its supplier) and ``po`` (open orders at t)."""
+    return f"""lead AS (
+  SELECT ps.product_id, min(su.lead_time_days) AS lead_time_days,
+    arg_min(su.name, su.lead_time_days) AS supplier
+  FROM product_suppliers AS ps JOIN suppliers AS su ON su.supplier_id = ps.supplier_id
+  GROUP BY ps.product_id),
+po AS (
+  SELECT product_id, sum(quantity) AS open_po_units FROM purchase_orders
+  WHERE ordered_at < {t} AND (received_at IS NULL OR received_at >= {t}) GROUP BY product_id)"""
 
 
 def sell_through(ctx: RelationContext) -> str:
