@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from storage.access import SignInLinkRow, UserRow, WebSessionRow
 from storage.audit import record_audit
@@ -149,9 +150,7 @@ class SignIn:
             return None
         now = self.clock()
         with self.state.session() as s:
-            found = s.execute(sa.select(WebSessionRow, UserRow)
-                              .join(UserRow, UserRow.id == WebSessionRow.user_id)
-                              .where(WebSessionRow.token_hash == token_hash(token))).first()
+            found = _session_with_user(s, token)
             if found is None:
                 return None
             row, user = found
@@ -165,9 +164,7 @@ class SignIn:
     def end_session(self, token: str) -> bool:
         """Signs out: the session row is deleted. False when there was none."""
         with self.state.session() as s, s.begin():
-            found = s.execute(sa.select(WebSessionRow, UserRow)
-                              .join(UserRow, UserRow.id == WebSessionRow.user_id)
-                              .where(WebSessionRow.token_hash == token_hash(token))).first()
+            found = _session_with_user(s, token)
             if found is None:
                 return False
             row, user = found
@@ -200,3 +197,9 @@ def first_owner_links(users: Users, sign_in: SignIn) -> list[tuple[User, str]]:
     return [(u, sign_in.create_link(u, FIRST_OWNER_LINK_TTL, actor=FIRST_OWNER_ACTOR))
             for u in waiting]
 
+
+def _session_with_user(s: Session, token: str) -> sa.Row[WebSessionRow, UserRow] | None:
+    """The session row of a cookie token with its user, or None."""
+    return s.execute(sa.select(WebSessionRow, UserRow)
+                     .join(UserRow, UserRow.id == WebSessionRow.user_id)
+                     .where(WebSessionRow.token_hash == token_hash(token))).first()
