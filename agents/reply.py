@@ -63,6 +63,10 @@ class Reply:
         ok: False when the question could not be answered.
         chart_spec: a chart the runtime should draw (digests, reports, recaps).
         answer_id: the id the runtime recorded the answer under (feedback buttons point at it).
+        choices: readings offered when a question was not clear enough to answer, each a
+            complete question; channels show them as buttons (Slack, Discord, Telegram,
+            the playground) or numbered lines (terminal, WhatsApp), and the one picked is
+            answered as asked.
     """
 
     text: str
@@ -73,10 +77,13 @@ class Reply:
     ok: bool = True
     chart_spec: ChartSpec | None = None
     answer_id: str | None = None
+    choices: tuple[str, ...] = ()
 
     def as_text(self) -> str:
         """The whole reply as plain text (terminal, logs)."""
         parts = [self.text]
+        if self.choices:
+            parts.append("\n".join(f"{n}. {c}" for n, c in enumerate(self.choices, 1)))
         if self.table:
             parts.append(self.table.as_text())
         if self.suggestions:

@@ -57,11 +57,15 @@ class Parsed:
         intent: "metric" (numbers, maybe broken down or ranked), "leaderboard"
             (bettors ranked by profit) or "stock_alert_list" (products running out).
         understood: notes for the reply, e.g. ("metric: revenue", "period: last month").
+        assumed: what the parser read past or corrected to get here, e.g. ("'revnue' read
+            as revenue", "ignored 'pulled'"); when any, the reply restates its reading in
+            one line ("Reading this as: revenue by sales channel, year to date").
     """
 
     query: Query
     intent: Intent
     understood: tuple[str, ...]
+    assumed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -78,10 +82,16 @@ class Unanswerable:
     Attributes:
         understood: what was understood, in the same words as :attr:`Parsed.understood`.
         missing: what was not understood or cannot be answered, in words for the asker.
+        choices: the 1-3 most likely readings, each a complete question that parses on
+            this workspace ("revenue by country last week"); the asker picks one (a
+            button, or its number) and it is answered as asked.
+        unknown: the words not understood, as typed (``tally unanswered`` counts them).
     """
 
     understood: tuple[str, ...]
     missing: str
+    choices: tuple[str, ...] = ()
+    unknown: tuple[str, ...] = ()
 
 
 class Refusal(Exception):
