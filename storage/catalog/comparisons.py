@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from storage.catalog.model import Comparison, Value
-from storage.catalog.periods import AsOf, Period, add_months
+from storage.catalog.periods import AsOf, Period, add_months, local_midnight
 
 
 def comparison_sql_marker(comparison: Comparison) -> tuple[str, ...]:
@@ -16,8 +17,28 @@ def comparison_sql_marker(comparison: Comparison) -> tuple[str, ...]:
 
 
 def comparison_period(period: Period, compare: str) -> Period:
-    """The period a comparison runs over (metrics.md: previous of the same kind, or a year ago)."""
-    return period.year_ago() if compare == "year" else period.previous()
+    """The period a comparison runs over (metrics.md): the previous one of the same kind,
+    the same dates a year earlier, or the same days a week earlier."""
+    if compare == "year":
+        return period.year_ago()
+    if compare == "week":
+        week = timedelta(days=7)
+        return Period(period.start - week, period.end - week, period.kind, "", period.n)
+    return period.previous()
+
+
+def elapsed_as_of(period: Period, other: Period, as_of: AsOf, tz: ZoneInfo) -> AsOf:
+    """The "now" of a comparison period: a period that runs up to now (today, MTD, this
+    week) is compared up to the same elapsed time of the other period's last day, so a
+    morning's partial day is never set against a whole day (metrics.md). Whole periods,
+    and ``--as-of`` days (the end of the day), are compared whole."""
+    today_ends = local_midnight(as_of.day + timedelta(days=1), tz)
+    if period.end != as_of.day + timedelta(days=1) or as_of.instant >= today_ends:
+        return as_of
+    elapsed = as_of.instant - local_midnight(as_of.day, tz)
+    last_day = other.end - timedelta(days=1)
+    cutoff = local_midnight(last_day, tz) + elapsed
+    return AsOf(last_day, min(cutoff, local_midnight(other.end, tz)))
 
 
 def buckets(period: Period, grain: str, as_of: AsOf) -> list[Period]:

@@ -21,6 +21,7 @@ from storage.catalog.comparisons import (
     comparison_period,
     comparison_sql_marker,
     difference,
+    elapsed_as_of,
 )
 from storage.catalog.compiler import (
     MetricFilter,
@@ -32,7 +33,7 @@ from storage.catalog.compiler import (
 )
 from storage.catalog.definitions import CatalogDefs, load_definitions
 from storage.catalog.model import Comparison, Filter, Query, Result, Value
-from storage.catalog.periods import AsOf, Period, add_months, default_flow_period
+from storage.catalog.periods import AsOf, Period, add_months, all_time, default_flow_period
 from storage.catalog.relations import RELATIONS, RelationContext
 from storage.errors import (
     MissingFxRateError,
@@ -53,6 +54,9 @@ RELATION_DIMENSION_VALUES = {
 }
 _METRIC_FILTER = re.compile(r"(?P<metric>[a-z_]+)_(?P<op>below|above|at_most|at_least)")
 _OPS = {"below": "<", "above": ">", "at_most": "<=", "at_least": ">="}
+
+# Sources of betting metrics: with no period asked they cover all time, not 30 days.
+BETTING_SOURCES = frozenset({"bets", "pending_bets", "streaks"})
 
 
 class Engine:
@@ -179,6 +183,11 @@ class Engine:
         named |= {d for s in self.defs.sources_of(metric) if s.relation for d in RELATIONS[s.relation][1]}
         return sorted(d for d in named if self._filterable(metric, d))
 
+    def _only_bets(self, query: Query) -> bool:
+        """Whether every asked metric is a betting one (bets are counted all time by default)."""
+        return all(source.name in BETTING_SOURCES
+                   for m in query.metrics for source in self.defs.sources_of(m))
+
     def _has_flow(self, query: Query) -> bool:
         return any(self.defs.metrics[m].kind == "flow" for m in query.metrics)
 
@@ -186,6 +195,8 @@ class Engine:
         if query.period is not None:
             return query.period
         if self._has_flow(query):
+            if self._only_bets(query):
+                return all_time(as_of)  # metrics.md: a bettor's record with no period is all time
             return default_flow_period(as_of)
         return Period(as_of.day, as_of.day + timedelta(days=1), "instant", "now")
 
@@ -197,6 +208,8 @@ class Engine:
         t = min(end, as_of_instant)
         if period.kind == "instant":
             start, end = EPOCH, t
+        else:
+            end = t  # a period running up to now ends now (its comparison: the same elapsed time)
         filters: dict[str, list[tuple[tuple[str, ...], bool]]] = {}
         for flt in query.filters:
             if not (_METRIC_FILTER.fullmatch(flt.dimension) or flt.dimension in self.defs.metrics):
@@ -363,7 +376,7 @@ class Engine:
                            ) -> tuple[Query, Period, AsOf]:
         """The query, period and "now" of a query's comparison."""
         other = comparison_period(period, query.compare or "previous")
-        other_as_of = as_of
+        other_as_of = elapsed_as_of(period, other, as_of, self.workspace.tz)
         if period.kind == "instant":
             # A stock "now" compares with the same instant a month (or a year) earlier.
             months = 12 if query.compare == "year" else 1

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from storage.catalog.periods import AsOf, Period
 
 Value = Decimal | float | int | str | bool | None
-Compare = Literal["previous", "year"]
+Compare = Literal["previous", "year", "week"]
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,8 @@ class Query:
         filters: dimension filters, e.g. Filter("country", ("BR",)).
         order: sort of the rows; rankings set it with ``limit``.
         limit: keep the first N rows.
-        compare: "previous" (the period before) or "year" (same dates a year earlier).
+        compare: "previous" (the period before), "year" (same dates a year earlier) or
+            "week" (the same days a week earlier: "yesterday vs the same day last week").
         min_count: rows need at least this many underlying records (the leaderboard's
             "at least 5 settled bets"); None means the metric's own default.
     """
