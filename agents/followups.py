@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from agents.parser import ParseContext, Parsed, parse
+from agents.parser import Help, ParseContext, Parsed, Unanswerable, parse
 from agents.parser.lexicon import BY_NAME
 from storage.catalog.model import Order, Query
 
@@ -64,8 +64,8 @@ def resolve_followup(text: str, last: Query | None, last_intent: str,
         return Resolution("how", last, last_intent)
     marked = _MARKER.match(text) is not None
     alone = parse(_strip_marker(text) if marked else text, ctx)
-    if isinstance(alone, Parsed) and not marked:
-        return None  # a question of its own
+    if not marked and (isinstance(alone, Parsed) or _names_a_metric(alone)):
+        return None  # a question of its own: answered, or refused, as asked, never bent
     if _BEFORE.search(text) and last.period is not None:
         moved = replace(last, period=last.period.previous(), compare=None)
         return Resolution("query", moved, last_intent, ("period: the one before",))
@@ -84,6 +84,13 @@ def resolve_followup(text: str, last: Query | None, last_intent: str,
         # "vs last year?" compares the last period; the parser alone would pick "this month".
         said = replace(said, period=None)
     return Resolution("query", _merge(last, said), last_intent, injected.understood)
+
+
+def _names_a_metric(plan: Parsed | Help | Unanswerable) -> bool:
+    """Whether a refused message named its own metric ("compare revenue ... with X"): the
+    conversation must not turn it into a variation of the last question."""
+    return isinstance(plan, Unanswerable) and any(note.startswith("metric:")
+                                                  for note in plan.understood)
 
 
 def _strip_marker(text: str) -> str:

@@ -31,6 +31,7 @@ from agents.parser.resolve import (
 from agents.parser.types import Parsed, Refusal, Vocabulary
 from agents.parser.unknown import explain_unknown
 from agents.parser.vocab_index import VocabIndex
+from storage.catalog.comparisons import comparison_period
 from storage.catalog.model import Compare, Filter, Order, Query
 from storage.catalog.periods import AsOf, Period, outside_calendar
 from storage.errors import PeriodError
@@ -167,7 +168,8 @@ def _period(draft: Draft) -> tuple[Period | None, Compare | None]:
     return period, hit.kind
 
 
-_COMPARE_WORDS = {"previous": "previous period", "year": "same dates last year"}
+_COMPARE_WORDS = {"previous": "previous period", "year": "same dates last year",
+                  "week": "same day last week"}
 
 
 def _two_periods(draft: Draft) -> tuple[Period, Compare]:
@@ -191,6 +193,9 @@ def _earlier_candidates(later: Period) -> list[tuple[str, Period]]:
     for kind, shift in (("previous", later.previous), ("year", later.year_ago)):
         with contextlib.suppress(PeriodError):  # before the first day Tally answers for
             found.append((kind, shift()))
+    if later.days == 1:  # "today vs last wednesday": the same day a week earlier
+        with contextlib.suppress(PeriodError):
+            found.append(("week", comparison_period(later, "week")))
     return found
 
 

@@ -2,8 +2,9 @@
 
 Found before periods, because "vs last year" must not be read as the period
 "last year": "revenue last year" is a period, "revenue this month vs last year"
-a comparison. metrics.md has two comparisons: the previous period of the same
-kind ("previous") and the same dates a year earlier ("year").
+a comparison. metrics.md has three comparisons: the previous period of the same
+kind ("previous"), the same dates a year earlier ("year"), and the same day a week
+earlier ("week": "yesterday vs the same day last week").
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ class CompareHit:
     """A comparison as said.
 
     Attributes:
-        kind: "previous" or "year".
+        kind: "previous", "year" or "week" (the same day a week earlier).
         unit: the calendar unit named ("month" in "vs last month"; "days" in "vs the
             previous 30 days"), to check it matches the period asked.
         implied: the period the unit implies when none is said: "revenue vs last month"
@@ -50,12 +51,23 @@ _YEAR_PATTERNS = [
         r"(?:the )?same (?:period|time|dates|week|month|quarter) (?:last|a) year|"
         r"(?:this|that) time last year"),
 ]
+# "vs the same day last week": the same weekday seven days earlier (metrics.md).
+_WEEK_PATTERNS = [
+    _rx(rf"{_VS} (?:the )?same (?:day|weekday|day of the week|day of week)(?: of)? "
+        r"(?:last|previous|prior|the previous|the prior|a) (?:week|wk)(?: ago)?"),
+    _rx(rf"{_VS} (?:the )?same (?:day|weekday) a (?:week|wk) (?:ago|earlier|before)"),
+    _rx(rf"{_VS} (?:a|one|1) (?:week|wk) (?:ago|earlier|before)"),
+    _rx(r"(?:the )?same (?:day|weekday) (?:last|previous|prior|a) (?:week|wk)(?: ago)?"),
+]
 _PREVIOUS_PATTERNS = [
     _rx(rf"{_VS} (?:the )?(?:previous|prior|preceding|last|past|earlier) "
         rf"(?P<unit>{_UNIT}|{NUMBER} (?:days|weeks|months))"),
     _rx(rf"{_VS} (?:the )?(?P<unit>{_UNIT}) (?:before|prior|earlier)"),
     _rx(rf"{_VS} (?:the )?(?:previous|prior|preceding) (?:one|period)|{_VS} (?:before|prior|"
         r"earlier|last time)|" + rf"{_VS} (?P<unit>yesterday)"),
+    # "compare revenue last week with the week before": "compare" opens, "with" compares.
+    _rx(rf"(?:with|to|against|and) (?:the )?(?P<unit>{_UNIT}) (?:before|prior|earlier)"),
+    _rx(rf"(?:with|against) (?:the )?(?:previous|prior|preceding) (?P<unit>{_UNIT})"),
     _rx(r"(?P<unit>mom|wow|qoq|dod|m o m|w o w|q o q|month over month|week over week|"
         r"quarter over quarter|day over day|month on month|week on week)|period over period|pop"),
 ]
@@ -78,6 +90,10 @@ def find_compare(sentence: Sentence) -> CompareHit | None:
         if found := sentence.take(pattern):
             words = sentence.original(found[0].start(), found[0].end())
             return CompareHit("year", None, None, words)
+    for pattern in _WEEK_PATTERNS:
+        if found := sentence.take(pattern):
+            words = sentence.original(found[0].start(), found[0].end())
+            return CompareHit("week", "day", "today", words)
     for pattern in _PREVIOUS_PATTERNS:
         if found := sentence.take(pattern):
             match = found[0]

@@ -207,3 +207,26 @@ def test_llm_asking_orders_and_units_for_one_product_gets_the_refusal_not_every_
                             "without that filter (it can be filtered by country, customer, "
                             "sales_channel, source)"]
     assert "4 orders" not in reply.text and reply.data.get("llm") != "phrased"
+
+
+def test_a_complete_comparison_after_a_filtered_ranking_drops_its_filters(app, tmp_path):
+    # Issue #15: after "top 5 products" and "only Brazil", "compare revenue last week with
+    # the week before" is a question of its own: revenue, last week, no product, no country.
+    graph = TallyGraph(brain_ports(app), memory_path=tmp_path / "m.sqlite")
+    graph.ask("shop", "top 5 products march 2025", "c", as_of(app))
+    graph.ask("shop", "only Brazil", "c", as_of(app))
+    compared = graph.ask("shop", "compare revenue last week with the week before", "c", as_of(app))
+    assert compared.ok, compared.text
+    assert compared.data["metrics"] == ["revenue"]
+    assert compared.data["period"] == {"start": "2025-03-31", "end": "2025-04-07"}
+    assert compared.data.get("filters", []) == [] and not compared.data.get("rows")
+    assert compared.data["compare"]["period"] == {"start": "2025-03-24", "end": "2025-03-31"}
+
+
+def test_a_refused_question_naming_its_own_metric_is_not_bent_into_a_follow_up(app, tmp_path):
+    graph = TallyGraph(brain_ports(app), memory_path=tmp_path / "m.sqlite")
+    graph.ask("shop", "orders march 2025", "c", as_of(app))
+    # "the month before" must not move the last question's period when a metric is named.
+    reply = graph.ask("shop", "refunds in Narnia the month before", "c", as_of(app))
+    assert not reply.ok
+    assert reply.data.get("metrics") != ["orders"]
