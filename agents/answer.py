@@ -21,8 +21,9 @@ from agents.explain import explain, why_reply
 from agents.followups import Resolution, resolve_followup
 from agents.help import examples_for, help_reply
 from agents.parser import Help, ParseContext, Parsed, Unanswerable, parse
-from agents.ports import AsOfClock, Engines, LLMConfig
+from agents.ports import AsOfClock, Engines, LLMConfig, Synonyms
 from agents.reply import Reply
+from agents.teach import apply_synonyms
 from agents.vocabulary import Vocabularies
 from storage.catalog import AsOf, Engine, Query
 from storage.errors import TallyError
@@ -48,13 +49,15 @@ class Ports:
         engines: opens a workspace's catalog engine.
         clock: "now" in a workspace's time zone (answers without an as-of day use it).
         llm_config: the optional LLM's configuration.
+        synonyms: the words each workspace's admins taught (None: none taught).
     """
 
     def __init__(self, engines: Engines, clock: AsOfClock = AsOf.now,
-                 llm_config: LLMConfig | None = None) -> None:
+                 llm_config: LLMConfig | None = None, synonyms: Synonyms | None = None) -> None:
         self.engines = engines
         self.clock = clock
         self.llm_config = llm_config or LLMConfig()
+        self.synonyms = synonyms
         self.vocabularies = Vocabularies(engines)
 
 
@@ -110,6 +113,9 @@ def understand(question: str, conversation: Conversation, ports: Ports) -> Plan:
     """
     try:
         engine = ports.engines.engine(conversation.workspace)
+        # Taught words first ("takings" → "revenue"): the rest of the path reads the workspace's sense.
+        if ports.synonyms is not None:
+            question = apply_synonyms(question, ports.synonyms.synonyms(conversation.workspace))
         vocabulary = ports.vocabularies.get(conversation.workspace)
         ctx = ParseContext(as_of_for(conversation, engine, ports), vocabulary,
                            conversation.user_name)

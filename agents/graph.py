@@ -32,6 +32,7 @@ from agents.llm_agent import LLMTurn, LLMUnusable, route_with_llm
 from agents.memory import Turn, query_from_dict, query_to_dict
 from agents.parser import Parsed, Unanswerable
 from agents.reply import Reply
+from agents.teach import picked_choice
 from storage.catalog import AsOf, Query
 from storage.errors import TallyError
 
@@ -61,6 +62,7 @@ class GraphState(TypedDict, total=False):
     agent: str
     reply: Reply
     turns: Annotated[list[Turn], _keep_recent]
+    choices: list[str]  # the readings the last reply offered ("2" right after picks one)
 
 
 class TallyGraph:
@@ -125,14 +127,17 @@ class TallyGraph:
                             state.get("user_name"), last)
 
     def _understand(self, state: GraphState) -> dict[str, Any]:
-        plan = understand(state["question"], self._conversation(state), self.ports)
+        # "2" or "the second one" right after a reply that offered readings is that reading,
+        # asked as it was offered: from here on the turn is that question.
+        question = picked_choice(state["question"], state.get("choices") or ()) or state["question"]
+        plan = understand(question, self._conversation(state), self.ports)
         agent, llm = agent_of(plan), False
         if self.llm is not None and isinstance(plan, Parsed | Unanswerable):
             try:
-                agent, llm = route_with_llm(self.llm, state["question"]), True
+                agent, llm = route_with_llm(self.llm, question), True
             except Exception as exc:  # no LLM answer: the parser's plan stands
                 logger.warning("LLM routing failed, using the parser: %s", exc)
-        return {"plan": plan, "agent": agent, "llm": llm}
+        return {"question": question, "plan": plan, "agent": agent, "llm": llm}
 
     def _agent(self, agent: str, state: GraphState) -> dict[str, Any]:
         conversation = self._conversation(state)
@@ -143,8 +148,11 @@ class TallyGraph:
             reply, query = answer(state["question"], conversation, self.ports, plan), planned
         else:
             reply, query = found[0], found[1] or planned
-        reply = replace(reply, data={**reply.data, "agent": agent})
-        update: dict[str, Any] = {"reply": reply}
+        data = {**reply.data, "agent": agent}
+        if reply.choices:  # kept with the recorded answer too: a choice button names only its number
+            data["choices"] = list(reply.choices)
+        reply = replace(reply, data=data)
+        update: dict[str, Any] = {"reply": reply, "choices": list(reply.choices)}
         if reply.ok and query is not None:
             intent = plan.intent if isinstance(plan, Parsed | Resolution) else "metric"
             update["turns"] = [Turn(question=state["question"], query=query_to_dict(query),

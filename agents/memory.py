@@ -75,7 +75,8 @@ def reply_to_dict(reply: Reply) -> dict[str, Any]:
     table = ({"columns": list(reply.table.columns), "rows": [list(r) for r in reply.table.rows]}
              if reply.table else None)
     return {"text": reply.text, "table": table, "chart": reply.chart,
-            "suggestions": list(reply.suggestions), "data": reply.data, "ok": reply.ok}
+            "suggestions": list(reply.suggestions), "data": reply.data, "ok": reply.ok,
+            "choices": list(reply.choices)}
 
 
 def reply_from_dict(raw: dict[str, Any]) -> Reply:
@@ -86,5 +87,5 @@ def reply_from_dict(raw: dict[str, Any]) -> Reply:
         table=TableData(tuple(table["columns"]), tuple(tuple(r) for r in table["rows"]))
         if table else None,
         chart=raw.get("chart"), suggestions=tuple(raw.get("suggestions", ())),
-        data=raw.get("data", {}), ok=raw.get("ok", True),
+        data=raw.get("data", {}), ok=raw.get("ok", True), choices=tuple(raw.get("choices", ())),
     )

@@ -2,13 +2,13 @@
 
 The brain is called; it calls nothing above it. The runtime (``bot/``) fills these in:
 a way to open a workspace's catalog engine (and where its vocabulary may be cached),
-a clock, and the LLM's configuration. Tests fill them in with the real engines of a
-temporary data folder.
+a clock, the LLM's configuration, and the workspace's taught synonyms. Tests fill them in
+with the real engines of a temporary data folder.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -28,6 +28,14 @@ class Engines(Protocol):
 
     def vocabulary_path(self, workspace: str) -> Path | None:
         """Where the workspace's vocabulary may be cached between processes (None: not cached)."""
+        ...
+
+
+class Synonyms(Protocol):
+    """The words a workspace's admins taught Tally (``storage.synonyms.SynonymStore``)."""
+
+    def synonyms(self, workspace: str) -> Mapping[str, str]:
+        """Phrase (lower case) → the words it stands for; every question is rewritten with them."""
         ...
 
 

@@ -16,6 +16,7 @@ from agents.ports import LLMConfig
 from bot.app import App
 from bot.settings import Settings
 from storage.catalog import Engine
+from storage.synonyms import SynonymStore
 
 
 class AppEngines:
@@ -43,7 +44,8 @@ def llm_config(settings: Settings) -> LLMConfig:
 
 def brain_ports(app: App) -> Ports:
     """The ports of the brain for this application."""
-    return Ports(AppEngines(app), llm_config=llm_config(app.settings))
+    return Ports(AppEngines(app), llm_config=llm_config(app.settings),
+                 synonyms=SynonymStore(app.state))
 
 
 def make_graph(app: App, memory_path: Path | None = None) -> TallyGraph:

@@ -73,3 +73,23 @@ def answer_workspace(state: StateStore, answer_id: str) -> str | None:
     """The workspace an answer was given in, or None for an unknown answer."""
     with state.session() as s:
         return s.scalar(sa.select(AnswerRow.workspace).where(AnswerRow.id == answer_id))
+
+
+def offered_choices(state: StateStore, answer_id: str) -> tuple[str, str, tuple[str, ...]] | None:
+    """``(platform, conversation, choices)`` of an answer that offered readings to pick from.
+
+    The choices are the answer data's ``choices`` (complete questions); None for an
+    unknown answer. A channel's choice button carries the answer id and a number and is
+    resolved here, so the button never has to hold the question itself.
+    """
+    with state.session() as s:
+        row = s.get(AnswerRow, answer_id)
+    if row is None:
+        return None
+    try:
+        data = json.loads(row.query or "{}")
+    except ValueError:  # an answer stored before its data was JSON: it offered nothing
+        data = {}
+    raw = data.get("choices") if isinstance(data, dict) else None
+    choices = tuple(str(c) for c in raw) if isinstance(raw, list) else ()
+    return row.platform, row.conversation, choices

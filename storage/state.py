@@ -308,3 +308,22 @@ def _v5_alert_rules(op: Operations) -> None:
     bind = op.get_bind()
     for row in (AlertRuleRow, AlertFiringRow):
         row.__table__.create(bind)  # type: ignore[attr-defined]
+
+
+class SynonymRow(Base):
+    """A word a workspace's admins taught Tally ("takings" means revenue); state migration 8."""
+
+    __tablename__ = "synonyms"
+    __table_args__ = (sa.UniqueConstraint("workspace", "phrase"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace: Mapped[str] = mapped_column(sa.String(64))
+    phrase: Mapped[str] = mapped_column(sa.String(64))  # lower case, single spaces
+    meaning: Mapped[str] = mapped_column(sa.String(200))  # the words it stands for
+    kind: Mapped[str] = mapped_column(sa.String(16))  # metric | value | period
+    created_by: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=_utcnow)
+
+
+def _v8_synonyms(op: Operations) -> None:
+    """Workspace synonyms, created from their model."""
+    SynonymRow.__table__.create(op.get_bind())  # type: ignore[attr-defined]

@@ -15,7 +15,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.access import migrate_access
-from storage.state import _utcnow, _v1, _v2_connectors, _v3_runtime, _v4_subscriptions, _v5_alert_rules
+from storage.state import (
+    _utcnow,
+    _v1,
+    _v2_connectors,
+    _v3_runtime,
+    _v4_subscriptions,
+    _v5_alert_rules,
+    _v8_synonyms,
+)
 
 if TYPE_CHECKING:  # Alembic is imported only when a migration runs (it costs start-up time).
     from alembic.operations import Operations
@@ -63,6 +71,7 @@ STATE_MIGRATIONS: tuple[tuple[int, str, Callable[[Operations], None]], ...] = (
     (5, "alert rules and their firings", _v5_alert_rules),
     (6, "access: users, memberships, sign-in links, sessions, bind codes, API keys", _v6_access),
     (7, "inbound claims: processed events get status, attempts, lease, message", _v7_inbound_claims),
+    (8, "synonyms: words a workspace's admins taught Tally", _v8_synonyms),
 )
 
 _VERSION_TABLE = sa.Table(
