@@ -112,7 +112,7 @@ def member_stats(engine: Engine, as_of: AsOf, request: StatsRequest) -> Reply:
 def leaderboard(engine: Engine, as_of: AsOf, period_phrase: str | None = None,
                 sport: str | None = None, min_bets: int | None = None) -> Reply:
     """``/leaderboard``: bettors by profit (ties by ROI), at least ``min_bets`` settled bets."""
-    period = period_of(period_phrase, as_of, default="this month")
+    period = period_of(period_phrase, as_of)  # metrics.md: no period = all time, as in chat
     minimum = DEFAULT_MIN_BETS if min_bets is None else max(int(min_bets), 1)
     result = ranked(engine, as_of, period, sport, minimum)
     scope = f"Leaderboard{f' ({sport.lower()})' if sport else ''}, {period_label(period)}"

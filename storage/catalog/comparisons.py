@@ -38,7 +38,7 @@ def elapsed_as_of(period: Period, other: Period, as_of: AsOf, tz: ZoneInfo) -> A
     elapsed = as_of.instant - local_midnight(as_of.day, tz)
     last_day = other.end - timedelta(days=1)
     cutoff = local_midnight(last_day, tz) + elapsed
-    return AsOf(last_day, min(cutoff, local_midnight(other.end, tz)))
+    return AsOf(last_day, min(cutoff, local_midnight(other.end, tz)), cuts_flows=True)
 
 
 def buckets(period: Period, grain: str, as_of: AsOf) -> list[Period]:

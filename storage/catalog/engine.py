@@ -208,8 +208,8 @@ class Engine:
         t = min(end, as_of_instant)
         if period.kind == "instant":
             start, end = EPOCH, t
-        else:
-            end = t  # a period running up to now ends now (its comparison: the same elapsed time)
+        elif as_of.cuts_flows:
+            end = t  # the earlier period of a to-date comparison stops at the same elapsed time
         filters: dict[str, list[tuple[tuple[str, ...], bool]]] = {}
         for flt in query.filters:
             if not (_METRIC_FILTER.fullmatch(flt.dimension) or flt.dimension in self.defs.metrics):

@@ -41,6 +41,9 @@ class AsOf:
 
     day: date
     instant: datetime  # aware, UTC
+    # A comparison "up to the same elapsed time" (metrics.md): flows stop at ``instant``
+    # rather than at the end of the period's last day.
+    cuts_flows: bool = False
 
     @classmethod
     def for_day(cls, day: date, tz: ZoneInfo) -> AsOf:

@@ -175,3 +175,11 @@ def test_stats_and_record_replies_show_the_catalogs_numbers(guild):
         "LockSmith: 2-4-1 (W-L-P) over 7 settled bets, 0.00u (ROI 0.0%), streak L1, 1 pending.")
     nba = member_stats(guild, as_of(), StatsRequest("Sharpie", "this year", "basketball"))
     assert "+2.70u on 7.00u staked (ROI 38.6%)" in nba.text
+
+
+def test_the_leaderboard_with_no_period_is_all_time_as_in_chat(guild):
+    # metrics.md: betting with no period = all time, on every surface alike.
+    board = leaderboard(guild, as_of(), None, min_bets=1)
+    assert board.text.startswith("Leaderboard, all time")
+    everything = leaderboard(guild, as_of(), "all time", min_bets=1)
+    assert board.table == everything.table
