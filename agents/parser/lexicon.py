@@ -77,13 +77,26 @@ METRICS: tuple[MetricEntry, ...] = (
        "how much did we make|how much have we made|how much we made|how much did we sell|"
        "how much have we sold|how much did we earn|how much money did we make|"
        "how much money have we made|how much money|money made|money did we make|made the most money|"
-       "most money|money"),
+       "most money|money|earned|earnings|earned the most|how much did we earn|"
+       "how much have we earned|sell to|sold to"),
     _m("refunds", "shop", SHOP_ORDER,
        "refunds|refund|refund amount|refunded amount|amount refunded|money refunded|"
        "how much did we refund|how much was refunded", lower=True),
     _m("net_revenue", "shop", SHOP_ORDER,
        "net revenue|net sales|revenue after refunds|sales after refunds|"
        "revenue net of refunds|net"),
+    _m("refund_rate", "shop", SHOP_ORDER,
+       "refund rate|refunds rate|refund ratio|refund %|refunds as a % of revenue|"
+       "refunds as % of revenue|refunds as a share of revenue|share of revenue refunded|"
+       "% of revenue refunded|percent of revenue refunded|refunds vs revenue|"
+       "refunds over revenue|refunds to revenue|refund to revenue ratio", lower=True),
+    _m("cancelled_orders", "shop", SHOP_ORDER,
+       "cancelled orders|canceled orders|cancelled order|canceled order|orders cancelled|"
+       "orders canceled|order cancellations|cancelled order count|canceled order count|"
+       "number of cancelled orders|number of canceled orders|how many cancelled orders|"
+       "how many canceled orders|how many orders were cancelled|how many orders were canceled|"
+       "how many orders got cancelled|how many orders got canceled|cancelled|canceled|"
+       "got cancelled|got canceled|were cancelled|were canceled", lower=True),
     _m("orders", "shop", SHOP_ORDER,
        "orders|number of orders|order count|how many orders|transactions|order volume"),
     _m("aov", "shop", SHOP_ORDER,
@@ -91,6 +104,13 @@ METRICS: tuple[MetricEntry, ...] = (
        "average basket size|average basket value|average ticket|average cart|"
        "average cart value|average order size|revenue per order|sales per order|"
        "average revenue per order|spend per order"),
+    _m("revenue_per_customer", "shop", SHOP_CUSTOMER,
+       "revenue per customer|average revenue per customer|avg revenue per customer|"
+       "spend per customer|average spend per customer|average customer spend|"
+       "sales per customer|average sales per customer|revenue per buyer|spend per buyer|"
+       "average revenue per buyer|average spend per buyer|customer spend|"
+       "how much does each customer spend|how much does a customer spend|"
+       "how much do customers spend|how much does the average customer spend"),
     _m("units_sold", "shop", SHOP_ITEM,
        "units sold|units|items sold|quantity sold|pieces sold|how many units|"
        "how many units did we sell|how many did we sell|how many have we sold|"
@@ -144,7 +164,7 @@ METRICS: tuple[MetricEntry, ...] = (
        "churned customers|customers churned|customers lost|lost customers|churned accounts|"
        "cancellations|cancelled customers|canceled customers|churned logos|churned|"
        "how many customers churned|how many churned|customers did we lose|"
-       "how many customers did we lose", lower=True),
+       "how many customers did we lose|cancelled|canceled", lower=True),
     _m("logo_churn_rate", "saas", SAAS,
        "logo churn|logo churn rate|churn rate|customer churn|customer churn rate|churn|"
        "account churn|logo churn %", lower=True),
@@ -154,8 +174,10 @@ METRICS: tuple[MetricEntry, ...] = (
     _m("nrr", "saas", SAAS,
        "nrr|net revenue retention|net retention|ndr|net dollar retention|revenue retention"),
     _m("arpa", "saas", SAAS,
-       "arpa|arpu|average revenue per account|average revenue per customer|"
-       "average revenue per user|revenue per account"),
+       "arpa|arpu|average revenue per account|average revenue per user|revenue per account|"
+       "revenue per subscriber|average revenue per subscriber|"
+       "mrr per account|mrr per subscriber|average mrr per account|average mrr per subscriber|"
+       "average mrr|average mrr per customer|mrr per customer"),
     # --- marketing: ad platforms -----------------------------------------------------------
     _m("ad_spend", "ads", ADS,
        "ad spend|ads spend|spend|spent|ad cost|ad costs|ads cost|advertising spend|"
@@ -204,7 +226,8 @@ METRICS: tuple[MetricEntry, ...] = (
     _m("on_hand", "ops", OPS,
        "on hand|stock on hand|units on hand|stock|stock level|stock levels|inventory|"
        "inventory level|inventory levels|how much stock|how many in stock|in stock|"
-       "how many do we have|current stock|qty on hand|soh"),
+       "how many do we have|current stock|qty on hand|soh|do we have|we have|have left|"
+       "do we have left|left in stock"),
     _m("avg_daily_units", "ops", OPS,
        "avg daily units|average daily units|daily demand|average daily demand|"
        "average daily sales|sales velocity|velocity|daily run rate|average units per day|"
@@ -223,14 +246,22 @@ METRICS: tuple[MetricEntry, ...] = (
        "out of stock risk", lower=True),
     _m("open_po_units", "ops", OPS,
        "open po units|open pos|open po|open purchase orders|purchase orders|"
-       "units on order|on order|incoming stock|incoming units|inbound|inbound units|po units"),
+       "units on order|on order|incoming stock|incoming units|inbound|inbound units|po units|"
+       "on purchase orders|on purchase order|on po|on pos|on open pos|on open purchase orders|"
+       "incoming"),
     _m("sell_through", "ops", OPS,
        "sell through|sell through rate|sellthrough|sell thru|str"),
     # --- betting ------------------------------------------------------------------------
     _m("profit_units", "betting", BETS,
        "profit units|profit|profits|p&l|pnl|p l|units up|units won|units profit|net units|"
        "profit and loss|winnings|net profit|how much did i win|how much have i won|"
-       "how many units up|units|how many units"),
+       "how many units up|units|how many units|money|how much money did we make|"
+       "how much money have we made|how much money|made the most money|most money|"
+       "how much did we make|how much have we made|how much did we earn|how much have we earned|"
+       "earned|earnings|earned the most|won|win|how much did we win|how much have we won|"
+       "are we up|am i up|we up|i up|how much are we up|how much am i up|are we up or down|"
+       "am i up or down|up or down|how many units are we up|how many units am i up|"
+       "how are we doing money wise|net result"),
     _m("staked_units", "betting", BETS,
        "staked units|staked|units staked|stake|stakes|total staked|amount staked|"
        "how much did i stake|volume|turnover|units risked|risked|handle", lower=True),
@@ -240,7 +271,9 @@ METRICS: tuple[MetricEntry, ...] = (
        "win ratio|success rate|winrate|hitrate"),
     _m("record", "betting", BETS,
        "record|w l|w l p|win loss|win loss record|wins and losses|wins losses|"
-       "win loss push|overall record"),
+       "win loss push|overall record|wins|how many wins|number of wins|wins and losses|"
+       "bets won|won bets|winning bets|how many bets won|how many bets did we win|"
+       "how many bets have we won|how many did we win|how many have we won"),
     _m("bets", "betting", BETS,
        "bets|number of bets|bet count|picks|plays|how many bets|wagers|settled bets"),
     _m("avg_odds", "betting", BETS,
@@ -251,7 +284,11 @@ METRICS: tuple[MetricEntry, ...] = (
        "streak|current streak|hot streak|cold streak|win streak|losing streak"),
     _m("pending_bets", "betting", BETS,
        "pending bets|pending|open bets|unsettled bets|live bets|pending picks|open picks|"
-       "bets pending|outstanding bets"),
+       "bets pending|outstanding bets|open|still open|unsettled|outstanding|still pending|"
+       "bets still open|bets still pending|bets open|bets are open|bets are still open|"
+       "bets are pending|bets are still pending|bets not settled|bets not yet settled|"
+       "not settled|not yet settled|yet to settle|open picks|open plays|open wagers|"
+       "pending wagers|pending plays|live picks|in play"),
 )
 
 BY_NAME = {entry.name: entry for entry in METRICS}
@@ -259,8 +296,6 @@ BY_NAME = {entry.name: entry for entry in METRICS}
 _DOMAINS = " (I know sales, subscriptions, marketing, inventory and bets)"
 # Words that sound like metrics but are not in the catalog: refuse with a pointer.
 NOT_METRICS = {
-    "refund rate": "refund rate is not a metric I have; I can give refunds and revenue "
-                   "for the same period",
     "return rate": "return rate is not a metric I have; I can give refunds and orders",
     "returns": "product returns are not tracked; I can give refunds",
     "refunded": "the number of refunded orders is not a metric I have; I can give refunds "
@@ -290,10 +325,6 @@ NOT_METRICS = {
     "pending orders": "pending orders are not counted anywhere; I can give orders (paid, "
                       "refunded and partially refunded)",
     "burn": "cash burn is not in your data",
-    "revenue per customer": "revenue per customer is not a metric I have; try AOV (revenue per "
-                            "order) or 'top 10 customers by revenue'",
-    "sales per customer": "revenue per customer is not a metric I have; try AOV (revenue per "
-                          "order) or 'top 10 customers by revenue'",
     "burn rate": "cash burn is not in your data; for how fast stock sells, ask for 'daily demand'",
     "inventory value": "the value of stock on hand is not a metric I have; I can give units on "
                        "hand and days of stock",
@@ -304,18 +335,6 @@ NOT_METRICS = {
     "value of stock": "the value of stock on hand is not a metric I have; I can give units on "
                       "hand and days of stock",
 }
-
-# When a phrase's only metrics are in verticals the workspace lacks: what to try instead.
-HINTS = {
-    "profit": "for your store, try 'gross margin' or 'net revenue'",
-    "profits": "for your store, try 'gross margin' or 'net revenue'",
-    "net profit": "for your store, try 'gross margin' or 'net revenue'",
-    "revenue": "try 'MRR' for subscriptions or 'web revenue' for site analytics",
-    "sales": "try 'MRR' for subscriptions or 'web revenue' for site analytics",
-    "roi": "for ads, try 'ROAS'",
-    "new customers": "for subscriptions, try 'new subscriptions' or 'new MRR'",
-}
-
 
 def phrase_table() -> dict[tuple[str, ...], list[MetricEntry]]:
     """Folded phrase (as a word tuple) -> the metrics it may name, preferred first.

@@ -3,9 +3,15 @@ dimension a word means for those metrics, and which filters the entity values ma
 
 Ambiguity is resolved in this order, and refused when it remains:
 
+0. The question's other words (:data:`~agents.parser.lexicon.QUALIFIERS`,
+   :data:`~agents.parser.lexicon.WEAK`): "how many bets are still open" is
+   pending bets, "how many orders were cancelled" cancelled orders, "units on
+   purchase orders" open PO units; "do we have" names stock only when nothing
+   else is asked ("how many customers do we have" is customers).
 1. Data the workspace has: a candidate whose source is missing is dropped
-   ("customers" in a SaaS-only workspace is active_customers). When none is
-   left, the reply says which data is missing ("MRR" without subscriptions).
+   ("customers" in a SaaS-only workspace is active_customers; "money" in a
+   betting guild is profit). When none is left, the reply says which data is
+   missing and points to what the workspace has, with a question that works there.
 2. Fit with the question: a candidate that can be split or filtered the way
    the question asks wins ("units for Sharpie" is profit_units, "conversions by
    source" web_conversions).
@@ -22,7 +28,8 @@ from collections.abc import Iterable, Sequence
 
 from agents.parser.dimensions import DimWord
 from agents.parser.lexer import EntityMention, MetricMention
-from agents.parser.lexicon import BY_NAME, HINTS, METRICS, NO_DATA, MetricEntry
+from agents.parser.lexicon import BY_NAME, METRICS, NO_DATA, MetricEntry
+from agents.parser.senses import in_context, pointer
 from agents.parser.types import Refusal
 from storage.catalog.model import Filter
 
@@ -51,7 +58,7 @@ def choose_metrics(mentions: Sequence[MetricMention], sources: frozenset[str],
     Raises:
         Refusal: when a phrase only names metrics of data the workspace lacks.
     """
-    pools = [_pool(mention, sources, wanted) for mention in mentions]
+    pools = [_pool(mention, sources, wanted) for mention in in_context(mentions)]
     settled = {pool[0].source for pool in pools if len(pool) == 1}
     return [max(pool, key=lambda e: (_fits(e, wanted), e.source in settled, -pool.index(e)))
             for pool in pools]
@@ -68,8 +75,7 @@ def _pool(mention: MetricMention, sources: frozenset[str],
     first = pool[0]
     missing = (first.needs | {first.source}) - sources
     reason = NO_DATA[sorted(missing)[0]]
-    hint = HINTS.get(mention.phrase)
-    raise Refusal(f"'{mention.said}': {reason}" + (f"; {hint}" if hint else ""))
+    raise Refusal(f"'{mention.said}': {reason}; {pointer(mention.phrase, sources)}")
 
 
 def _fits(entry: MetricEntry, wanted: Iterable[frozenset[str]]) -> bool:

@@ -262,16 +262,34 @@ LEFT JOIN lead ON lead.product_id = oh.product_id
 LEFT JOIN po ON po.product_id = oh.product_id) AS k"""
 
 
-def _stock_on_hand(ctx: RelationContext) -> str:
-    """The stock's CTEs ``latest`` and ``onhand``: units on hand per product at the latest date."""
+def _stock_on_hand(ctx: RelationContext, per_location: bool = False) -> str:
+    """The stock's CTEs ``latest`` and ``onhand``: units on hand per product (and location,
+    with ``per_location``) at the latest date, in the named locations only when some are."""
     location = ("lv.location_id IN (SELECT location_id FROM locations WHERE "
                 f"{ctx.predicate('location', 'name')} OR {ctx.predicate('location', 'location_id')})"
                 if "location" in ctx.filters else "TRUE")
+    keys = "lv.product_id, lv.location_id" if per_location else "lv.product_id"
     return f"""latest AS (
   SELECT max(date) AS d FROM inventory_levels WHERE date <= {date_literal(ctx.as_of_day)}),
 onhand AS (
-  SELECT lv.product_id, sum(lv.on_hand) AS on_hand FROM inventory_levels AS lv, latest
-  WHERE lv.date = latest.d AND ({location}) GROUP BY lv.product_id)"""
+  SELECT {keys}, sum(lv.on_hand) AS on_hand FROM inventory_levels AS lv, latest
+  WHERE lv.date = latest.d AND ({location}) GROUP BY {keys})"""
+
+
+def stock_locations(ctx: RelationContext) -> str:
+    """Per product and location: stock on hand, so ``location`` is a dimension of on_hand.
+
+    metrics.md: current stock = on_hand on the latest inventory_levels.date, summed over
+    locations unless one is named; location is a dimension of on_hand ("stock by
+    location"). A location is shown by its name (its id when it has none).
+    """
+    return f"""(WITH {_stock_on_hand(ctx, per_location=True)},
+{_stock_supply(ts_literal(ctx.t))}
+SELECT oh.product_id, coalesce(p.title, oh.product_id) AS product, p.sku, p.category,
+  lead.supplier, coalesce(loc.name, oh.location_id) AS location, oh.on_hand
+FROM onhand AS oh LEFT JOIN products AS p ON p.product_id = oh.product_id
+LEFT JOIN locations AS loc ON loc.location_id = oh.location_id
+LEFT JOIN lead ON lead.product_id = oh.product_id) AS h"""
 
 
 def _stock_demand(first: date, last: date) -> str:
@@ -353,6 +371,7 @@ FROM runs) AS z"""
 RELATIONS: dict[str, tuple[Callable[[RelationContext], str], frozenset[str]]] = {
     "mrr_movements": (mrr_movements, frozenset()),
     "stock": (stock, frozenset({"location"})),
+    "stock_locations": (stock_locations, frozenset({"location"})),
     "sell_through": (sell_through, frozenset()),
     "streaks": (streaks, frozenset({"bettor", "sport", "league", "market"})),
 }

@@ -13,7 +13,8 @@ from tests.agents.parser_cases import ALL, Q, assert_parses, assert_refused
 
 CATALOG = {
     "shop": "revenue refunds net_revenue orders aov units_sold product_revenue customers "
-            "new_customers returning_customers repeat_rate gross_margin",
+            "new_customers returning_customers repeat_rate gross_margin revenue_per_customer "
+            "refund_rate cancelled_orders",
     "saas": "mrr arr new_mrr expansion_mrr contraction_mrr churned_mrr reactivation_mrr "
             "net_new_mrr active_customers new_subscriptions churned_customers logo_churn_rate "
             "revenue_churn_rate nrr arpa",

@@ -1,0 +1,143 @@
+"""Senses per workspace and the metric a nearby word names (issue #15, classes 3 and 5).
+
+The same word means what the workspace has: "units" and "money" are profit in a betting
+guild and units sold and revenue in a shop. A question about data the workspace lacks is
+refused with a pointer to what it has, never answered from another vertical. The spec's
+new metrics (revenue_per_customer, refund_rate, cancelled_orders, stock by location) are
+reached by the words people use for them.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from agents.parser import Parsed, Vocabulary
+from agents.parser.senses import POINTERS
+from storage.catalog.model import Order
+from tests.agents.parser_cases import (
+    ALL,
+    LAST_MONTH,
+    LAST_WEEK,
+    SAAS_ONLY,
+    SHOP_ONLY,
+    THIS_YEAR,
+    F,
+    Q,
+    ask,
+    assert_parses,
+    assert_refused,
+)
+
+GUILD = Vocabulary(
+    values={"bettor": ["Sharpie", "LockSmith"], "sport": ["soccer", "basketball"],
+            "league": ["EPL", "NBA"], "market": ["moneyline", "spread"]},
+    verticals=frozenset({"betting"}))
+STORE = Vocabulary(
+    values={"country": ["BR", "US", "MX"], "product": ["Canvas Sneaker", "Linen Shirt"],
+            "category": ["Footwear", "Apparel"], "location": ["Main Warehouse", "SoHo Store"],
+            "supplier": ["Acme Textiles"]},
+    verticals=frozenset({"shop", "ops"}))
+SHOP_AND_SAAS = Vocabulary(values={"country": ["US"], "plan": ["Pro"]},
+                           verticals=frozenset({"shop", "saas"}))
+
+
+# --- the same word, by what the workspace has --------------------------------------------------
+@pytest.mark.parametrize(("text", "expected"), [
+    ("how many bets are still open", Q("pending_bets")),
+    ("how many bets are pending", Q("pending_bets")),
+    ("which sport earned the most",
+     Q("profit_units", by=("sport",), order=Order("profit_units", True), limit=1)),
+    ("money by sport", Q("profit_units", by=("sport",))),
+    ("how much money did we make last week", Q("profit_units", period=LAST_WEEK)),
+    ("units last week", Q("profit_units", period=LAST_WEEK)),
+    ("are we up last month", Q("profit_units", period=LAST_MONTH)),
+    ("how many wins last month", Q("record", period=LAST_MONTH)),
+])
+def test_betting_words_in_a_guild(text, expected):
+    assert_parses(text, expected, vocabulary=GUILD)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("units last week", Q("units_sold", period=LAST_WEEK)),
+    ("money last week", Q("revenue", period=LAST_WEEK)),
+    ("how much money did we make last month", Q("revenue", period=LAST_MONTH)),
+])
+def test_the_same_words_in_a_shop(text, expected):
+    assert_parses(text, expected, vocabulary=STORE)
+
+
+@pytest.mark.parametrize(("text", "missing", "pointer"), [
+    ("revenue last month", "no order data", "profit"),
+    ("how many orders were cancelled", "no order data", "profit by sport"),
+    ("mrr", "no subscription data", "profit by sport"),
+    ("stock by location", "no inventory data", "profit by sport"),
+])
+def test_a_guild_is_never_answered_from_another_vertical(text, missing, pointer):
+    refusal = assert_refused(text, missing, pointer, vocabulary=GUILD)
+    assert "web revenue" not in refusal.missing  # a pointer only names what the guild has
+
+
+@pytest.mark.parametrize(("text", "pointer"), [
+    ("pending bets", "revenue last month"),
+    ("profit last month", "gross margin"),  # the store's own sense of profit
+])
+def test_a_shop_is_never_answered_with_bets(text, pointer):
+    assert_refused(text, "bets", pointer, vocabulary=STORE)
+
+
+def test_a_sport_ranking_in_a_shop_is_refused():
+    assert_refused("which sport earned the most", "sport", vocabulary=STORE)
+
+
+def test_a_pointer_names_only_data_the_workspace_has():
+    refusal = assert_refused("revenue last month", vocabulary=SAAS_ONLY)
+    assert "MRR" in refusal.missing
+    assert "profit" not in refusal.missing and "web revenue" not in refusal.missing
+
+
+def test_every_pointer_example_works_where_its_data_is():
+    alone = {"shop": STORE, "ops": STORE, "betting": GUILD, "saas": SAAS_ONLY, "ads": ALL,
+             "web": ALL}
+    for source, (_, example) in POINTERS.items():
+        assert isinstance(ask(example, alone[source]), Parsed), example
+
+
+# --- the metric a nearby word names ----------------------------------------------------------
+@pytest.mark.parametrize(("text", "expected"), [
+    ("average revenue per customer last month", Q("revenue_per_customer", period=LAST_MONTH)),
+    ("spend per customer last month", Q("revenue_per_customer", period=LAST_MONTH)),
+    ("refund rate this year", Q("refund_rate", period=THIS_YEAR)),
+    ("how many orders were cancelled last month", Q("cancelled_orders", period=LAST_MONTH)),
+    ("cancelled orders by country", Q("cancelled_orders", by=("country",))),
+    ("stock by location", Q("on_hand", by=("location",))),
+    ("how many canvas sneakers do we have", Q("on_hand", filters=(F("product", "Canvas Sneaker"),))),
+    ("stock at soho store", Q("on_hand", filters=(F("location", "SoHo Store"),))),
+    ("units on purchase orders", Q("open_po_units")),
+    ("units in stock", Q("on_hand")),
+    ("which countries did we sell to and how much", Q("revenue", by=("country",))),
+    ("how many customers do we have", Q("customers")),
+])
+def test_the_metric_the_words_name(text, expected):
+    assert_parses(text, expected, vocabulary=STORE)
+
+
+def test_a_narrow_phrase_is_never_absorbed():
+    assert_parses("orders and cancelled orders", Q("orders", "cancelled_orders"), vocabulary=STORE)
+    assert_parses("units sold and stock", Q("units_sold", "on_hand"), vocabulary=STORE)
+
+
+def test_arpa_is_asked_per_account_or_subscriber():
+    assert_parses("average revenue per subscriber", Q("arpa"), vocabulary=SHOP_AND_SAAS)
+    assert_parses("arpa", Q("arpa"), vocabulary=SHOP_AND_SAAS)
+    assert_parses("average revenue per customer last month",
+                  Q("revenue_per_customer", period=LAST_MONTH), vocabulary=SHOP_AND_SAAS)
+
+
+def test_revenue_per_customer_without_a_store_points_to_arpa():
+    assert_refused("average revenue per customer", "no order data", "ARPA", vocabulary=SAAS_ONLY)
+
+
+def test_customers_cancelled_are_churned_where_there_are_subscriptions():
+    assert_parses("how many customers cancelled last month",
+                  Q("churned_customers", period=LAST_MONTH), vocabulary=SHOP_AND_SAAS)
+    assert_refused("how many customers cancelled", "no subscription data", vocabulary=SHOP_ONLY)
