@@ -69,6 +69,7 @@ class Action(StrEnum):
     MANAGE_MEMBERS = "manage_members"    # add or remove members up to admin
     MANAGE_KEYS = "manage_keys"          # create and revoke API keys
     MANAGE_OWNERS = "manage_owners"      # make or remove owners, delete the workspace
+    TEACH = "teach"                      # teach and forget the workspace's synonyms
 
 
 MINIMUM_ROLE: dict[Action, Role] = {
@@ -84,6 +85,7 @@ MINIMUM_ROLE: dict[Action, Role] = {
     Action.MANAGE_MEMBERS: Role.ADMIN,
     Action.MANAGE_KEYS: Role.ADMIN,
     Action.MANAGE_OWNERS: Role.OWNER,
+    Action.TEACH: Role.ADMIN,
 }
 
 
