@@ -16,26 +16,8 @@ from dataclasses import replace
 from rapidfuzz import fuzz, process
 
 from agents.parser.lexer import MetricMention
-from agents.parser.lexicon import BY_NAME, phrase_table
+from agents.parser.lexicon import BY_NAME, HINTS, phrase_table
 
-# When a phrase's only metrics are in verticals the workspace lacks: what to try instead,
-# by the data the workspace does have (a hint is only given where it works).
-_TRY_MARGIN = {"shop": "for your store, try 'gross margin' or 'net revenue'"}
-_TRY_ARPA = {"saas": "for subscriptions, ask for 'ARPA' (MRR per active account)"}
-_TRY_PROFIT = {"betting": "for bets, try 'profit' (units won or lost), e.g. 'profit by sport'"}
-_TRY_REVENUE = {"saas": "for subscriptions, try 'MRR'", "web": "for site analytics, try 'web revenue'",
-                **_TRY_PROFIT}
-HINTS: dict[str, dict[str, str]] = {
-    **dict.fromkeys(("profit", "profits", "net profit"), _TRY_MARGIN),
-    **dict.fromkeys(("revenue", "sales", "money", "how much money did we make", "earned",
-                     "earnings", "how much did we make", "how much have we made", "turnover"),
-                    _TRY_REVENUE),
-    "roi": {"ads": "for ads, try 'ROAS'"},
-    "new customers": {"saas": "for subscriptions, try 'new subscriptions' or 'new MRR'"},
-    **dict.fromkeys(("average revenue per customer", "revenue per customer",
-                     "avg revenue per customer", "spend per customer"), _TRY_ARPA),
-    "units": {"ops": "for stock, try 'units on hand'"},
-}
 # What each kind of data is called, and a question that works with it alone.
 POINTERS: dict[str, tuple[str, str]] = {
     "shop": ("orders", "revenue last month"),
