@@ -41,8 +41,12 @@ from starlette.routing import Route
 from agents.reply import Reply
 from bot.channels import slack_requests
 from bot.channels.base import ConversationRef, InboundMessage, SendResult
+from bot.channels.choices import STALE, Click, picked_message
 from bot.channels.slack_render import (
+    CHOICE_ACTION_PREFIX,
     FEEDBACK_ACTION_PREFIX,
+    action_ref,
+    choice_from_action,
     command_to_inbound,
     event_to_inbound,
     feedback_from_action,
@@ -103,6 +107,7 @@ class SlackChannel:
         self.bolt.event("message")(self._on_event)
         self.bolt.command("/tally")(self._on_command)
         self.bolt.action(re.compile(f"^{FEEDBACK_ACTION_PREFIX}"))(self._on_feedback)
+        self.bolt.action(re.compile(f"^{CHOICE_ACTION_PREFIX}"))(self._on_choice)
 
     # --- Channel protocol ----------------------------------------------------------------
     async def start(self) -> None:
@@ -215,6 +220,14 @@ class SlackChannel:
         if vote is not None:
             self._spawn(self._store_feedback(*vote, (body.get("channel") or {}).get("id")))
 
+    async def _on_choice(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        if (picked := choice_from_action(body)) is not None:
+            user = str((body.get("user") or {}).get("id"))
+            action_ts = (body.get("actions") or [{}])[0].get("action_ts")
+            self._spawn(self._answer_choice(Click(action_ref(body), *picked, user,
+                                                  event_id=f"choice:{user}:{action_ts}")))
+
     # --- background work -----------------------------------------------------------------
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         """Runs ``work`` on the answer loop; :meth:`wait_idle` and :meth:`stop` wait for it."""
@@ -236,6 +249,19 @@ class SlackChannel:
             await self.dispatcher.answer(message, partial(self._reply, message), slot=self._slots())
         except Exception:  # a background task has nobody above it to catch
             process_error("slack: answering in %s", message.ref.key, log=logger)
+
+    async def _answer_choice(self, click: Click) -> None:
+        """A choice button: its question, asked by whoever clicked, in the answer's thread."""
+        message = picked_message(self.dispatcher.app.state, click)
+        if message is not None:
+            await self._answer(message)
+            return
+        try:
+            await self.client.chat_postEphemeral(channel=click.ref.chat_id, user=click.user_id,
+                                                 thread_ts=click.ref.thread_id, text=STALE)
+        except SlackApiError as exc:
+            logger.info("slack: could not tell %s a choice is stale: %s", click.user_id,
+                        exc.response.get("error"))
 
     async def _reply(self, message: InboundMessage, reply: Reply) -> SendResult:
         """Posts the answer; a slash command's goes through its response URL where Tally is no member."""

@@ -15,12 +15,15 @@ from typing import Any
 
 from agents.reply import Reply
 from bot.channels.base import ConversationRef, InboundMessage
+from bot.channels.choices import label, numbered
 
 SECTION_LIMIT = 3000
 BLOCK_LIMIT = 50
 TABLE_ROWS = 60
 FEEDBACK_ACTION_PREFIX = "tally_feedback_"
 FEEDBACK_ACTIONS = {f"{FEEDBACK_ACTION_PREFIX}up": 1, f"{FEEDBACK_ACTION_PREFIX}down": -1}
+#: A choice button's action id is this and the choice's number; its value is the answer id.
+CHOICE_ACTION_PREFIX = "tally_choice_"
 COMMANDS = ("digest", "subscribe", "unsubscribe")
 _MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 # Subtypes that are still a person writing; edits, joins and bot posts are not questions.
@@ -104,9 +107,28 @@ def feedback_from_action(body: dict[str, Any]) -> tuple[str, str, int] | None:
     return None
 
 
+def choice_from_action(body: dict[str, Any]) -> tuple[str, int] | None:
+    """``(answer_id, number)`` from a choice button's ``block_actions`` payload."""
+    for action in body.get("actions") or ():
+        number = str(action.get("action_id", "")).removeprefix(CHOICE_ACTION_PREFIX)
+        if action.get("action_id", "").startswith(CHOICE_ACTION_PREFIX) and number.isdigit() \
+                and action.get("value"):
+            return action["value"], int(number)
+    return None
+
+
+def action_ref(body: dict[str, Any]) -> ConversationRef:
+    """The conversation a clicked message is in (its thread, when it was posted in one)."""
+    container, message = body.get("container") or {}, body.get("message") or {}
+    channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
+    thread = container.get("thread_ts") or message.get("thread_ts")
+    team = (body.get("user") or {}).get("team_id") or (body.get("team") or {}).get("id")
+    return ConversationRef("slack", str(channel), thread, team)
+
+
 # --- outbound -------------------------------------------------------------------------------
 def render(reply: Reply) -> SlackMessage:
-    """Block Kit for a reply: words, the table as code blocks, suggestions, 👍/👎."""
+    """Block Kit for a reply: words, the table as code blocks, choices as buttons, suggestions, 👍/👎."""
     tail = _tail_blocks(reply)
     blocks = [_section(chunk) for chunk in _chunks(escape(reply.text), SECTION_LIMIT)]
     if reply.table is not None:
@@ -153,6 +175,11 @@ def _chunks(text: str, size: int) -> list[str]:
 
 def _tail_blocks(reply: Reply) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
+    if reply.choices and reply.answer_id:
+        blocks.append({"type": "actions", "block_id": "tally_choices", "elements": [
+            _choice_button(n, choice, reply.answer_id) for n, choice in enumerate(reply.choices, 1)]})
+    elif reply.choices:  # nothing recorded to point a button at: numbered lines instead
+        blocks.append(_section(escape(numbered(reply.choices))[:SECTION_LIMIT]))
     if reply.suggestions:
         tries = " · ".join(f"“{escape(s)}”" for s in reply.suggestions)
         blocks.append({"type": "context", "elements": [
@@ -163,6 +190,11 @@ def _tail_blocks(reply: Reply) -> list[dict[str, Any]]:
             _button("👍", f"{FEEDBACK_ACTION_PREFIX}up", answer_id),
             _button("👎", f"{FEEDBACK_ACTION_PREFIX}down", answer_id)]})
     return blocks
+
+
+def _choice_button(number: int, choice: str, answer_id: str) -> dict[str, Any]:
+    return {"type": "button", "action_id": f"{CHOICE_ACTION_PREFIX}{number}", "value": answer_id,
+            "text": {"type": "plain_text", "text": label(choice), "emoji": False}}
 
 
 def _button(emoji: str, action_id: str, answer_id: str) -> dict[str, Any]:

@@ -216,9 +216,11 @@ def slash_command(channel: str, user_id: str, text: str, response_url: str,
         "is_enterprise_install": "false", "response_url": response_url, "trigger_id": trigger_id})
 
 
-def button_click(channel: str, user_id: str, action_id: str, value: str, message_ts: str) -> str:
-    """A ``block_actions`` interactivity payload for a button (form-encoded ``payload=``)."""
-    payload = {
+def button_click(channel: str, user_id: str, action_id: str, value: str, message_ts: str,
+                 thread_ts: str | None = None) -> str:
+    """A ``block_actions`` interactivity payload for a button (form-encoded ``payload=``);
+    ``thread_ts`` when the clicked message is in a thread (Slack puts it in the container)."""
+    payload: dict[str, Any] = {
         "type": "block_actions", "api_app_id": API_APP_ID, "token": "legacy-verification-token",
         "user": {"id": user_id, "username": "ana", "name": "ana", "team_id": TEAM_ID},
         "container": {"type": "message", "message_ts": message_ts, "channel_id": channel,
@@ -232,6 +234,8 @@ def button_click(channel: str, user_id: str, action_id: str, value: str, message
         "actions": [{"action_id": action_id, "block_id": "tally_feedback", "value": value,
                      "type": "button", "action_ts": message_ts,
                      "text": {"type": "plain_text", "text": "👍", "emoji": True}}]}
+    if thread_ts:
+        payload["container"]["thread_ts"] = payload["message"]["thread_ts"] = thread_ts
     return urlencode({"payload": json.dumps(payload)})
 
 
