@@ -13,7 +13,7 @@ from typing import Any
 from agents.reply import Reply, TableData, json_number
 from storage.catalog import Result
 from storage.catalog.definitions import CatalogDefs
-from storage.catalog.display import ADDITIVE_FORMATS, format_change, format_value
+from storage.catalog.display import ADDITIVE_FORMATS, format_change, format_value, shows_as_zero
 from storage.catalog.model import Filter, Value
 from storage.catalog.periods import ALL_TIME, Period
 
@@ -76,7 +76,8 @@ def _comparison_words(result: Result, defs: CatalogDefs, metric: str, currency: 
     before = _display(defs, metric, cmp.values.get(metric), currency)
     if change is None:
         return f" It was {before} in {cmp.period.plain()}."
-    direction = "up" if float(change) > 0 else "down" if float(change) < 0 else "flat"  # type: ignore[arg-type]
+    direction = ("flat" if shows_as_zero(change, fmt) else "up" if float(change) > 0  # type: ignore[arg-type]
+                 else "down")
     moved = format_change(change, rate, fmt, currency).lstrip("+-")
     if direction == "flat":
         return f" That's unchanged from {cmp.period.plain()} ({before})."

@@ -3,11 +3,11 @@ SQL that ran, and how fresh the data is) and "why?" (the drivers of a change).""
 
 from __future__ import annotations
 
-from agents.insights.drivers import describe_driver, find_drivers
+from agents.insights.drivers import describe_driver, find_drivers, share_words
 from agents.reply import Reply, TableData
 from storage.catalog import AsOf, Engine, Query
 from storage.catalog.definitions import CatalogDefs
-from storage.catalog.display import format_change
+from storage.catalog.display import format_change, shows_as_zero
 
 FRESHNESS_TABLES = {
     "shop": ("orders", "refunds", "order_items"), "saas": ("subscription_mrr", "subscriptions"),
@@ -77,7 +77,7 @@ def why_reply(engine: Engine, query: Query, as_of: AsOf, question: str) -> Reply
     fmt = defs.metrics[metric].format
     cmp = found.total.comparison
     label = defs.metrics[metric].label
-    if cmp is None or cmp.change.get(metric) in (None, 0):
+    if cmp is None or cmp.change.get(metric) is None or shows_as_zero(cmp.change[metric], fmt):
         head = f"{label} did not change vs {cmp.period.plain() if cmp else 'the period before'}."
     else:
         moved = format_change(cmp.change[metric], cmp.change_rate.get(metric), fmt,
@@ -92,7 +92,7 @@ def why_reply(engine: Engine, query: Query, as_of: AsOf, question: str) -> Reply
     table = TableData(("Breakdown", "Value", "Change", "Share of change"), tuple(
         (defs.dimensions[d.dimension].label, d.value,
          format_change(d.change, None, fmt, engine.workspace.currency).replace(" (new)", ""),
-         f"{d.share * 100:.0f}%" if d.share is not None else "") for d in found.drivers))
+         share_words(d.share) if d.share is not None else "") for d in found.drivers))
     drivers = [{"dimension": d.dimension, "value": d.value, "change": d.change, "share": d.share}
                for d in found.drivers]
     return Reply(text, table, data={"question": question, "text": text, "metrics": [metric],

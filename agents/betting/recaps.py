@@ -48,6 +48,11 @@ def guild_recap(engine: Engine, as_of: AsOf) -> Reply:
     lines = [f"{title}: {show(totals, 'bets')} bets settled, {show(totals, 'profit_units')} "
              f"for the server on {show(totals, 'staked_units')} staked."]
     lines += _highlights(engine, as_of, week)
+    if len(board.rows) > TOP_SHOWN:  # a cut leaderboard says what it leaves out
+        more = len(board.rows) - TOP_SHOWN
+        bets = "settled bet" if RECAP_MIN_BETS == 1 else "settled bets"
+        lines.append(f"Top {TOP_SHOWN} of {len(board.rows)} bettors with at least {RECAP_MIN_BETS} "
+                     f"{bets}; {more} more {'is' if more == 1 else 'are'} in /leaderboard last week.")
     table = tuple((str(i), str(r["bettor"]), show(board, "profit_units", r), show(board, "roi", r),
                    show(board, "record", r)) for i, r in enumerate(board.rows[:TOP_SHOWN], 1))
     top = [str(r["bettor"]) for r in board.rows[:CHARTED]]

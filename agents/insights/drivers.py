@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from storage.catalog import AsOf, Engine, Query, Result
-from storage.catalog.display import ADDITIVE_FORMATS, format_change, format_value
+from storage.catalog.display import ADDITIVE_FORMATS, fixed, format_change, format_value
 
 # Dimensions worth explaining with, most telling first; time grains and ids are not causes.
 CANDIDATES = ("country", "sales_channel", "source", "channel", "campaign", "category", "product",
@@ -94,6 +94,18 @@ def _one_per_dimension(found: list[Driver]) -> list[Driver]:
     return kept
 
 
+def share_words(share: float) -> str:
+    """A driver's share of a change, explained when the parts moved both ways: one part can
+    be more than all of the change ("130% of the change, others moved the other way"), or
+    move against it."""
+    percent = f"{fixed(abs(share) * 100, 0)}%"
+    if share > 1:
+        return f"{percent} of the change; others moved the other way"
+    if share < 0:
+        return f"moved against the change, {percent} of its size"
+    return f"{percent} of the change"
+
+
 def describe_driver(engine: Engine, metric: str, driver: Driver) -> str:
     """"country BR +$2,400.00 (77% of the change)"."""
     defs = engine.defs
@@ -102,6 +114,6 @@ def describe_driver(engine: Engine, metric: str, driver: Driver) -> str:
     label = defs.dimensions[driver.dimension].label.lower()
     moved = format_change(driver.change, None, fmt, currency).replace(" (new)", "")
     if driver.share is not None:
-        return f"{label} {driver.value} {moved} ({driver.share * 100:.0f}% of the change)"
+        return f"{label} {driver.value} {moved} ({share_words(driver.share)})"
     return (f"{label} {driver.value} {moved} (from {format_value(driver.previous, fmt, currency)} "
             f"to {format_value(driver.current, fmt, currency)})")

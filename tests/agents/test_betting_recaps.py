@@ -69,3 +69,13 @@ def test_daily_results_list_yesterdays_settled_bets(guild):
     assert [(r[0], r[3]) for r in results.table.rows] == [("#s9", "+1.60u"), ("#l7", "0.00u"),
                                                           ("#l6", "-1.00u")]
     assert daily_results(guild, AsOf.for_day(date(2025, 4, 8), UTC)) is None
+
+
+def test_a_recap_cut_to_its_top_rows_says_how_many_more_bettors_there_are(guild, monkeypatch):
+    from agents.betting import recaps
+
+    monkeypatch.setattr(recaps, "TOP_SHOWN", 2)
+    recap = guild_recap(guild, as_of())
+    assert len(recap.table.rows) == 2
+    assert recap.text.splitlines()[-1] == ("Top 2 of 3 bettors with at least 1 settled bet; "
+                                           "1 more is in /leaderboard last week.")

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from storage.catalog.display import format_change, format_value, money
+from storage.catalog.display import format_change, format_value, money, shows_as_zero
 
 
 @pytest.mark.parametrize(("value", "currency", "shown"), [
@@ -45,7 +45,7 @@ def test_money_has_two_decimals_and_a_symbol_or_the_code(value, currency, shown)
     (-0.5, "rate", "-50.0%"),
     (Decimal("4.6666"), "ratio", "4.67x"),
     (Decimal("1234567"), "count", "1,234,567"),
-    (12.5, "count", "12"),
+    (12.5, "count", "13"),  # halves round away from zero, as money does
     (Decimal("1234.56"), "days", "1,234.6 days"),
     (Decimal("1.955"), "odds", "1.96"),
     (Decimal("1234.567"), "units", "1,234.57"),
@@ -73,3 +73,22 @@ def test_each_format_reads_as_people_write_it(value, fmt, shown):
 ])
 def test_a_change_is_signed_once_with_its_relative_change(change, rate, fmt, shown):
     assert format_change(change, rate, fmt, "USD") == shown
+
+
+@pytest.mark.parametrize("value", [2.675, Decimal("2.675"), 1.005, Decimal("1.005")])
+def test_half_cents_round_up_whether_float_or_decimal(value):
+    # 2.675 as a float is 2.67499999...; read by its repr it rounds like the Decimal does.
+    assert money(value, "USD") == {2.675: "$2.68", 1.005: "$1.01"}[float(value)]
+
+
+def test_whole_units_print_without_decimals():
+    assert format_value(Decimal("45"), "units", "USD") == "45"
+    assert format_value(45.0, "units", "USD") == "45"
+    assert format_value(Decimal("12.5"), "units", "USD") == "12.50"
+    assert format_value(Decimal("1234.999"), "units", "USD") == "1,235"
+
+
+def test_a_rate_change_that_rounds_to_zero_is_not_down():
+    assert shows_as_zero(-0.0004, "rate") and not shows_as_zero(-0.0006, "rate")
+    assert format_change(-0.0004, -0.001, "rate", "USD") == "0.0 pts (-0.1%)"
+    assert shows_as_zero(Decimal("-0.004"), "money") and money(Decimal("-0.004"), "USD") == "$0.00"
