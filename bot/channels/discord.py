@@ -11,15 +11,15 @@ wants a response within 3 seconds — and answered with a follow-up. A mention i
 channel (or any direct message) is answered with a reply. A guild is one workspace
 binding (``space_id`` = guild id).
 
-The feedback buttons are a ``DynamicItem`` whose ``custom_id`` carries the answer id,
-so clicks on answers sent before a restart still reach :meth:`Pipeline.feedback`.
+The feedback and choice buttons (:mod:`bot.channels.discord_buttons`) are ``DynamicItem``s
+whose ``custom_id`` carries the answer id, so clicks on answers sent before a restart still
+reach :meth:`Pipeline.feedback`, or ask the chosen question.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import threading
 from collections.abc import Coroutine, Sequence
 from typing import Any
@@ -30,6 +30,7 @@ from discord import app_commands
 from agents.betting.model import MARKETS, OUTCOMES, STATUSES
 from agents.reply import Reply
 from bot.channels.base import ConversationRef, InboundMessage, SendResult
+from bot.channels.discord_buttons import ChoiceButton, FeedbackButton
 from bot.channels.discord_render import (
     CHART_FILENAME,
     DiscordMessage,
@@ -59,32 +60,6 @@ def _choices(values: Sequence[str]) -> list[app_commands.Choice[str]]:
     return [app_commands.Choice(name=v, value=v) for v in values]
 
 
-class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-                     template=r"tally:feedback:(?P<vote>up|down):(?P<answer_id>[0-9a-f]+)"):
-    """👍 or 👎 under an answer; the vote and the answer id live in the ``custom_id``."""
-
-    def __init__(self, vote: str, answer_id: str) -> None:
-        super().__init__(discord.ui.Button(
-            emoji="👍" if vote == "up" else "👎", style=discord.ButtonStyle.secondary,
-            custom_id=f"tally:feedback:{vote}:{answer_id}"))
-        self.vote = vote
-        self.answer_id = answer_id
-
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction[Any],  # type: ignore[override]
-                             item: discord.ui.Button[discord.ui.View],
-                             match: re.Match[str]) -> FeedbackButton:
-        return cls(match["vote"], match["answer_id"])
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:  # type: ignore[override]
-        """Stores the vote and thanks the voter privately."""
-        channel: DiscordChannel = interaction.client.tally
-        stored = channel.dispatcher.feedback(self.answer_id, str(interaction.user.id),
-                                             1 if self.vote == "up" else -1)
-        text = "Thanks for the feedback!" if stored else "I can't find that answer any more."
-        await interaction.response.send_message(text, ephemeral=True)
-
-
 class TallyClient(discord.Client):
     """The discord.py client: message content intent, the command tree, the buttons."""
 
@@ -104,7 +79,7 @@ class TallyClient(discord.Client):
         """
         if self.tally.outbound_only:
             return
-        self.add_dynamic_items(FeedbackButton)
+        self.add_dynamic_items(FeedbackButton, ChoiceButton)
         if "bet" in self.tally.dispatcher.commands and self.tree.get_command("bet") is None:
             register_betting_commands(self.tree, self.tally)
         synced = await self.tree.sync()
@@ -208,6 +183,11 @@ class DiscordChannel:
         message = interaction_to_inbound(interaction, command, text, self.admin_role, raw)
         await self._spawn(self._answer_command(interaction, message))
 
+    async def on_picked(self, interaction: discord.Interaction, message: InboundMessage) -> None:
+        """A choice button's question: deferred at once, then answered like ``/ask``."""
+        await interaction.response.defer(thinking=True)
+        await self._spawn(self._answer_command(interaction, message))
+
     async def on_betting(self, interaction: discord.Interaction, command: str,
                          subcommand: str | None = None, **options: Any) -> None:
         """A betting slash command: typed options as ``raw``, the guild's workspace ensured."""
@@ -292,8 +272,11 @@ class DiscordChannel:
             kwargs["file"] = discord.File(message.chart, filename=CHART_FILENAME)
         if message.answer_id:
             view = discord.ui.View(timeout=None)
-            view.add_item(FeedbackButton("up", message.answer_id))
-            view.add_item(FeedbackButton("down", message.answer_id))
+            for number, choice in enumerate(message.choices, 1):
+                view.add_item(ChoiceButton(number, message.answer_id, choice))
+            row = 1 if message.choices else None  # the readings first, the votes below them
+            view.add_item(FeedbackButton("up", message.answer_id, row))
+            view.add_item(FeedbackButton("down", message.answer_id, row))
             kwargs["view"] = view
         return kwargs
 

@@ -17,23 +17,27 @@ import discord
 
 from agents.reply import Reply
 from bot.channels.base import ConversationRef, InboundMessage
+from bot.channels.choices import numbered
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
 FOOTER_LIMIT = 1024  # below Discord's 2,048 so the embed stays under 6,000 in all
 FIELD_NAME_LIMIT, FIELD_VALUE_LIMIT, FIELD_COUNT_LIMIT = 256, 1024, 10  # (Discord allows 25 fields)
 CHART_FILENAME = "chart.png"
+MAX_CHOICES = 5  # one row of buttons
 OK_COLOUR, NOT_OK_COLOUR = 0x2F855A, 0xC05621
 _MENTION = re.compile(r"<@!?(\d+)>")
 
 
 @dataclass(frozen=True)
 class DiscordMessage:
-    """A rendered reply: the embed, the chart to attach, the answer its buttons rate."""
+    """A rendered reply: the embed, the chart to attach, the answer its buttons rate, and
+    the readings offered as buttons (numbered in the embed when nothing was recorded)."""
 
     embed: discord.Embed
     chart: str | None = None
     answer_id: str | None = None
+    choices: tuple[str, ...] = ()
 
 
 def message_to_inbound(message: discord.Message, bot_user_id: int,
@@ -103,7 +107,8 @@ def render(reply: Reply) -> DiscordMessage:
         embed.set_footer(text=_cut(f"Try: {tries}", FOOTER_LIMIT))
     if reply.chart:
         embed.set_image(url=f"attachment://{CHART_FILENAME}")
-    return DiscordMessage(embed, reply.chart, reply.answer_id)
+    return DiscordMessage(embed, reply.chart, reply.answer_id,
+                          reply.choices[:MAX_CHOICES] if reply.answer_id else ())
 
 
 def _fields(reply: Reply) -> list[tuple[str, str, bool]]:
@@ -117,7 +122,9 @@ def _fields(reply: Reply) -> list[tuple[str, str, bool]]:
 
 
 def _description(reply: Reply) -> str:
-    text = _cut(reply.text, DESCRIPTION_LIMIT)
+    said = f"{reply.text}\n\n{numbered(reply.choices)}" if reply.choices and not reply.answer_id \
+        else reply.text
+    text = _cut(said, DESCRIPTION_LIMIT)
     if reply.table is None:
         return text
     room = DESCRIPTION_LIMIT - len(text) - len("\n```\n\n```")
