@@ -27,7 +27,7 @@ from agents.parser.lexicon import NOT_METRICS, SOURCE_VERTICAL, MetricEntry, phr
 from agents.parser.words import FILLER, SPELLINGS
 from storage.catalog.definitions import CatalogDefs
 from storage.catalog.display import SYMBOLS, format_value
-from storage.catalog.model import Filter, Query
+from storage.catalog.model import ACTIVE_PRODUCTS, Filter, Query
 from storage.catalog.periods import AsOf, resolve_period
 from storage.errors import PeriodError, TallyError
 
@@ -146,6 +146,8 @@ class RuleSpec:
         period = resolve_period(self.period, as_of) if self.period else None
         dimensions = (self.dimension,) if self.dimension else ()
         filters = tuple(Filter(dim, (value,)) for dim, value in self.filters)
+        if self.metric in PER_PRODUCT_BY_DEFAULT and self.dimension == "product":
+            filters += (ACTIVE_PRODUCTS,)  # no stock alert for a discontinued product
         return Query((self.metric,), period, dimensions, filters)
 
     def to_json(self) -> str:

@@ -28,6 +28,7 @@ from agents.insights.anomalies import Anomaly
 from agents.insights.series import SPECS, DailySeries, number, week_ago_day
 from storage.catalog import AsOf, Engine, Filter, Order, Query
 from storage.catalog.display import format_change, format_value
+from storage.catalog.model import ACTIVE_PRODUCTS
 from storage.catalog.periods import Period
 
 NOTABLE_SCORE = 0.5
@@ -128,7 +129,8 @@ def mover_insights(engine: Engine, as_of: AsOf, day: date, metrics: tuple[str, .
 def stock_insights(engine: Engine, as_of: AsOf) -> list[Insight]:
     """Products with less than :data:`STOCK_DAYS` days of stock."""
     query = Query(("days_of_stock",), None, ("product",),
-                  (Filter("days_of_stock_below", (str(STOCK_DAYS),)),), Order("days_of_stock", False), 3)
+                  (Filter("days_of_stock_below", (str(STOCK_DAYS),)), ACTIVE_PRODUCTS),
+                  Order("days_of_stock", False), 3)
     rows = [r for r in engine.run(query, as_of).rows if number(r.get("days_of_stock")) is not None]
     if not rows:
         return []

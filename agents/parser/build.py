@@ -32,7 +32,7 @@ from agents.parser.types import Parsed, Refusal, Vocabulary
 from agents.parser.unknown import explain_unknown
 from agents.parser.vocab_index import VocabIndex
 from storage.catalog.comparisons import comparison_period
-from storage.catalog.model import Compare, Filter, Order, Query
+from storage.catalog.model import ACTIVE_PRODUCTS, Compare, Filter, Order, Query
 from storage.catalog.periods import AsOf, Period, outside_calendar
 from storage.errors import PeriodError
 
@@ -378,6 +378,7 @@ def _stock_list(draft: Draft, ask: StockAsk) -> Parsed:
         metrics, order = REORDER, Order("days_of_stock", descending=False)
         filters.insert(0, Filter("stockout_risk", ("true",)))
         draft.extra.insert(0, "list: products at or below their reorder point")
+    filters.append(ACTIVE_PRODUCTS)  # a discontinued product is never suggested for reordering
     query = Query(metrics, None, tuple(dict.fromkeys(dims)), tuple(filters), order)
     return Parsed(query, "stock_alert_list", _describe(draft, query, False))
 

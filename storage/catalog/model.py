@@ -24,6 +24,10 @@ class Filter:
     exclude: bool = False
 
 
+# Stock lists and alerts keep active products only (data-model.md: products.active).
+ACTIVE_PRODUCTS = Filter("product_status", ("active",))
+
+
 @dataclass(frozen=True)
 class Order:
     """Sort rows by a metric (or dimension), largest first unless ``descending`` is false."""

@@ -234,6 +234,12 @@ def _units_by_product_day(first: date, last: date) -> str:
             f"WHERE day >= {date_literal(first)} AND day < {date_literal(last)}")
 
 
+# A product's status as a dimension of stock: stock lists and alerts keep "active" ones
+# (data-model.md: products.active, default true), so a discontinued product is never
+# suggested for reordering.
+PRODUCT_STATUS = "CASE WHEN p.active = false THEN 'inactive' ELSE 'active' END AS product_status"
+
+
 def stock(ctx: RelationContext) -> str:
     """Per product: stock, demand, lead time, safety stock, reorder point, open POs.
 
@@ -251,6 +257,7 @@ def stock(ctx: RelationContext) -> str:
 {_stock_demand(first, last)},
 {_stock_supply(ts_literal(ctx.t))}
 SELECT oh.product_id, coalesce(p.title, oh.product_id) AS product, p.sku, p.category,
+  {PRODUCT_STATUS},
   lead.supplier, oh.on_hand, demand.avg_daily_units, lead.lead_time_days,
   1.65 * demand.sd * sqrt(lead.lead_time_days) AS safety_stock,
   demand.avg_daily_units * lead.lead_time_days
@@ -286,6 +293,7 @@ def stock_locations(ctx: RelationContext) -> str:
     return f"""(WITH {_stock_on_hand(ctx, per_location=True)},
 {_stock_supply(ts_literal(ctx.t))}
 SELECT oh.product_id, coalesce(p.title, oh.product_id) AS product, p.sku, p.category,
+  {PRODUCT_STATUS},
   lead.supplier, coalesce(loc.name, oh.location_id) AS location, oh.on_hand
 FROM onhand AS oh LEFT JOIN products AS p ON p.product_id = oh.product_id
 LEFT JOIN locations AS loc ON loc.location_id = oh.location_id

@@ -35,7 +35,7 @@ BETTING = frozenset({"profit_units", "staked_units", "roi", "win_rate", "record"
                      "avg_odds", "clv", "streak", "pending_bets"})
 BETTOR_SUMMARY = frozenset({"profit_units", "roi", "record", "bets"})
 # Filters the stock lists add themselves ("running out within 14 days" is ``days``).
-_LIST_FILTERS = frozenset({"days_of_stock_below", "stockout_risk"})
+_LIST_FILTERS = frozenset({"days_of_stock_below", "stockout_risk", "product_status"})
 OUTCOMES = ("right", "choices", "refused", "wrong")
 
 
