@@ -23,14 +23,29 @@ from pydantic import SecretStr
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from telegram import LinkPreviewOptions, Message, ReplyParameters, Update
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    ReplyParameters,
+    Update,
+)
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from agents.reply import Reply
 from bot.channels.base import ConversationRef, InboundMessage, SendResult
-from bot.channels.telegram_render import render
+from bot.channels.choices import STALE, Click, picked_message
+from bot.channels.telegram_render import choice_from_callback, render
 from bot.channels.webhook_payloads import TelegramUpdate, parse_body
 from bot.pipeline import Pipeline
 from bot.settings import Settings
@@ -42,7 +57,9 @@ WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 COMMANDS = frozenset({"ask", "digest", "subscribe", "unsubscribe", "subscriptions",
                       "alert", "alerts", "snooze", "unsnooze",  # alert rules
-                      "bet", "stats", "leaderboard", "record"})  # betting
+                      "bet", "stats", "leaderboard", "record",  # betting
+                      "teach", "synonyms", "forget"})  # the workspace's own words
+UPDATES = ["message", "callback_query"]  # texts, and clicks on choice buttons
 HELP_COMMANDS = frozenset({"start", "help"})
 MAX_RETRIES = 3
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]+)(?:@([A-Za-z0-9_]+))?(?:\s+(.*))?$", re.DOTALL)
@@ -145,6 +162,7 @@ class TelegramChannel:
         self.me: BotIdentity | None = None
         application.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT,
                                                self._on_message))
+        application.add_handler(CallbackQueryHandler(self._on_choice))
         application.add_error_handler(self._on_error)
 
     async def start(self) -> None:
@@ -153,10 +171,10 @@ class TelegramChannel:
         bot = self.application.bot
         self.me = BotIdentity(bot.id, bot.username)
         if self.webhook_url and self.webhook_secret:
-            await bot.set_webhook(self.webhook_url, allowed_updates=["message"],
+            await bot.set_webhook(self.webhook_url, allowed_updates=UPDATES,
                                   secret_token=self.webhook_secret.get_secret_value())
         elif self.application.updater is not None:
-            await self.application.updater.start_polling(allowed_updates=["message"])
+            await self.application.updater.start_polling(allowed_updates=UPDATES)
         await self.application.start()
         logger.info("telegram: running as @%s (%s)", self.me.username,
                     "webhook" if self.webhook_url else "polling")
@@ -216,6 +234,23 @@ class TelegramChannel:
         reply_to = message.message_id if message else None
         await self.dispatcher.answer(inbound, partial(self._deliver, inbound.ref, reply_to=reply_to))
 
+    async def _on_choice(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A choice button: its question, asked by whoever clicked, in the answer's chat."""
+        query = update.callback_query
+        picked = choice_from_callback(query.data if query else None)
+        if query is None or picked is None or not isinstance(query.message, Message):
+            return
+        chat, sender = query.message.chat, query.from_user
+        thread = query.message.message_thread_id if query.message.is_topic_message else None
+        ref = ConversationRef(PLATFORM, str(chat.id), str(thread) if thread else None)
+        name = _display_name(sender.to_dict())
+        inbound = picked_message(self.dispatcher.app.state, Click(
+            ref, *picked, str(sender.id), name, event_id=f"callback:{query.id}"))
+        await query.answer(None if inbound is not None else STALE)  # the button stops spinning
+        if inbound is not None:
+            await self.dispatcher.answer(inbound, partial(
+                self._deliver, ref, reply_to=query.message.message_id))
+
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         logger.error("telegram: error while handling an update", exc_info=context.error)
 
@@ -232,17 +267,26 @@ class TelegramChannel:
                 sent.append(await bot.send_photo(
                     chat_id, Path(rendered.photo), caption=rendered.caption, parse_mode=ParseMode.HTML,
                     message_thread_id=thread, reply_parameters=_reply_to(reply_to)))
-            for text in rendered.texts:
+            for n, text in enumerate(rendered.texts, 1):
+                keyboard = _keyboard(rendered.buttons) if n == len(rendered.texts) else None
                 sent.append(await bot.send_message(
                     chat_id, text, parse_mode=ParseMode.HTML, message_thread_id=thread,
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
-                    reply_parameters=None if sent else _reply_to(reply_to)))
+                    reply_parameters=None if sent else _reply_to(reply_to), reply_markup=keyboard))
             if rendered.photo and not rendered.caption:
                 sent.append(await bot.send_photo(chat_id, Path(rendered.photo), message_thread_id=thread))
         except TelegramError as exc:
             logger.warning("telegram: sending to chat %s failed: %s", ref.chat_id, exc)
             return SendResult(False, tuple(str(m.message_id) for m in sent), str(exc))
         return SendResult(True, tuple(str(m.message_id) for m in sent))
+
+
+def _keyboard(buttons: tuple[tuple[str, str], ...]) -> InlineKeyboardMarkup | None:
+    """One button per row: a reading is a whole question, too long to sit side by side."""
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(text, callback_data=data)]
+                                 for text, data in buttons])
 
 
 def _reply_to(message_id: int | None) -> ReplyParameters | None:

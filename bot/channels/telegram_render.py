@@ -12,9 +12,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from agents.reply import Reply
+from bot.channels.choices import label, numbered
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
+#: A choice button's ``callback_data`` (≤ 64 bytes): this prefix, the number, the answer id.
+CHOICE_PREFIX = "choice"
 _SEPARATORS = ("\n\n", "\n", " ")
 
 
@@ -27,11 +30,14 @@ class TelegramMessages:
         photo: path of the chart PNG to send with ``sendPhoto``, if any.
         caption: the photo's HTML caption (≤ 1024); when set, the photo goes first and
             carries the answer's sentence, and ``texts`` hold the rest.
+        buttons: the readings offered, as ``(label, callback_data)`` for an inline keyboard
+            under the last text.
     """
 
     texts: tuple[str, ...]
     photo: str | None = None
     caption: str | None = None
+    buttons: tuple[tuple[str, str], ...] = ()
 
 
 def escape(text: str) -> str:
@@ -47,6 +53,10 @@ def render(reply: Reply, limit: int = TEXT_LIMIT) -> TelegramMessages:
     fragments: list[str] = []
     if reply.text and caption is None:
         fragments += [escape(p) for p in split_text(reply.text, lambda s: len(escape(s)) <= limit)]
+    buttons = choice_buttons(reply)
+    if reply.choices and not buttons:  # nothing recorded to point a button at: numbered lines
+        fragments += [escape(p) for p in split_text(numbered(reply.choices),
+                                                    lambda s: len(escape(s)) <= limit)]
     if reply.table is not None:
         fragments += [f"<pre>{escape(p)}</pre>" for p in split_text(
             reply.table.as_text(), lambda s: len(escape(s)) + len("<pre></pre>") <= limit,
@@ -55,7 +65,27 @@ def render(reply: Reply, limit: int = TEXT_LIMIT) -> TelegramMessages:
         tries = "Try: " + " · ".join(f"“{s}”" for s in reply.suggestions)
         fragments += [f"<i>{escape(p)}</i>" for p in split_text(
             tries, lambda s: len(escape(s)) + len("<i></i>") <= limit)]
-    return TelegramMessages(tuple(pack(fragments, limit)), reply.chart, caption)
+    texts = tuple(pack(fragments, limit))
+    if buttons and not texts:  # an inline keyboard needs a message to hang under
+        texts = (escape(reply.text or "Which one?")[:limit],)
+    return TelegramMessages(texts, reply.chart, caption, buttons)
+
+
+def choice_buttons(reply: Reply) -> tuple[tuple[str, str], ...]:
+    """``(label, callback_data)`` per choice; none without an answer id to point at."""
+    if not reply.answer_id:
+        return ()
+    return tuple((label(choice), f"{CHOICE_PREFIX}:{n}:{reply.answer_id}")
+                 for n, choice in enumerate(reply.choices, 1))
+
+
+def choice_from_callback(data: str | None) -> tuple[str, int] | None:
+    """``(answer_id, number)`` of a choice button's ``callback_data``, else None."""
+    prefix, _, rest = (data or "").partition(":")
+    number, _, answer_id = rest.partition(":")
+    if prefix != CHOICE_PREFIX or not number.isdigit() or not answer_id:
+        return None
+    return answer_id, int(number)
 
 
 def pack(fragments: Sequence[str], limit: int, joiner: str = "\n\n") -> list[str]:

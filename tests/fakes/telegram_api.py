@@ -82,6 +82,21 @@ class Sent:
     def text(self) -> str:
         return str(self.params.get("text") or self.params.get("caption") or "")
 
+    @property
+    def buttons(self) -> list[dict[str, Any]]:
+        """The inline keyboard's buttons, row by row flattened ([] without one)."""
+        markup = self.params.get("reply_markup") or {}
+        if isinstance(markup, str):
+            markup = json.loads(markup)
+        return [button for row in markup.get("inline_keyboard", ()) for button in row]
+
+    def as_message(self) -> dict[str, Any]:
+        """The message as Telegram would show it back in a callback query."""
+        chat_id = int(self.params["chat_id"])
+        return {"message_id": self.message_id, "date": int(time.time()), "text": self.text,
+                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+                "from": {"id": BOT_ID, "is_bot": True, "first_name": "Tally", "username": BOT_USERNAME}}
+
 
 class FakeTelegram:
     """The fake Bot API's state; ``app`` is the ASGI app to serve on 127.0.0.1."""
@@ -103,6 +118,13 @@ class FakeTelegram:
         """Queues an update carrying ``message`` for the next getUpdates; returns the update."""
         with self._lock:
             update = {"update_id": next(self._update_ids), "message": message}
+            self.updates.append(update)
+        return update
+
+    def push_callback(self, callback_query: dict[str, Any]) -> dict[str, Any]:
+        """Queues an update carrying a ``callback_query`` (a click on an inline button)."""
+        with self._lock:
+            update = {"update_id": next(self._update_ids), "callback_query": callback_query}
             self.updates.append(update)
         return update
 
@@ -168,6 +190,12 @@ class FakeTelegram:
             return _error(400, "Bad Request: message is too long" if visible else
                           "Bad Request: message text is empty")
         return self._record("sendMessage", params, files, {"text": text})
+
+    async def _answerCallbackQuery(self, params: dict[str, Any], files: dict[str, bytes]
+                                   ) -> JSONResponse:
+        if len(str(params.get("text") or "")) > 200:
+            return _error(400, "Bad Request: MESSAGE_TOO_LONG")
+        return _ok(True)
 
     async def _sendPhoto(self, params: dict[str, Any], files: dict[str, bytes]) -> JSONResponse:
         if "photo" not in files and "photo" not in params:
@@ -261,6 +289,15 @@ def _entities(text: str) -> list[dict[str, Any]]:
         length = len(match.group(1).encode("utf-16-le")) // 2
         entities.append({"offset": offset, "length": length, "type": kind})
     return entities
+
+
+_callback_ids = itertools.count(9000)
+
+
+def callback_query(message: Sent, data: str, sender: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A click on an inline button of a message the bot sent."""
+    return {"id": str(next(_callback_ids)), "from": sender or user(), "message": message.as_message(),
+            "chat_instance": "-4242", "data": data}
 
 
 def as_json(update: dict[str, Any]) -> bytes:
