@@ -14,6 +14,7 @@ from typing import Any
 
 from agents.reply import Reply
 from bot.channels.base import ConversationRef, InboundMessage
+from bot.channels.choices import numbered
 from bot.channels.telegram_render import pack, split_text
 
 PLATFORM = "whatsapp"
@@ -91,11 +92,14 @@ def failed_statuses(payload: dict[str, Any]) -> list[tuple[str, int]]:
 
 # --- outbound --------------------------------------------------------------------------------
 def render(reply: Reply, limit: int = TEXT_LIMIT) -> WhatsAppMessages:
-    """The WhatsApp messages of a reply: text, the table in a code block, suggestions, chart."""
+    """The WhatsApp messages of a reply: text, numbered choices, the table in a code block,
+    suggestions, chart."""
     caption = reply.text if reply.chart and reply.text and len(reply.text) <= CAPTION_LIMIT else None
     fragments: list[str] = []
     if reply.text and caption is None:
         fragments += split_text(reply.text, lambda s: len(s) <= limit)
+    if reply.choices:  # numbered: "2" or "the second one" typed next picks one (the brain's memory)
+        fragments += split_text(numbered(reply.choices), lambda s: len(s) <= limit)
     if reply.table is not None:
         fence = len(_FENCE) * 2 + 2
         fragments += [f"{_FENCE}\n{piece}\n{_FENCE}" for piece in split_text(
