@@ -50,6 +50,23 @@ def text_date(words: str, today: date, year: int | None = None) -> tuple[date, b
     return found, bool(written)
 
 
+def past_date(words: str, today: date) -> date:
+    """A single date as asked ("stock on june 15"): with no year written, a date later than
+    ``today`` in the current year is the future and refused, never last year's same day
+    (asked on June 1, "june 15" is two weeks ahead, not a year ago).
+
+    Raises:
+        Refusal: for a future date (naming the year to write for last year's) or an
+            impossible one.
+    """
+    found, written = text_date(words, today)
+    if not written and found.year < today.year:
+        raise Refusal(f"'{words}' is after today ({today:%B} {today.day}, {today.year}), so it "
+                      "is the future and I only report what already happened; for last "
+                      f"year's, say '{words} {found.year}'")
+    return found
+
+
 def weekday_before(name: str, today: date) -> date:
     """The most recent ``name`` day strictly before ``today`` ("last friday", "on monday")."""
     target = next(i for i, day in enumerate(WEEKDAYS) if day.startswith(name[:3]))

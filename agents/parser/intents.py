@@ -39,6 +39,17 @@ _DATA_CHANGE = re.compile(
     r"|products?|subscriptions?|stock|inventory)\b"
     r"|\b(?:delete|drop table|truncate|wipe|erase|purge)\b"
 )
+# Placing an order is an action, not a question: "can you reorder the beard oil for me",
+# "please order 50 more headlamps", "raise a PO for hammocks". Asking what to reorder
+# ("what should I reorder", "reorder suggestions") is the reorder list, not this.
+_ORDER_VERB = r"(?:re ?order|order|buy|purchase|restock|replenish)"
+_PO = r"(?:place|raise|send|submit|create) (?:an? |the |new )?(?:purchase )?(?:orders?|pos?)"
+_ORDER_ACTION = re.compile(
+    r"^(?:(?:hey|hi|ok|okay|so|yo) )*(?:(?:can|could|would|will) (?:you|u) (?:please |pls |plz |just )?"
+    rf"|please |pls |plz |go ahead and |i want you to |i need you to )+(?:{_ORDER_VERB}|{_PO})\b"
+    rf"|^(?:please |pls |plz )?(?:{_ORDER_VERB} (?:the|some|more|an?|\d+|all (?:the )?)|{_PO})\b"
+    r"|\b(?:re ?order|buy|purchase|restock|replenish)\b.* for (?:me|us)$"
+)
 _FUTURE = _rx(
     r"(?:next|coming|upcoming|following) (?:\d+ |few )?(?:days?|weeks?|months?|quarters?"
     r"|years?|wk|mo|qtr|yr)|tomorrow|tmrw|tmr|forecast(?:ed|s|ing)?|predict(?:ed|ion|ions|s)?"
@@ -50,10 +61,15 @@ _FUTURE = _rx(
 # stock, not a forecast. Words between may include a product already taken (GAP-filled).
 _GAPS = r"[\s\x00]+"
 _DAYS_LEFT = re.compile(
-    rf"(?<![a-z0-9])(?:when{_GAPS}(?:will|would|do|does|are|is|might)(?:{_GAPS}[a-z]+){{0,3}}?"
+    rf"(?<![a-z0-9])(?:when{_GAPS}(?:will|would|do|does|are|is|might)(?P<mid>(?:{_GAPS}[a-z]+){{0,3}}?)"
     rf"{_GAPS}(?:be{_GAPS})?(?:run|runs|running|sell|sells|selling){_GAPS}out(?:{_GAPS}of)?"
-    rf"|how{_GAPS}long{_GAPS}(?:will|would|does|do|is|can)(?:{_GAPS}[a-z]+){{0,3}}?{_GAPS}"
-    rf"(?:last|lasts|run{_GAPS}out)(?:{_GAPS}(?:for|us))?)(?![a-z0-9])")
+    rf"|how{_GAPS}long{_GAPS}(?:will|would|does|do|is|can)(?P<mid2>(?:{_GAPS}[a-z]+){{0,3}}?){_GAPS}"
+    rf"(?:last|lasts|run{_GAPS}out)(?:{_GAPS}(?:for|us))?"
+    rf"|how{_GAPS}many{_GAPS}days?{_GAPS}(?:left{_GAPS})?(?:until|till?|before|to)"
+    rf"(?P<mid3>(?:{_GAPS}[a-z]+){{0,3}}?){_GAPS}(?:(?:run|runs|sell|sells){_GAPS}out|stock{_GAPS}?out"
+    rf"|(?:go|goes){_GAPS}out{_GAPS}of{_GAPS}stock)(?:{_GAPS}of)?)(?![a-z0-9])")
+# The words inside a "how long will ... last" ask: left for the word pass (the product named).
+_MIDDLE = ("mid", "mid2", "mid3")
 _RUN_OUT = _rx(
     r"(?:will |going to |gonna |about to )?(?:run|runs|running|ran|sell|sells|selling) out"
     r"(?: of (?:stock|inventory))?|stocks? out|(?:go|goes|be) out of stock"
@@ -69,12 +85,19 @@ _BELOW = _rx(
     r"|inventory|supply))?(?: left)?"
 )
 _REORDER = _rx(
-    r"(?:what|which)(?: products?| items?| skus?)?(?: should| do| must)?(?: i| we)?"
-    r"(?: need to)? (?:re\s*order|restock|replenish)|re\s*order(?! point| level| threshold)"
+    r"(?:stock\s*out|out of stock|low stock)(?: risk)? (?:list|report|alerts?|warnings?)|"
+    r"(?:what|which)(?: products?| items?| skus?| stuff)?(?: should| do| must| needs?)?(?: i| we)?"
+    r"(?: need to| to)?(?: be)? (?:re\s*order|restock|replenish)(?:ing|ed)?"
+    r"|(?:what|which)(?: products?| items?| skus?| stuff)?(?: do| should| must)?(?: i| we)?"
+    r" (?:need to|have to|should|must) order(?! count)"
+    r"|re\s*order(?! point| level| threshold| pt)(?: suggestions?| recommendations?| ideas?"
+    r"| candidates?| alerts?)?"
     r"|restock(?:ing)?|replenish(?:ment)?|running low|run low|low (?:on )?(?:stock|inventory)"
     r"|low stock|(?:about to|going to|will) run out|run(?:ning)? out soon|out of stock"
     r"|(?:which|what)(?: products?| items?| skus?)?(?: are| is)? at risk(?: of (?:a )?"
     r"stock\s*outs?)?"
+    r"|at risk of (?:a )?(?:stock\s*outs?|stocking out|running out|selling out|going out of stock)"
+    r"|(?:products?|items?|skus?|stock|inventory) (?:that )?(?:are |is )?at risk"
     r"|order more|buy more"
 )
 _MIN_BETS = _rx(
@@ -118,6 +141,9 @@ def refuse_changes(sentence: Sentence) -> None:
     Raises:
         Refusal: naming the change asked for.
     """
+    if _ORDER_ACTION.search(sentence.plain()):
+        raise Refusal("I only read your data; I can't place or change orders with suppliers. "
+                      "To see what needs ordering, ask 'what should I reorder'")
     if match := _DATA_CHANGE.search(sentence.plain()):
         verb = next(w for w in match.group().split() if w not in _POLITE)
         raise Refusal(f"I only read your data; I can't {verb} anything. Make changes in the "
@@ -152,7 +178,8 @@ class StockAsk:
 def find_stock_ask(sentence: Sentence) -> StockAsk | None:
     """Consumes "what runs out in 14 days", "less than 7 days of cover", "what to reorder",
     "when will we run out of X"."""
-    if sentence.take(_DAYS_LEFT):
+    if days_left := _DAYS_LEFT.search(sentence.text):
+        _take_around(sentence, days_left)
         return StockAsk(None, cover=True)
     if below := sentence.take(_BELOW):
         return StockAsk(to_int(below[0].group("n") or below[0].group("n2")))
@@ -163,6 +190,15 @@ def find_stock_ask(sentence: Sentence) -> StockAsk | None:
     if sentence.take(_REORDER):
         return StockAsk(None)
     return None
+
+
+def _take_around(sentence: Sentence, match: re.Match[str]) -> None:
+    """Consumes ``match`` but its middle words ("how long will [our hoodie stock] last"),
+    so the word pass still reads the product they name."""
+    middle = next(((match.start(g), match.end(g)) for g in _MIDDLE if match.group(g)),
+                  (match.end(), match.end()))
+    sentence.blank(match.start(), middle[0])
+    sentence.blank(middle[1], match.end())
 
 
 def _horizon_days(match: re.Match[str]) -> int:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from agents.parser.dates import MONTH, TEXT_DATE, WEEKDAY, YEAR, text_date, weekday_before
+from agents.parser.dates import MONTH, TEXT_DATE, WEEKDAY, YEAR, past_date, text_date, weekday_before
 from agents.parser.text import NUMBER, Sentence, to_int
 from agents.parser.text import phrase_pattern as _rx
 from agents.parser.types import Refusal
@@ -83,7 +83,7 @@ def _text_range(m: re.Match[str], today: date) -> str:
 
 
 def _since_text(m: re.Match[str], today: date) -> str:
-    return f"from {text_date(m.group('a'), today)[0].isoformat()} to {today.isoformat()}"
+    return f"from {past_date(m.group('a'), today).isoformat()} to {today.isoformat()}"
 
 
 def _week_of(m: re.Match[str], today: date) -> str:
@@ -96,7 +96,7 @@ def _week_of(m: re.Match[str], today: date) -> str:
 
 
 def _one_text_date(m: re.Match[str], today: date) -> str:
-    return text_date(m.group("a"), today)[0].isoformat()
+    return past_date(m.group("a"), today).isoformat()
 
 
 def _this(m: re.Match[str], today: date) -> str:

@@ -1,0 +1,91 @@
+"""An operations person's questions (issue #15): stock, cover, orders on the way, the lists.
+
+as_of is Wednesday 2025-11-19 (tests/agents/parser_cases.py); the shop sells Linen Shirt,
+Linen Pants, Canvas Tote, Wool Beanie and Leather Wallet from Main Warehouse and Sao
+Paulo Store, bought from Acme Textiles and Globex.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from storage.catalog.model import ACTIVE_PRODUCTS, Order
+from tests.agents.parser_cases import F, Q, assert_parses, assert_refused
+
+LOWEST_COVER = Order("days_of_stock", descending=False)
+REORDER = Q("on_hand", "reorder_point", "days_of_stock", "open_po_units", by=("product",),
+            order=LOWEST_COVER, filters=(F("stockout_risk", "true"), ACTIVE_PRODUCTS),
+            intent="stock_alert_list")
+
+
+def reorder(*filters):
+    return Q(*REORDER.metrics, by=("product",), order=LOWEST_COVER,
+             filters=(F("stockout_risk", "true"), *filters, ACTIVE_PRODUCTS),
+             intent="stock_alert_list")
+
+
+def test_a_date_later_this_year_is_the_future_not_last_year():
+    assert_refused("stock of canvas tote on november 30", "future", "november 30 2024")
+
+
+def test_a_date_earlier_this_year_is_this_year():
+    assert_parses("stock of canvas tote on november 3",
+                  Q("on_hand", period=("2025-11-03", "2025-11-04"),
+                    filters=(F("product", "Canvas Tote"),)))
+
+
+def test_since_a_date_later_this_year_is_the_future():
+    assert_refused("revenue since december 5", "future")
+
+
+@pytest.mark.parametrize("text", [
+    "hey can you reorder the canvas tote for me",
+    "please order 50 more wool beanies",
+    "raise a PO for linen shirts",
+    "could you place an order with Globex",
+    "reorder the leather wallet",
+])
+def test_placing_an_order_is_an_action_refused(text):
+    assert_refused(text, "can't place")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("what should I reorder", REORDER),
+    ("reorder suggestions", REORDER),
+    ("what needs reordering", REORDER),
+    ("which items need to be restocked", REORDER),
+    ("stockout risk list pls", REORDER),
+    ("low stock alerts", REORDER),
+    ("what do we need to order from globex", reorder(F("supplier", "Globex"))),
+    ("which apparel products are at risk of stocking out", reorder(F("category", "Apparel"))),
+])
+def test_the_reorder_list_however_it_is_asked(text, expected):
+    assert_parses(text, expected)
+
+
+def test_reorder_point_is_a_metric_not_the_list():
+    assert_parses("reorder point for canvas tote",
+                  Q("reorder_point", filters=(F("product", "Canvas Tote"),)))
+
+
+def test_stockout_risk_of_one_product_is_its_metric():
+    assert_parses("stockout risk for the wool beanie",
+                  Q("stockout_risk", filters=(F("product", "Wool Beanie"),)))
+
+
+@pytest.mark.parametrize(("text", "product"), [
+    ("how long will our canvas tote stock last", "Canvas Tote"),
+    ("how long will our tote stock last", "Canvas Tote"),
+    ("how many days til we run out of wool beanies", "Wool Beanie"),
+    ("when will we run out of the leather wallet", "Leather Wallet"),
+])
+def test_how_long_a_products_stock_lasts_is_its_days_of_stock(text, product):
+    assert_parses(text, Q("days_of_stock", "on_hand", "avg_daily_units", by=("product",),
+                          filters=(F("product", product), ACTIVE_PRODUCTS), order=LOWEST_COVER,
+                          intent="stock_alert_list"))
+
+
+def test_how_long_stock_lasts_with_no_product_is_the_cover_list():
+    assert_parses("how long will our stock last",
+                  Q("days_of_stock", "on_hand", "avg_daily_units", by=("product",),
+                    filters=(ACTIVE_PRODUCTS,), order=LOWEST_COVER, intent="stock_alert_list"))
