@@ -12,7 +12,9 @@ with the session's CSRF token for every POST. ``GET /playground`` serves a singl
   by the dispatcher as platform ``playground``, as the user (``user:<id>``) with their
   role on the workspace; a workspace they have no role on is refused with 403, the same
   answer as for one that does not exist. ``conversation`` is the browser tab's id, so
-  follow-ups in a tab share memory (each user's tabs are their own). The playground's
+  follow-ups in a tab share memory (each user's tabs are their own). A reply's ``choices``
+  (readings offered when a question was not clear) are buttons: a click sends that question
+  as the next message, so it takes this same path. The playground's
   space of a workspace is bound to it on first use (actor ``playground``). At most
   ``TALLY_USER_RATE_LIMIT`` messages per user per minute (429 after).
 - ``POST /playground/api/feedback`` ``{answer_id, conversation, score}``: 👍 / 👎 on an
@@ -212,14 +214,15 @@ class PlaygroundChannel:
 
     # --- rendering -------------------------------------------------------------------------------
     def render(self, reply: Reply) -> dict[str, Any]:
-        """The reply as the page's JSON: text, table, chart URL, suggestions, answer id."""
+        """The reply as the page's JSON: text, table, chart URL, choices, suggestions, answer id."""
         table = None
         if reply.table is not None:
             table = {"columns": list(reply.table.columns), "rows": [list(r) for r in reply.table.rows]}
         chart = self.chart_url(reply.chart)
         data = json.loads(json.dumps({**reply.data, "chart": chart}, default=str))  # no server paths
         return {"text": reply.text, "ok": reply.ok, "table": table, "chart": chart,
-                "suggestions": list(reply.suggestions), "answer_id": reply.answer_id,
+                "choices": list(reply.choices), "suggestions": list(reply.suggestions),
+                "answer_id": reply.answer_id,
                 "data": data}
 
     def chart_url(self, chart: str | None) -> str | None:

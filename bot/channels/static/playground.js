@@ -84,6 +84,17 @@
       chart.addEventListener("load", scrollDown);
       bubble.appendChild(chart);
     }
+    // Readings Tally offers when it is not sure: a click asks that question as it is written.
+    if (answer.choices && answer.choices.length) {
+      const choices = element("div", "choices");
+      answer.choices.forEach((question) => {
+        const choice = element("button", "choice", question);
+        choice.type = "button";
+        choice.addEventListener("click", () => ask(question));
+        choices.appendChild(choice);
+      });
+      bubble.appendChild(choices);
+    }
     if (answer.suggestions && answer.suggestions.length) {
       const chips = element("div", "chips");
       answer.suggestions.forEach((question) => {
