@@ -78,7 +78,9 @@ METRICS: tuple[MetricEntry, ...] = (
        "how much have we sold|how much did we earn|how much money did we make|"
        "how much money have we made|how much money|money made|money did we make|made the most money|"
        "most money|money|earned|earnings|earned the most|how much did we earn|"
-       "how much have we earned|sell to|sold to"),
+       "how much have we earned|sell to|sold to|did we sell to|make|made|pull in|pulled in|"
+       "bring in|brought in|bring|brought|earn|by spend|spend by customer|"
+       "biggest spenders|top spenders"),
     _m("refunds", "shop", SHOP_ORDER,
        "refunds|refund|refund amount|refunded amount|amount refunded|money refunded|"
        "how much did we refund|how much was refunded", lower=True),
@@ -96,9 +98,11 @@ METRICS: tuple[MetricEntry, ...] = (
        "number of cancelled orders|number of canceled orders|how many cancelled orders|"
        "how many canceled orders|how many orders were cancelled|how many orders were canceled|"
        "how many orders got cancelled|how many orders got canceled|cancelled|canceled|"
-       "got cancelled|got canceled|were cancelled|were canceled", lower=True),
+       "got cancelled|got canceled|were cancelled|were canceled|cancellations|cancellation",
+       lower=True),
     _m("orders", "shop", SHOP_ORDER,
-       "orders|number of orders|order count|how many orders|transactions|order volume"),
+       "orders|number of orders|order count|how many orders|transactions|order volume|"
+       "how many sales|number of sales|sales count|count of sales|how many transactions"),
     _m("aov", "shop", SHOP_ORDER,
        "aov|average order value|average order|order value|average basket|basket size|"
        "average basket size|average basket value|average ticket|average cart|"
@@ -114,7 +118,8 @@ METRICS: tuple[MetricEntry, ...] = (
     _m("units_sold", "shop", SHOP_ITEM,
        "units sold|units|items sold|quantity sold|pieces sold|how many units|"
        "how many units did we sell|how many did we sell|how many have we sold|"
-       "how many items|how many items did we sell|how many sold"),
+       "how many items|how many items did we sell|how many sold|did we sell|have we sold|"
+       "we sold|were sold|did we sold|do we sell|sold"),
     _m("product_revenue", "shop", SHOP_ITEM,
        "product revenue|product sales|revenue per product|sales per product|item revenue"),
     _m("customers", "shop", SHOP_CUSTOMER,
@@ -125,7 +130,9 @@ METRICS: tuple[MetricEntry, ...] = (
        "first time shoppers|new customer count"),
     _m("returning_customers", "shop", SHOP_CUSTOMER,
        "returning customers|repeat customers|repeat buyers|returning buyers|"
-       "existing customers|returning shoppers"),
+       "existing customers|returning shoppers|came back|come back|bought again|buy again|"
+       "ordered again|came back and bought again|people came back|ppl came back|"
+       "customers who came back|customers that came back"),
     _m("repeat_rate", "shop", SHOP_CUSTOMER,
        "repeat rate|repeat purchase rate|repeat customer rate|returning customer rate|"
        "returning rate|repurchase rate"),
@@ -150,6 +157,7 @@ METRICS: tuple[MetricEntry, ...] = (
        "how much did we lose to churn|how much mrr did we lose", lower=True),
     _m("reactivation_mrr", "saas", SAAS,
        "reactivation mrr|reactivation|reactivations|reactivated mrr|win back mrr|winbacks|"
+       "mrr came back|mrr that came back|mrr won back|mrr from returning customers|"
        "win backs"),
     _m("net_new_mrr", "saas", SAAS,
        "net new mrr|net mrr|net mrr change|net new recurring revenue|net mrr growth"),
@@ -164,7 +172,9 @@ METRICS: tuple[MetricEntry, ...] = (
        "churned customers|customers churned|customers lost|lost customers|churned accounts|"
        "cancellations|cancelled customers|canceled customers|churned logos|churned|"
        "how many customers churned|how many churned|customers did we lose|"
-       "how many customers did we lose|cancelled|canceled", lower=True),
+       "how many customers did we lose|cancelled|canceled|people cancelled|people canceled|"
+       "ppl cancelled|ppl canceled|subscribers cancelled|accounts cancelled|users cancelled|"
+       "how many people cancelled|how many ppl cancelled", lower=True),
     _m("logo_churn_rate", "saas", SAAS,
        "logo churn|logo churn rate|churn rate|customer churn|customer churn rate|churn|"
        "account churn|logo churn %", lower=True),
@@ -177,13 +187,17 @@ METRICS: tuple[MetricEntry, ...] = (
        "arpa|arpu|average revenue per account|average revenue per user|revenue per account|"
        "revenue per subscriber|average revenue per subscriber|"
        "mrr per account|mrr per subscriber|average mrr per account|average mrr per subscriber|"
+       "what does the average account pay|average account pay|average account pays|"
+       "what does the average account pay us per month|average account pay us per month|"
+       "average account pay per month|average account pays per month|"
        "average mrr|average mrr per customer|mrr per customer"),
     # --- marketing: ad platforms -----------------------------------------------------------
     _m("ad_spend", "ads", ADS,
        "ad spend|ads spend|spend|spent|ad cost|ad costs|ads cost|advertising spend|"
        "advertising|marketing spend|media spend|paid spend|how much did we spend|"
        "how much did we spend on ads|how much have we spent|how much have we spent on ads|"
-       "spend on ads|spent on ads|ad spent", lower=True),
+       "spend on ads|spent on ads|ad spent|spending|how much are we spending|"
+       "how much have we been spending|spending on ads|by spend", lower=True),
     _m("impressions", "ads", ADS, "impressions|impression|impr|imps|ad impressions"),
     _m("clicks", "ads", ADS, "clicks|link clicks|ad clicks|how many clicks"),
     _m("conversions", "ads", ADS,
@@ -227,17 +241,25 @@ METRICS: tuple[MetricEntry, ...] = (
        "on hand|stock on hand|units on hand|stock|stock level|stock levels|inventory|"
        "inventory level|inventory levels|how much stock|how many in stock|in stock|"
        "how many do we have|current stock|qty on hand|soh|do we have|we have|have left|"
-       "do we have left|left in stock"),
+       "do we have left|left in stock|we got|have we got|do we got|left|are left|is left|"
+       "units|how many units|quantity|pieces|pcs|on the shelves|on the shelf|sitting|"
+       "do we hold|we hold"),
     _m("avg_daily_units", "ops", OPS,
        "avg daily units|average daily units|daily demand|average daily demand|"
        "average daily sales|sales velocity|velocity|daily run rate|average units per day|"
-       "sell rate|inventory burn rate|stock burn rate"),
+       "sell rate|inventory burn rate|stock burn rate|daily sales velocity|units a day|"
+       "units per day|sell a day|sell per day|sold a day|sold per day|do we sell a day|"
+       "we sell a day|sell each day|a day on average|per day on average|move a day|"
+       "sales per day|daily velocity"),
     _m("days_of_stock", "ops", OPS,
        "days of stock|days of cover|days of inventory|days of supply|days on hand|"
        "stock cover|inventory cover|cover|coverage|how long will stock last|days left|"
-       "how many days of stock"),
+       "how many days of stock|days of stock left|days of cover left|days of inventory left|"
+       "days of supply left"),
     _m("lead_time_days", "ops", OPS,
-       "lead time|lead times|lead time days|supplier lead time|delivery time", lower=True),
+       "lead time|lead times|lead time days|supplier lead time|delivery time|lead time in days|"
+       "take to deliver|takes to deliver|take to arrive|takes to arrive|to deliver|"
+       "delivery times|how long to deliver", lower=True),
     _m("safety_stock", "ops", OPS, "safety stock|buffer stock|safety stock level"),
     _m("reorder_point", "ops", OPS,
        "reorder point|reorder points|rop|reorder level|reorder threshold"),
@@ -248,7 +270,8 @@ METRICS: tuple[MetricEntry, ...] = (
        "open po units|open pos|open po|open purchase orders|purchase orders|"
        "units on order|on order|incoming stock|incoming units|inbound|inbound units|po units|"
        "on purchase orders|on purchase order|on po|on pos|on open pos|on open purchase orders|"
-       "incoming"),
+       "waiting on|still waiting on|waiting for|still waiting for|waiting on from suppliers|"
+       "still waiting on from suppliers|waiting for from suppliers|on order from suppliers"),
     _m("sell_through", "ops", OPS,
        "sell through|sell through rate|sellthrough|sell thru|str"),
     # --- betting ------------------------------------------------------------------------
@@ -261,10 +284,16 @@ METRICS: tuple[MetricEntry, ...] = (
        "earned|earnings|earned the most|won|win|how much did we win|how much have we won|"
        "are we up|am i up|we up|i up|how much are we up|how much am i up|are we up or down|"
        "am i up or down|up or down|how many units are we up|how many units am i up|"
-       "how are we doing money wise|net result"),
+       "how are we doing money wise|net result|am i down|are we down|how much am i down|"
+       "how much are we down|how much did we lose|how much have i lost|how much have we lost|"
+       "how much did i lose|make|made|earn|pull in|pulled in|bring in|brought in"),
     _m("staked_units", "betting", BETS,
        "staked units|staked|units staked|stake|stakes|total staked|amount staked|"
-       "how much did i stake|volume|turnover|units risked|risked|handle", lower=True),
+       "how much did i stake|volume|turnover|units risked|risked|handle|how much did i bet|"
+       "how much have i bet|how much did we bet|how much have we bet|how much did i wager|"
+       "how much have i wagered|how much did we wager|how much have we wagered|wagered|"
+       "amount wagered|amount bet|how much bet|how much wagered|put in|units put in|"
+       "have i put in|total risk", lower=True),
     _m("roi", "betting", BETS, "roi|return on investment|yield|return"),
     _m("win_rate", "betting", BETS,
        "win rate|hit rate|win %|win percentage|winning percentage|strike rate|win pct|hit %|"
@@ -296,6 +325,12 @@ BY_NAME = {entry.name: entry for entry in METRICS}
 _DOMAINS = " (I know sales, subscriptions, marketing, inventory and bets)"
 # Words that sound like metrics but are not in the catalog: refuse with a pointer.
 NOT_METRICS = {
+    "revenue run rate": "a revenue run rate is a projection, and I only report what happened; "
+                        "try revenue last 30 days, or ARR for subscriptions",
+    "sales run rate": "a sales run rate is a projection, and I only report what happened; "
+                      "try revenue last 30 days, or ARR for subscriptions",
+    "impression share": "impression share is not in your data (the ad platforms' auction "
+                        "metrics are not imported); I can give impressions, clicks and CTR",
     "return rate": "return rate is not a metric I have; I can give refunds and orders",
     "returns": "product returns are not tracked; I can give refunds",
     "refunded": "the number of refunded orders is not a metric I have; I can give refunds "
@@ -356,6 +391,16 @@ HINTS: dict[str, dict[str, str]] = {
 }
 
 
+# "on order" is stock on purchase orders; "on orders" is said of orders ("how did last
+# week compare on orders"): phrases starting with these words take no plural.
+_NO_PLURAL = frozenset({"on", "in", "at", "to", "did", "do", "we", "have", "are", "is"})
+
+
+# Where a phrase's first sense is not the lexicon's order (shop first): "spend" is ad spend,
+# unless the question only fits a customer's spend ("top 10 customers by spend").
+_FIRST = {"by spend": "ad_spend"}
+
+
 def phrase_table() -> dict[tuple[str, ...], list[MetricEntry]]:
     """Folded phrase (as a word tuple) -> the metrics it may name, preferred first.
 
@@ -370,12 +415,14 @@ def phrase_table() -> dict[tuple[str, ...], list[MetricEntry]]:
                 bucket = table.setdefault(key, [])
                 if entry not in bucket:
                     bucket.append(entry)
+    for phrase, name in _FIRST.items():
+        table[tuple(phrase.split())].sort(key=lambda entry: entry.name != name)
     return table
 
 
 def _plural_variants(words: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
     last = words[-1]
-    if len(last) < 4 or not last.isalpha():
+    if len(last) < 4 or not last.isalpha() or words[0] in _NO_PLURAL:
         return ()
     other = last[:-1] if last.endswith("s") else last + "s"
     return ((*words[:-1], other),)

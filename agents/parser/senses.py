@@ -17,6 +17,7 @@ from rapidfuzz import fuzz, process
 
 from agents.parser.lexer import MetricMention
 from agents.parser.lexicon import BY_NAME, HINTS, phrase_table
+from agents.parser.words import SPELLINGS
 
 # What each kind of data is called, and a question that works with it alone.
 POINTERS: dict[str, tuple[str, str]] = {
@@ -33,36 +34,58 @@ POINTERS: dict[str, tuple[str, str]] = {
 #
 # A qualifier is a word that, next to a plain count, names a narrower metric: "orders ...
 # cancelled" are cancelled orders, "bets ... still open" pending bets, "units on purchase
-# orders" open PO units. Said alone it keeps its own entry ("cancelled last month").
-# phrase -> {the plain metric it narrows: the metric both then mean}
+# orders" open PO units. Said alone it keeps its own entry ("cancelled last month"). Said
+# with a metric that already means it ("MRR lost to cancellations") it adds nothing.
+# phrase -> {the plain metric it narrows (or the metric it repeats): the metric both mean}
+_CHURN = {name: name for name in ("churned_mrr", "churned_customers", "logo_churn_rate",
+                                  "revenue_churn_rate", "cancelled_orders")}
 _CANCELLED = {"orders": "cancelled_orders", "customers": "churned_customers",
-              "active_customers": "churned_customers"}
-_OPEN = {"bets": "pending_bets"}
+              "active_customers": "churned_customers", **_CHURN}
+_CHURNED = {"customers": "churned_customers", "active_customers": "churned_customers",
+            "mrr": "churned_mrr", **_CHURN}
+_OPEN = {"bets": "pending_bets", "pending_bets": "pending_bets"}
 _ON_ORDER = {"units_sold": "open_po_units", "profit_units": "open_po_units",
-             "on_hand": "open_po_units"}
-_IN_STOCK = {"units_sold": "on_hand", "profit_units": "on_hand"}
+             "on_hand": "open_po_units", "open_po_units": "open_po_units"}
+_CAME_BACK = {"mrr": "reactivation_mrr", "customers": "returning_customers"}
+_IN_STOCK = {"units_sold": "on_hand", "profit_units": "on_hand", "on_hand": "on_hand"}
 QUALIFIERS: dict[str, dict[str, str]] = {
     **dict.fromkeys(("cancelled", "canceled", "got cancelled", "got canceled", "were cancelled",
-                     "were canceled"), _CANCELLED),
+                     "were canceled", "cancellations", "cancellation"), _CANCELLED),
+    "churned": _CHURNED,
     **dict.fromkeys(("open", "still open", "pending", "still pending", "unsettled",
                      "outstanding", "not settled", "not yet settled", "yet to settle"), _OPEN),
     "won": {"bets": "record"},
+    **dict.fromkeys(("came back", "come back"), _CAME_BACK),
+    "net": {"revenue": "net_revenue", "new_mrr": "net_new_mrr", "net_revenue": "net_revenue"},
     **dict.fromkeys(("purchase orders", "open purchase orders", "on order", "open pos",
-                     "open po", "inbound", "incoming", "on purchase orders", "on po", "on pos",
-                     "on open pos", "on open purchase orders"), _ON_ORDER),
-    **dict.fromkeys(("in stock", "on hand", "stock", "inventory"), _IN_STOCK),
+                     "open po", "inbound", "on purchase orders", "on po", "on pos",
+                     "on open pos", "on open purchase orders", "waiting on", "still waiting on",
+                     "waiting for", "still waiting for"), _ON_ORDER),
+    **dict.fromkeys(("in stock", "on hand", "stock", "inventory", "on the shelves",
+                     "on the shelf", "left", "are left", "is left"), _IN_STOCK),
 }
 # Weak phrases name a metric only when the question names no other: "how many canvas
 # sneakers do we have" is stock on hand, "how many customers do we have" is customers;
-# "which countries did we sell to" is revenue, "how many units did we sell to them" units.
-WEAK = frozenset({"sell to", "sold to", "do we have", "we have", "have left", "do we have left",
-                  "left in stock"})
+# "which countries did we sell to" is revenue, "how many units did we sell to them" units;
+# "what did we make" is revenue in a shop and profit in a guild.
+WEAK = frozenset({
+    "sell to", "sold to", "did we sell to", "do we have", "we have", "have left",
+    "do we have left", "left in stock", "we got", "have we got", "do we got", "left", "are left",
+    "is left", "sitting", "do we hold", "we hold", "make", "made", "pull in", "pulled in",
+    "bring in", "brought in", "bring", "brought", "earn", "did we sell", "have we sold",
+    "we sold", "were sold", "did we sold", "do we sell", "sold", "money", "how much money"})
 # The plain nouns a qualifier narrows ("units sold" is already narrow: never absorbed).
 PLAIN = frozenset({"units", "unit", "how many units", "items", "how many items", "quantity",
                    "orders", "order", "how many orders", "number of orders", "order count",
                    "bets", "bet", "how many bets", "number of bets", "bet count", "picks",
                    "plays", "wagers", "customers", "customer", "how many customers",
-                   "number of customers", "customer count", "stock", "inventory"})
+                   "number of customers", "customer count", "stock", "inventory", "mrr",
+                   "revenue", "new mrr"})
+# "units" is only the unit of a metric counted in units: "average daily sales units" is
+# average daily units, "profit in units" profit.
+UNIT_WORDS = frozenset({"units", "unit", "how many units", "quantity", "pieces", "pcs"})
+UNIT_METRICS = frozenset({"units_sold", "on_hand", "avg_daily_units", "safety_stock",
+                          "reorder_point", "open_po_units", "staked_units", "profit_units"})
 
 
 def in_context(mentions: Sequence[MetricMention]) -> list[MetricMention]:
@@ -70,22 +93,41 @@ def in_context(mentions: Sequence[MetricMention]) -> list[MetricMention]:
 
     A weak phrase ("do we have") stands for the first other metric said, when there is
     one; a qualifier ("still open") and the plain noun it narrows ("bets") both become
-    the narrower metric (pending bets).
+    the narrower metric (pending bets); "units" said with a metric counted in units is
+    that metric.
     """
-    strong = [m for m in mentions if m.phrase not in WEAK]
-    found = [m if m.phrase not in WEAK or not strong else strong[0] for m in mentions]
+    keys = [_key(m.phrase) for m in mentions]
+    strong = [m for m, key in zip(mentions, keys, strict=True) if key not in WEAK]
+    found = [m if key not in WEAK or not strong else strong[0]
+             for m, key in zip(mentions, keys, strict=True)]
     narrowed = list(found)
     for i, qualifier in enumerate(found):
-        table = QUALIFIERS.get(qualifier.phrase)
-        for j, plain in enumerate(found):
-            if table is None or j == i or not _plain(plain.phrase):
+        table = QUALIFIERS.get(keys[i])
+        for j, other in enumerate(found):
+            if table is None or j == i:
                 continue
-            target = next((table[e.name] for e in plain.candidates if e.name in table), None)
+            plain = _plain(keys[j])
+            target = next((table[e.name] for e in other.candidates if e.name in table
+                           and (plain or table[e.name] == e.name)), None)
             if target is not None:
                 narrowed[i] = replace(qualifier, candidates=(BY_NAME[target],))
-                narrowed[j] = replace(plain, candidates=(BY_NAME[target],))
+                narrowed[j] = replace(other, candidates=(BY_NAME[target],))
                 break
-    return narrowed
+    return _units(narrowed, keys)
+
+
+def _units(mentions: list[MetricMention], keys: list[str]) -> list[MetricMention]:
+    """ "units" said beside a metric counted in units is that metric."""
+    counted = next((m for m, key in zip(mentions, keys, strict=True) if key not in UNIT_WORDS
+                    and any(e.name in UNIT_METRICS for e in m.candidates)), None)
+    if counted is None:
+        return mentions
+    return [counted if key in UNIT_WORDS else m for m, key in zip(mentions, keys, strict=True)]
+
+
+def _key(phrase: str) -> str:
+    """A phrase as the lexicon spells it ("qty" is quantity)."""
+    return " ".join(SPELLINGS.get(word, word) for word in phrase.split())
 
 
 def _plain(phrase: str) -> bool:
