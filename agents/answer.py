@@ -19,6 +19,7 @@ from typing import Literal
 from agents.compose import compose
 from agents.explain import explain, why_reply
 from agents.followups import Resolution, resolve_followup
+from agents.insights.digest import build_digest
 from agents.help import examples_for, help_reply
 from agents.parser import Help, ParseContext, Parsed, Unanswerable, parse
 from agents.ports import AsOfClock, Engines, LLMConfig, Synonyms
@@ -160,6 +161,10 @@ def _run(plan: Plan, question: str, conversation: Conversation, ports: Ports) ->
     engine = ports.engines.engine(conversation.workspace)
     verticals = ports.vocabularies.get(conversation.workspace).verticals
     if isinstance(plan, Help):
+        if plan.topic == "status":  # "how are we doing?": the digest's snapshot, asked for
+            snapshot = build_digest(engine, as_of_for(conversation, engine, ports))
+            if snapshot is not None:
+                return replace(snapshot, data={**snapshot.data, "question": question})
         return help_reply(verticals, plan.topic, question)
     if isinstance(plan, Unanswerable):
         return unanswerable_reply(question, plan.understood, plan.missing, verticals)
