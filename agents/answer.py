@@ -19,8 +19,8 @@ from typing import Literal
 from agents.compose import compose
 from agents.explain import explain, why_reply
 from agents.followups import Resolution, resolve_followup
-from agents.insights.digest import build_digest
 from agents.help import examples_for, help_reply
+from agents.insights.digest import build_digest
 from agents.parser import Help, ParseContext, Parsed, Unanswerable, parse
 from agents.ports import AsOfClock, Engines, LLMConfig, Synonyms
 from agents.reply import Reply
