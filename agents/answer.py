@@ -20,9 +20,9 @@ from agents.compose import compose
 from agents.explain import explain, why_reply
 from agents.followups import Resolution, resolve_followup
 from agents.help import examples_for, help_reply
-from agents.insights.digest import build_digest
 from agents.parser import Help, ParseContext, Parsed, Unanswerable, parse
 from agents.ports import AsOfClock, Engines, LLMConfig, Synonyms
+from agents.reading import with_reading
 from agents.reply import Reply
 from agents.teach import apply_synonyms
 from agents.vocabulary import Vocabularies
@@ -161,13 +161,10 @@ def _run(plan: Plan, question: str, conversation: Conversation, ports: Ports) ->
     engine = ports.engines.engine(conversation.workspace)
     verticals = ports.vocabularies.get(conversation.workspace).verticals
     if isinstance(plan, Help):
-        if plan.topic == "status":  # "how are we doing?": the digest's snapshot, asked for
-            snapshot = build_digest(engine, as_of_for(conversation, engine, ports))
-            if snapshot is not None:
-                return replace(snapshot, data={**snapshot.data, "question": question})
         return help_reply(verticals, plan.topic, question)
     if isinstance(plan, Unanswerable):
-        return unanswerable_reply(question, plan.understood, plan.missing, verticals)
+        return unanswerable_reply(question, plan.understood, plan.missing, verticals,
+                                  plan.choices, plan.unknown)
     as_of = as_of_for(conversation, engine, ports)
     kind: Literal["query", "why", "how"] = plan.kind if isinstance(plan, Resolution) else "query"
     try:
@@ -179,22 +176,35 @@ def _run(plan: Plan, question: str, conversation: Conversation, ports: Ports) ->
     except TallyError as exc:
         return unanswerable_reply(question, plan.understood, str(exc), verticals)
     reply = compose(result, engine.defs, engine.workspace.currency, question, plan.intent)
+    if isinstance(plan, Parsed) and plan.assumed:  # read past or corrected: say how it was read
+        reply = replace(reply, text=with_reading(reply.text, plan.query, plan.assumed),
+                        data={**reply.data, "assumed": list(plan.assumed)})
     data = {"question": question, "text": reply.text,
-            **{k: v for k, v in reply.data.items() if k != "question"}}
+            **{k: v for k, v in reply.data.items() if k not in ("question", "text")}}
     return replace(reply, data=data)
 
 
 def unanswerable_reply(text: str, understood: tuple[str, ...], missing: str,
-                       verticals: frozenset[str]) -> Reply:
-    """What was understood, what was not, and questions that work here. Never a number."""
+                       verticals: frozenset[str], choices: tuple[str, ...] = (),
+                       unknown: tuple[str, ...] = ()) -> Reply:
+    """What was understood, what was not, and questions that work here. Never a number.
+
+    ``choices`` (readings of the question that work here) become the reply's choices,
+    which channels show as buttons or numbered lines; ``unknown`` are the words not
+    understood, kept in the data for ``tally unanswered``.
+    """
     got = f"I understood {'; '.join(understood)}, but " if understood else ""
     examples = examples_for(verticals)[:3]
     lowered = missing[0].lower() + missing[1:] if missing and not missing.startswith("I ") else missing
     message = f"{got}{lowered if got else missing}"
     message = message.rstrip(".") + ". I won't guess a number."
+    if choices:
+        message += " Did you mean one of these?"
     data = {"question": text, "text": message, "error": "unanswerable",
-            "understood": list(understood), "examples": examples}
-    return Reply(text=message, suggestions=tuple(examples), data=data, ok=False)
+            "understood": list(understood), "examples": examples, "choices": list(choices),
+            "unknown": list(unknown)}
+    return Reply(text=message, suggestions=tuple(examples), data=data, ok=False,
+                 choices=choices)
 
 
 class Answerer:

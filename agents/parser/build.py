@@ -11,7 +11,7 @@ up"), not a comparison.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import cast
 
 from agents.parser.compare import CompareHit
@@ -29,7 +29,7 @@ from agents.parser.resolve import (
     metric_for_dimension,
 )
 from agents.parser.types import Parsed, Refusal, Vocabulary
-from agents.parser.unknown import explain_unknown
+from agents.parser.unknown import explain_unknown, ignorable
 from agents.parser.vocab_index import VocabIndex
 from storage.catalog.comparisons import comparison_period
 from storage.catalog.model import ACTIVE_PRODUCTS, Compare, Filter, Order, Query
@@ -64,14 +64,28 @@ class Draft:
     notes: list[str]  # what was understood so far: returned with a refusal
     deferred: str | None = None  # a refusal found early, raised once the notes are known
     extra: list[str] = field(default_factory=list)  # notes beyond the query's own fields
+    raw: str = ""  # the question as the stages read it (for where an unknown word stands)
+    assumed: list[str] = field(default_factory=list)  # words read past, for Parsed.assumed
+    read_past: bool = False  # unknown words were read past as filler
 
 
 def build(draft: Draft) -> Parsed:
-    """The :class:`Parsed` answer for ``draft``.
+    """The :class:`Parsed` answer for ``draft``; unknown filler is read past (see
+    :func:`~agents.parser.unknown.ignorable`) only when the rest makes a whole question.
 
     Raises:
         Refusal: for anything not understood or not answerable with this workspace's data.
     """
+    try:
+        parsed = _build(draft)
+    except Refusal as refusal:
+        if draft.read_past and not refusal.readings:  # read past, no question: the word is why
+            raise Refusal(explain_unknown(draft.lexed, draft.index)) from None
+        raise
+    return replace(parsed, assumed=(*draft.lexed.corrections, *draft.assumed))
+
+
+def _build(draft: Draft) -> Parsed:
     lexed = draft.lexed
     _refuse_unanswerable(draft)
     draft.extra += lexed.corrections
@@ -112,8 +126,10 @@ def _refuse_unanswerable(draft: Draft) -> None:
         raise Refusal(draft.deferred)
     if lexed.not_metric:
         raise Refusal(lexed.not_metric)
-    if lexed.unknown:
+    if lexed.unknown and not ignorable(lexed, draft.index, draft.raw):
         raise Refusal(explain_unknown(lexed, draft.index))
+    draft.assumed += [f"ignored '{u.said}'" for u in lexed.unknown]
+    draft.read_past = bool(lexed.unknown)
 
 
 def _side_by_side(draft: Draft, filters: list[Filter], dims: list[str]) -> None:

@@ -73,6 +73,8 @@ def correct(phrase: str, index: VocabIndex) -> Correction | None:
     best = found[0]
     rivals = [c for c in found[1:] if best.score - c.score < _TIE and c.target != best.target]
     if rivals:
-        names = " or ".join(f"'{c.key}'" for c in (best, *rivals[:2]))
-        raise Refusal(f"'{phrase}' could mean {names}; please spell it out")
+        named = (best, *rivals[:2])
+        names = " or ".join(f"'{c.key}'" for c in named)
+        raise Refusal(f"'{phrase}' could mean {names}; please spell it out",
+                      tuple((phrase, c.key) for c in named))
     return best

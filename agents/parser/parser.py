@@ -3,67 +3,97 @@
 Stages run in a fixed order, each consuming the words it understands so later
 stages never read them twice:
 
+0. spelling: slang spelled out, missing spaces put back, typos of words nothing knows
+   corrected against the workspace's vocabulary (:mod:`agents.parser.spelling`);
 1. whole-message intents: help and greetings, requests to change data;
 2. slash dates (refused when ambiguous) and multi-word entity values;
 3. inventory lists and the leaderboard's minimum bets;
 4. comparisons ("vs last year" before the period "last year"), then periods;
 5. questions about the future (after inventory, whose "in 14 days" is a horizon);
 6. rankings; then the word pass (metrics, entities, breakdowns, typos);
-7. resolution against the workspace's data, and the query.
+7. resolution against the workspace's data, and the query; unknown words that cannot
+   change the number are read past (and reported in ``Parsed.assumed``), others refuse
+   with choices (:mod:`agents.parser.choices`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TypeVar
 
 from agents.parser.build import Draft, build
+from agents.parser.choices import with_choices
 from agents.parser.compare import find_compare
 from agents.parser.dates import slash_dates
 from agents.parser.intents import find_min_bets, find_stock_ask, help_or_greeting, refuse_changes, refuse_future
 from agents.parser.lexer import lex, take_multiword_entities
 from agents.parser.periods import PeriodHit, find_periods, resolve
 from agents.parser.rankings import find_ranking
+from agents.parser.spelling import Respelled, respell
 from agents.parser.text import Sentence
 from agents.parser.types import Help, ParseContext, Parsed, Refusal, Unanswerable
-from agents.parser.vocab_index import index_for
+from agents.parser.vocab_index import VocabIndex, index_for
 from storage.catalog.periods import AsOf
 
 T = TypeVar("T")
 EMPTY = "the message is empty; ask about a metric, e.g. 'revenue last week', or say 'help'"
 
 
-def parse(text: str, ctx: ParseContext) -> Parsed | Help | Unanswerable:
+def parse(text: str, ctx: ParseContext, *,
+          offer_choices: bool = True) -> Parsed | Help | Unanswerable:
     """Parses one chat message.
 
     Args:
-        text: the message as typed (mentions, emoji and markup are tolerated).
+        text: the message as typed (mentions, emoji, markup, slang and typos are tolerated).
         ctx: the as-of instant, the workspace vocabulary and the asker's name.
+        offer_choices: work out the readings a refusal offers (each is parsed again).
 
     Returns:
-        :class:`Parsed` with the catalog query; :class:`Help` for help and greetings;
-        :class:`Unanswerable` when any part of the question is not understood or the
-        workspace has no data for it (the parser refuses rather than guesses).
+        :class:`Parsed` with the catalog query (``assumed`` lists typos corrected and
+        filler read past); :class:`Help` for help and greetings; :class:`Unanswerable`
+        when part of the question that could change the number is not understood or
+        the workspace has no data for it: the parser refuses rather than guesses, with
+        up to three readings that do work as ``choices``.
     """
-    sentence = Sentence(text)
     if not text.strip():
         return Unanswerable((), EMPTY)
+    index = index_for(ctx.vocabulary)
+    spelled = respell(text, index)
+    sentence = Sentence(spelled.text)
     if (help_asked := help_or_greeting(sentence)) is not None:
         return help_asked
     if sentence.is_empty():
         return Unanswerable((), EMPTY)
     notes: list[str] = []
+    draft: Draft | None = None
     try:
-        return build(_draft(sentence, ctx, notes))
+        draft = _draft(sentence, ctx, notes, index)
+        parsed = build(draft)
     except Refusal as refusal:
-        return Unanswerable(tuple(notes), refusal.missing)
+        return _refused(refusal, notes, sentence, draft, spelled, ctx, offer_choices)
+    return replace(parsed, understood=(*parsed.understood, *spelled.corrected),
+                   assumed=(*spelled.corrected, *parsed.assumed))
 
 
-def _draft(sentence: Sentence, ctx: ParseContext, notes: list[str]) -> Draft:
+def _refused(refusal: Refusal, notes: list[str], sentence: Sentence, draft: Draft | None,
+             spelled: Respelled, ctx: ParseContext, offer_choices: bool) -> Unanswerable:
+    """The refusal, with the words not understood and the readings that would work."""
+    unknown = draft.lexed.unknown if draft is not None else []
+    typed = [u.said for u in unknown] + [w for w in spelled.ties if w not in notes]
+    refused = Unanswerable(tuple(notes), refusal.missing, unknown=tuple(dict.fromkeys(typed)))
+    if not offer_choices:
+        return refused
+    ties = tuple((word, meant) for word, targets in spelled.ties.items() for meant in targets)
+    return with_choices(refused, sentence.raw, unknown, refusal.readings + ties,
+                        index_for(ctx.vocabulary),
+                        lambda question: parse(question, ctx, offer_choices=False))
+
+
+def _draft(sentence: Sentence, ctx: ParseContext, notes: list[str], index: VocabIndex) -> Draft:
     """Runs the finding stages. A date or future refusal waits until the rest of the
     question is read, so the reply can say what was understood ("revenue", but "next
     month" is the future)."""
-    index = index_for(ctx.vocabulary)
     refuse_changes(sentence)
     deferred: list[str] = []
     no_periods: list[PeriodHit] = []
@@ -78,7 +108,8 @@ def _draft(sentence: Sentence, ctx: ParseContext, notes: list[str]) -> Draft:
     ranking = find_ranking(sentence)
     lexed = lex(sentence, index, early)
     return Draft(ctx.as_of, ctx.vocabulary, index, ctx.user_name, lexed, periods, compare,
-                 ranking, stock, min_bets, notes, deferred[0] if deferred else None)
+                 ranking, stock, min_bets, notes, deferred[0] if deferred else None,
+                 raw=sentence.raw)
 
 
 def _deferring(deferred: list[str], stage: Callable[[], T], fallback: T) -> T:

@@ -20,7 +20,7 @@ _APOSTROPHES = "'’‘`´"
 _DROP_CATEGORIES = {"So", "Sk", "Cs", "Co", "Cn", "Cf", "Mn", "Me"}  # emoji, marks, joiners
 # Each pattern scans a span once: no two adjacent quantifiers over the same characters and
 # no run past a second "<", so 40,000 spaces or "<@" repeated take milliseconds, not seconds.
-_SLACK_MARKUP = re.compile(r"<[@#!][^<>]*>|:[a-z0-9_+-]+:")
+SLACK_MARKUP = re.compile(r"<[@#!][^<>]*>|:[a-z0-9_+-]+:")
 _ADDRESS = re.compile(
     r"@tally\b|^[\s,]*(?:(?:hey|hi|hello|yo|ok|okay|oi)[\s,]*)?tally\b[\s,:]*|\btally\s*$"
 )
@@ -78,7 +78,7 @@ class Sentence:
 
     def __init__(self, message: str) -> None:
         raw = unicodedata.normalize("NFC", message)
-        raw = _blank(raw, _SLACK_MARKUP.finditer(raw.lower()))
+        raw = _blank(raw, SLACK_MARKUP.finditer(raw.lower()))
         self.raw = raw
         folded = "".join(_fold_char(ch) for ch in raw)
         folded = _blank(folded, _ADDRESS.finditer(folded))

@@ -95,8 +95,15 @@ class Unanswerable:
 
 
 class Refusal(Exception):
-    """Raised inside the parser to stop with an :class:`Unanswerable`; never escapes ``parse``."""
+    """Raised inside the parser to stop with an :class:`Unanswerable`; never escapes ``parse``.
 
-    def __init__(self, missing: str) -> None:
+    Attributes:
+        missing: what was not understood, in words for the asker.
+        readings: (words as typed, what they may mean) pairs the refusal knows of, e.g.
+            ``(("churnd", "churned"), ("churnd", "churn"))``; each becomes a choice.
+    """
+
+    def __init__(self, missing: str, readings: tuple[tuple[str, str], ...] = ()) -> None:
         super().__init__(missing)
         self.missing = missing
+        self.readings = readings

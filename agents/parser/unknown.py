@@ -6,15 +6,57 @@ in your data" rather than "I didn't understand".
 
 from __future__ import annotations
 
-from agents.parser.lexer import Lexed
+import re
+
+from agents.parser.fillers import QUALIFIERS
+from agents.parser.lexer import Lexed, Unknown
+from agents.parser.spelling import content_words, nearest
 from agents.parser.vocab_index import VocabIndex
-from agents.parser.words import BY_WORDS
+from agents.parser.words import BY_WORDS, EXCLUDE_WORDS, FILTER_WORDS
 
 _PLACE_WORDS = frozenset({"in", "from", "at", "inside", "within"})
 _NAME_WORDS = frozenset({"for", "on", "about", "of", "to", "via", "excluding", "except",
                          "without", "not"})
 # Which dimension a place ("in X") most likely names, by the data of the question.
 _PLACE_DIMENSIONS = ("country", "location", "league")
+# After these an unknown word stands where a filter, value or breakdown would.
+MEANING_BEFORE = FILTER_WORDS | BY_WORDS | EXCLUDE_WORDS | _PLACE_WORDS | _NAME_WORDS
+MAX_IGNORED = 2  # more unknown words than this and the question is not understood
+# "how many units did we move": a verb within a few words after one of these.
+AUXILIARIES = frozenset({"do", "does", "did", "have", "has", "had", "will", "would", "can",
+                         "could", "should"})
+_FRAME = 4
+
+
+def ignorable(lexed: Lexed, index: VocabIndex, raw: str) -> bool:
+    """Whether every unknown word can be read past without changing the number.
+
+    Only a verb of the question's own frame is read past: "how many units did we
+    *move*", "how many sessions did the newsletter *drive*" (a few words after did,
+    do, have...). Nouns and adjectives name things ("iphone cases", "runway", "cold")
+    and are asked about. Even a verb matters when it stands where a filter, value or
+    breakdown would ("in Narnia", "by weekday"), right before a metric, dimension or
+    value word it may qualify ("shipping revenue"), is capitalised like a name
+    mid-sentence, holds a digit, is a qualifier ("median", "cancelled", "put") or is
+    one edit from a known word.
+    """
+    unknown = lexed.unknown
+    return 0 < len(unknown) <= MAX_IGNORED and all(_harmless(u, index, raw) for u in unknown)
+
+
+def _harmless(word: Unknown, index: VocabIndex, raw: str) -> bool:
+    if not word.folded.isalpha() or word.folded in QUALIFIERS or word.before in MEANING_BEFORE:
+        return False
+    if index.lookup((word.folded,)):  # a stored value out of context ("prop"): it filters
+        return False
+    if word.after in content_words(index):
+        return False
+    before = raw[:max(word.start, 0)]
+    if word.said[:1].isupper() and any(ch.isalnum() for ch in before):
+        return False  # a name mid-sentence
+    if not AUXILIARIES & set(re.findall(r"[a-z]+", before.lower())[-_FRAME:]):
+        return False
+    return not nearest(word.folded, index, limit=1, most=1 if len(word.folded) < 8 else 2)
 
 
 def explain_unknown(lexed: Lexed, index: VocabIndex) -> str:

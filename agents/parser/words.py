@@ -8,7 +8,9 @@ and strict with anything that could carry meaning.
 
 from __future__ import annotations
 
-FILLER = frozenset({
+from agents.parser.fillers import EVERYDAY_WORDS
+
+FILLER = EVERYDAY_WORDS | frozenset({
     "a", "about", "actually", "again", "all", "also", "am", "amount", "an", "and", "any",
     "anyone", "anything", "anyway", "app", "are", "as", "ask", "asking", "at", "be", "been",
     "being", "bot", "bought", "break", "bro", "btw", "can", "check", "could", "count", "current",

@@ -1,0 +1,35 @@
+"""One line restating how a question was read, for answers that read past or corrected words.
+
+When the parser corrected a typo or read past a word ("revnue yestrday", "how many
+units did we move"), the asker should see what was answered before the number:
+"Reading this as: revenue, yesterday." Built from the query, not from the asker's
+words, so it says exactly what was run.
+"""
+
+from __future__ import annotations
+
+from storage.catalog.model import Query
+
+_COMPARE = {"previous": "vs the previous period", "year": "vs the same dates last year",
+            "week": "vs the same day last week"}
+
+
+def reading_line(query: Query) -> str:
+    """ "Reading this as: revenue by sales channel, in BR, year to date." """
+    parts = [" and ".join(m.replace("_", " ") for m in query.metrics)]
+    if query.dimensions:
+        parts[0] += " by " + " and ".join(d.replace("_", " ") for d in query.dimensions)
+    for flt in query.filters:
+        parts.append(("excluding " if flt.exclude else "") + ", ".join(flt.values))
+    if query.period is not None:
+        parts.append(query.period.describe())
+    if query.compare in _COMPARE:
+        parts.append(_COMPARE[query.compare])
+    if query.order is not None and query.limit:
+        parts.append(f"{'top' if query.order.descending else 'bottom'} {query.limit}")
+    return "Reading this as: " + ", ".join(p for p in parts if p) + "."
+
+
+def with_reading(text: str, query: Query, assumed: tuple[str, ...]) -> str:
+    """``text`` with the reading line in front when anything was assumed."""
+    return f"{reading_line(query)}\n{text}" if assumed else text
