@@ -9,6 +9,8 @@ Three small jobs of the brain that the runtime calls:
   metric, a value of the workspace's data, or a period; anything else is refused.
 - :func:`picked_choice` reads "2", "#2" or "the second one" typed right after a reply
   that offered choices.
+- :func:`unknown_words` names the words of a question Tally does not understand (today,
+  with what it has been taught), for ``tally unanswered``.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from agents.parser import ParseContext, Parsed, parse
+from agents.parser import ParseContext, Parsed, Unanswerable, parse
 from storage.catalog import Query
 
 #: Metrics per vertical that the probes of :func:`read_meaning` hang a value or period on
@@ -102,6 +104,26 @@ def read_meaning(meaning: str, ctx: ParseContext) -> Meaning | None:
         if found is not None:
             return found
     return None
+
+
+def unknown_words(question: str, ctx: ParseContext,
+                  synonyms: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """The words of ``question`` not understood now (lower case); () when it parses.
+
+    The parser's own list when its refusal names them (:attr:`Unanswerable.unknown`),
+    else the words its refusal quotes ("I don't understand 'atm pls' ...").
+    """
+    plan = parse(apply_synonyms(question, synonyms or {}), ctx)
+    if not isinstance(plan, Unanswerable):
+        return ()
+    if plan.unknown:
+        return tuple(dict.fromkeys(w.lower() for said in plan.unknown for w in said.split()))
+    quoted = _QUOTED.findall(plan.missing) or _NOT_A.findall(plan.missing)
+    return tuple(dict.fromkeys(w.lower() for said in quoted for w in said.split()))
+
+
+_QUOTED = re.compile(r"'([^']+)'")
+_NOT_A = re.compile(r"^(.+?) is not an? \w+ in your data")
 
 
 def _bare(query: Query) -> bool:

@@ -43,6 +43,7 @@ class LazyGroup(click.Group):
         "connect": ("bot.cli.connect", "connect_command"),
         "disconnect": ("bot.cli.connect", "disconnect_command"),
         "sync": ("bot.cli.connect", "sync_command"),
+        "unanswered": ("bot.cli.unanswered", "unanswered_command"),  # reads questions with the parser
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
