@@ -16,8 +16,9 @@ from typing import cast
 
 from agents.parser.compare import CompareHit
 from agents.parser.dimensions import DIM_WORDS, GRAINS, RANK_DEFAULTS, DimWord
+from agents.parser.guild import Everyone, board_period, wants_per_bettor
 from agents.parser.intents import StockAsk
-from agents.parser.lexer import DimMention, Lexed, MetricMention
+from agents.parser.lexer import DimMention, EntityMention, Lexed, MetricMention
 from agents.parser.lexicon import BY_NAME, NO_DATA, MetricEntry
 from agents.parser.periods import PeriodHit, resolve
 from agents.parser.rankings import Ranking
@@ -242,11 +243,24 @@ def _net_of_exclusions(draft: Draft) -> list[MetricMention]:
     return [net if m is revenue else m for m in mentions if not m.excluded]
 
 
+_BET_VERBS = frozenset({"bet", "wager", "wagered"})
+
+
+def _staked_amount(draft: Draft, mentions: list[MetricMention]) -> list[MetricMention]:
+    """ "How much did I bet/wager": an amount of bets is the units staked, not their count."""
+    if not draft.lexed.amount:
+        return mentions
+    staked = (BY_NAME["staked_units"],)
+    return [replace(m, candidates=staked) if m.phrase in _BET_VERBS else m for m in mentions]
+
+
 def _ranked_dimension(draft: Draft) -> tuple[DimWord | None, list[DimMention]]:
     """The ranked dimension word, and the breakdown words left (labels removed)."""
     entity_dims = {dim for e in draft.lexed.entities if not e.exclude for dim, _ in e.options}
     breakdowns = [m for m in draft.lexed.dims
                   if m.explicit or not set(m.word.options) & entity_dims]
+    if draft.ranking is None and not draft.lexed.superlative:
+        breakdowns = [m for m in breakdowns if not _names_values_kind(m, draft.lexed.entities)]
     if draft.ranking is None and draft.lexed.superlative and breakdowns:
         draft.ranking = _ranking_around(draft.lexed, breakdowns[0])
     ranking = draft.ranking
@@ -271,6 +285,13 @@ def _ranked_dimension(draft: Draft) -> tuple[DimWord | None, list[DimMention]]:
         return bettors, breakdowns
     raise Refusal(f"'{ranking.words}' of what? e.g. 'top 5 products by revenue' or "
                   "'best day by orders'")
+
+
+def _names_values_kind(dim: DimMention, entities: list[EntityMention]) -> bool:
+    """ "safety stock for acme products", "outdoor items": a product word said right after a
+    value names the value's products (a filter), not a breakdown; "by product" still is."""
+    return not dim.explicit and dim.word.options == ("product",) and any(
+        not e.exclude and 0 <= dim.position - (e.position + len(e.said)) <= 1 for e in entities)
 
 
 _LOW_WORDS = ("bottom", "worst", "lowest", "smallest", "least", "fewest")

@@ -89,3 +89,14 @@ def test_how_long_stock_lasts_with_no_product_is_the_cover_list():
     assert_parses("how long will our stock last",
                   Q("days_of_stock", "on_hand", "avg_daily_units", by=("product",),
                     filters=(ACTIVE_PRODUCTS,), order=LOWEST_COVER, intent="stock_alert_list"))
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("safety stock levels for acme textiles products",
+     Q("safety_stock", filters=(F("supplier", "Acme Textiles"),))),
+    ("days of inventory for globex items", Q("days_of_stock", filters=(F("supplier", "Globex"),))),
+    ("stock of globex products, by product",
+     Q("on_hand", by=("product",), filters=(F("supplier", "Globex"),))),
+])
+def test_a_suppliers_products_are_a_filter_not_a_breakdown(text, expected):
+    assert_parses(text, expected)
