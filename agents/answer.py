@@ -20,9 +20,8 @@ from agents.compose import compose
 from agents.explain import explain, why_reply
 from agents.followups import Resolution, resolve_followup
 from agents.help import examples_for, help_reply
-from agents.parser import Help, ParseContext, Parsed, Unanswerable, parse
+from agents.parser import Help, ParseContext, Parsed, Unanswerable, Vocabulary, parse
 from agents.ports import AsOfClock, Engines, LLMConfig, Synonyms
-from agents.reading import with_reading
 from agents.reply import Reply
 from agents.teach import apply_synonyms
 from agents.vocabulary import Vocabularies
@@ -159,12 +158,12 @@ def answer(question: str, conversation: Conversation, ports: Ports,
 
 def _run(plan: Plan, question: str, conversation: Conversation, ports: Ports) -> Reply:
     engine = ports.engines.engine(conversation.workspace)
-    verticals = ports.vocabularies.get(conversation.workspace).verticals
+    vocabulary = ports.vocabularies.get(conversation.workspace)
+    verticals = vocabulary.verticals
     if isinstance(plan, Help):
-        return help_reply(verticals, plan.topic, question)
+        return help_reply(verticals, plan.topic, question, vocabulary)
     if isinstance(plan, Unanswerable):
-        return unanswerable_reply(question, plan.understood, plan.missing, verticals,
-                                  plan.choices, plan.unknown)
+        return unanswerable_reply(question, plan.understood, plan.missing, vocabulary)
     as_of = as_of_for(conversation, engine, ports)
     kind: Literal["query", "why", "how"] = plan.kind if isinstance(plan, Resolution) else "query"
     try:
@@ -174,37 +173,24 @@ def _run(plan: Plan, question: str, conversation: Conversation, ports: Ports) ->
             return explain(engine, plan.query, as_of)
         result = engine.run(plan.query, as_of)
     except TallyError as exc:
-        return unanswerable_reply(question, plan.understood, str(exc), verticals)
+        return unanswerable_reply(question, plan.understood, str(exc), vocabulary)
     reply = compose(result, engine.defs, engine.workspace.currency, question, plan.intent)
-    if isinstance(plan, Parsed) and plan.assumed:  # read past or corrected: say how it was read
-        reply = replace(reply, text=with_reading(reply.text, plan.query, plan.assumed),
-                        data={**reply.data, "assumed": list(plan.assumed)})
     data = {"question": question, "text": reply.text,
-            **{k: v for k, v in reply.data.items() if k not in ("question", "text")}}
+            **{k: v for k, v in reply.data.items() if k != "question"}}
     return replace(reply, data=data)
 
 
 def unanswerable_reply(text: str, understood: tuple[str, ...], missing: str,
-                       verticals: frozenset[str], choices: tuple[str, ...] = (),
-                       unknown: tuple[str, ...] = ()) -> Reply:
-    """What was understood, what was not, and questions that work here. Never a number.
-
-    ``choices`` (readings of the question that work here) become the reply's choices,
-    which channels show as buttons or numbered lines; ``unknown`` are the words not
-    understood, kept in the data for ``tally unanswered``.
-    """
+                       verticals: frozenset[str] | Vocabulary) -> Reply:
+    """What was understood, what was not, and questions that work here. Never a number."""
     got = f"I understood {'; '.join(understood)}, but " if understood else ""
     examples = examples_for(verticals)[:3]
     lowered = missing[0].lower() + missing[1:] if missing and not missing.startswith("I ") else missing
     message = f"{got}{lowered if got else missing}"
     message = message.rstrip(".") + ". I won't guess a number."
-    if choices:
-        message += " Did you mean one of these?"
     data = {"question": text, "text": message, "error": "unanswerable",
-            "understood": list(understood), "examples": examples, "choices": list(choices),
-            "unknown": list(unknown)}
-    return Reply(text=message, suggestions=tuple(examples), data=data, ok=False,
-                 choices=choices)
+            "understood": list(understood), "examples": examples}
+    return Reply(text=message, suggestions=tuple(examples), data=data, ok=False)
 
 
 class Answerer:
