@@ -53,7 +53,7 @@ def test_refused_and_disliked_questions_are_counted_by_unknown_word(cli, tmp_pat
                   answer="…")
     counts = {c.word: c for c in unanswered(app, "shop")}
     app.close()
-    assert list(counts)[0] == "narnia"
+    assert next(iter(counts)) == "narnia"
     assert (counts["narnia"].times, counts["narnia"].refused, counts["narnia"].disliked) == (2, 2, 1)
     assert counts["narnia"].examples == ["orders in narnia last week", "revenue in Narnia"]
     assert (counts["flavour"].times, counts["thingy"].times) == (1, 1)  # recorded words as they were
