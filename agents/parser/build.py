@@ -16,7 +16,6 @@ from typing import cast
 
 from agents.parser.compare import CompareHit
 from agents.parser.dimensions import DIM_WORDS, GRAINS, RANK_DEFAULTS, DimWord
-from agents.parser.guild import Everyone, board_period, wants_per_bettor
 from agents.parser.intents import StockAsk
 from agents.parser.lexer import DimMention, EntityMention, Lexed, MetricMention
 from agents.parser.lexicon import BY_NAME, NO_DATA, MetricEntry
@@ -241,17 +240,6 @@ def _net_of_exclusions(draft: Draft) -> list[MetricMention]:
     draft.extra.append("net revenue: revenue excluding refunds")
     net = MetricMention((BY_NAME["net_revenue"],), "net revenue", revenue.said, False)
     return [net if m is revenue else m for m in mentions if not m.excluded]
-
-
-_BET_VERBS = frozenset({"bet", "wager", "wagered"})
-
-
-def _staked_amount(draft: Draft, mentions: list[MetricMention]) -> list[MetricMention]:
-    """ "How much did I bet/wager": an amount of bets is the units staked, not their count."""
-    if not draft.lexed.amount:
-        return mentions
-    staked = (BY_NAME["staked_units"],)
-    return [replace(m, candidates=staked) if m.phrase in _BET_VERBS else m for m in mentions]
 
 
 def _ranked_dimension(draft: Draft) -> tuple[DimWord | None, list[DimMention]]:
