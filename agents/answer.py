@@ -20,6 +20,7 @@ from agents.compose import compose
 from agents.explain import explain, why_reply
 from agents.followups import Resolution, resolve_followup
 from agents.help import examples_for, help_reply
+from agents.insights.digest import build_digest
 from agents.parser import Help, ParseContext, Parsed, Unanswerable, Vocabulary, parse
 from agents.ports import AsOfClock, Engines, LLMConfig, Synonyms
 from agents.reading import with_reading
@@ -162,6 +163,10 @@ def _run(plan: Plan, question: str, conversation: Conversation, ports: Ports) ->
     vocabulary = ports.vocabularies.get(conversation.workspace)
     verticals = vocabulary.verticals
     if isinstance(plan, Help):
+        if plan.topic == "status":  # "how are we doing?": the digest's snapshot, asked for
+            snapshot = build_digest(engine, as_of_for(conversation, engine, ports))
+            if snapshot is not None:
+                return replace(snapshot, data={**snapshot.data, "question": question})
         return help_reply(verticals, plan.topic, question, vocabulary)
     if isinstance(plan, Unanswerable):
         return unanswerable_reply(question, plan.understood, plan.missing, vocabulary,

@@ -1,9 +1,14 @@
 """Follow-ups: a message read in the light of the conversation's last answered question.
 
 "and the month before?", "break that down by country", "only Mexico", "same for
-orders", "vs last year?" change the last query; "why?" asks for the drivers of its
-change; "how did you get that?" for its derivation. A message that is a question of its
-own is never bent by the conversation.
+orders", "vs last year?", "top 3 instead" change the last query; "why?" asks for the
+drivers of its change; "how did you get that?" for its derivation.
+
+Follow-ups only fill what is missing: a metric, period, breakdown or filter the message
+says itself is never overridden by history. A message that is a question of its own — a
+whole question ("how many orders did we get yesterday?") or an explicit comparison
+("compare revenue last week with the week before") — is never bent by the conversation:
+it keeps none of the last question's filters or breakdowns.
 """
 
 from __future__ import annotations
@@ -12,26 +17,42 @@ import re
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from agents.followup_rules import (
+    BEFORE,
+    compared_to,
+    horizon,
+    inherit,
+    merge,
+    metric_said,
+    moved_back,
+    ranked,
+    sibling,
+    strip_fillers,
+    with_referent,
+)
 from agents.parser import Help, ParseContext, Parsed, Unanswerable, parse
 from agents.parser.lexicon import BY_NAME
-from storage.catalog.model import Order, Query
+from storage.catalog.model import Query
 
 Kind = Literal["query", "why", "how"]
 
-_WHY = re.compile(r"^\s*(why|why\s+(is|was|did|has|are)\b.*|what\s+(drove|caused|explains)\b.*|"
+_WHY = re.compile(r"^\s*(why\b.*|what\s+(drove|caused|explains)\b.*|"
                   r"what'?s\s+behind\s+(it|that|this)\b.*|drivers\??)\s*\??\s*$", re.IGNORECASE)
-_HOW = re.compile(r"^\s*(how\s+did\s+you\s+(get|calculate|compute|work\s+out)\b.*|"
-                  r"how\s+(is|was)\s+(that|it|this)\s+(calculated|computed)\b.*|show\s+(me\s+)?the\s+sql.*|"
-                  r"explain(\s+(that|it|this))?|where\s+does\s+(that|it)\s+come\s+from.*)\s*\??\s*$",
-                  re.IGNORECASE)
+_HOW = re.compile(r"^\s*(how\s*('d|\s+did|\s+do|\s+does)\s+(you|u|ya|tally)\s+(get|calculate|compute|count|"
+                  r"work|figure|come|arrive|measure)\b.*|"
+                  r"how\s+(is|was|are|were)\s+(that|it|this|those|these)\s+(calculated|computed|counted)\b.*|"
+                  r"show\s+(me\s+)?the\s+(sql|query|math|maths).*|"
+                  r"explain(\s+(that|it|this))?|where\s+does\s+(that|it|this)\s+(number\s+)?come\s+from.*)"
+                  r"\s*\??\s*$", re.IGNORECASE)
 _WHY_WORDS = re.compile(r"^\s*(why(\s+(is|was|were|did|does|do|has|have|are))?|what\s+(drove|caused|explains)|"
                         r"what'?s\s+behind)\b", re.IGNORECASE)
-_BEFORE = re.compile(r"\b(the\s+)?(month|week|quarter|year|day|period)\s+before\b|"
-                     r"\bbefore\s+that\b|\bprevious\s+one\b", re.IGNORECASE)
-_ONLY_COMPARE = re.compile(r"^\s*(vs\.?|versus|compared\s+(to|with)|compare(d)?\s+(to|with))\b",
-                           re.IGNORECASE)
-_MARKER = re.compile(r"^\s*(and|also|what\s+about|how\s+about|same\s+(for|with|but)|now|ok(ay)?|"
-                     r"then)\b", re.IGNORECASE)
+_MARKER = re.compile(r"^\s*(and|also|what\s+about|how\s+about|what\s+if|same(\s+thing)?(\s+but)?|now|"
+                     r"ok(ay)?|then|but)\b", re.IGNORECASE)
+# Words of a question asked whole ("how many orders did we get yesterday?"), not a fragment.
+_ASKED_WHOLE = re.compile(r"\b(what|whats|what's|how|hows|how's|which|who|show|give|tell|list|"
+                          r"compare|did|does|do|was|were|is|are|can|could)\b", re.IGNORECASE)
+# "only meta", "just footwear": the last answer narrowed, its metric kept.
+_NARROWED = re.compile(r"\b(only|just)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -50,84 +71,115 @@ def resolve_followup(text: str, last: Query | None, last_intent: str,
 
     A message that names its own metric is never bent by the conversation: "why did
     revenue drop last week?" explains revenue last week whatever was asked before, and
-    "refunds last week vs the week before" is a comparison of its own.
+    "refunds last week vs the week before" is a comparison of its own. A fragment
+    naming a metric ("roi?", "win rate in april") takes what it does not say (period,
+    filters, breakdown) from the last question.
     """
     if _WHY.match(text):
-        own = parse(_WHY_WORDS.sub("", text, count=1), ctx)
-        if isinstance(own, Parsed):
-            query = own.query if own.query.compare else replace(own.query, compare="previous")
-            return Resolution("why", query, own.intent, own.understood)
-        return Resolution("why", last, last_intent) if last is not None else None
+        return _why(text, last, last_intent, ctx)
     if last is None:
         return None
     if _HOW.match(text):
         return Resolution("how", last, last_intent)
+    asked, text = text, with_referent(text, last)
     marked = _MARKER.match(text) is not None
-    alone = parse(_strip_marker(text) if marked else text, ctx)
-    if not marked and (isinstance(alone, Parsed) or _names_a_metric(alone)):
-        return None  # a question of its own: answered, or refused, as asked, never bent
-    if _BEFORE.search(text) and last.period is not None:
-        moved = replace(last, period=last.period.previous(), compare=None)
-        return Resolution("query", moved, last_intent, ("period: the one before",))
-    if isinstance(alone, Parsed):
-        return Resolution("query", _inherit(alone.query, last), alone.intent, alone.understood)
-    phrase = BY_NAME[last.metrics[0]].phrases[0] if last.metrics[0] in BY_NAME else None
+    body = strip_fillers(_MARKER.sub("", text, count=1) if marked else text)
+    alone = parse(body or text, ctx)
+    if isinstance(alone, Help) or (not marked and _stands_alone(text, alone, last_intent)):
+        # A question of its own: answered, or refused, as asked, never bent ("his" named).
+        if text != asked and isinstance(alone, Parsed):
+            return Resolution("query", alone.query, alone.intent, alone.understood)
+        return None
+    return (_reshaped(text, body, last, last_intent)
+            or _with_metric(text, body, alone, last, last_intent)
+            or _injected(body, last, last_intent, ctx))
+
+
+def _why(text: str, last: Query | None, last_intent: str, ctx: ParseContext) -> Resolution | None:
+    """ "why?" explains the last answer; "why did revenue drop last week?" its own question."""
+    own = parse(_WHY_WORDS.sub("", text, count=1), ctx)
+    if isinstance(own, Parsed) and metric_said(own, text):
+        query = own.query if own.query.compare else replace(own.query, compare="previous")
+        return Resolution("why", query, own.intent, own.understood)
+    return Resolution("why", last, last_intent) if last is not None else None
+
+
+def _stands_alone(text: str, alone: Parsed | Help | Unanswerable, last_intent: str) -> bool:
+    """Whether an unmarked message is a question of its own rather than a fragment.
+
+    It is when it names its metric and is asked whole, compares explicitly or asks for
+    another kind of answer (a leaderboard, a stock list); a refusal naming a metric
+    ("compare revenue ... with X") is refused as asked.
+    """
+    if isinstance(alone, Unanswerable):
+        return any(note.startswith("metric:") for note in alone.understood)
+    if not isinstance(alone, Parsed):
+        return False
+    if alone.intent != "metric":
+        return alone.intent != last_intent  # "leaderboard last month" after "my profit"
+    if not metric_said(alone, text):
+        return False
+    if alone.query.compare is not None:
+        return True
+    return _ASKED_WHOLE.search(text) is not None and not _NARROWED.search(text)
+
+
+def _reshaped(text: str, body: str, last: Query, last_intent: str) -> Resolution | None:
+    """Changes with no metric of their own: the period before, the ranking's size, the
+    stock list's horizon, a sibling metric ("and churned?" after new MRR)."""
+    if BEFORE.search(body) and not compared_to(text):
+        moved = moved_back(body, last)
+        return None if moved is None else Resolution(
+            "query", moved, last_intent, ("period: the one before",))
+    for change in (ranked(body, last), horizon(body, last, last_intent)):
+        if change is not None:
+            return Resolution("query", change, last_intent)
+    other = sibling(body, last)
+    if other is not None:
+        return Resolution("query", inherit(Query((other,)), last), "metric",
+                          (f"metric: {BY_NAME[other].label}",))
+    return None
+
+
+def _with_metric(text: str, body: str, alone: Parsed | Help | Unanswerable, last: Query,
+                 last_intent: str) -> Resolution | None:
+    """ "same for orders", "roi?": the new metric with what it leaves unsaid; "only bets on
+    baseball" narrows the last answer and keeps its metric."""
+    if not isinstance(alone, Parsed) or not metric_said(alone, body):
+        return None
+    if _NARROWED.search(text) and not _MARKER.match(text):
+        return Resolution("query", merge(last, alone.query), last_intent, alone.understood)
+    return Resolution("query", inherit(alone.query, last), alone.intent, alone.understood)
+
+
+def _injected(body: str, last: Query, last_intent: str, ctx: ParseContext) -> Resolution | None:
+    """A fragment without a metric ("by channel?", "only Mexico", "vs last year?") read
+    with the last question's metric, then applied to the last question."""
+    phrase = BY_NAME[last.metrics[0]].phrases[0] if last.metrics and last.metrics[0] in BY_NAME else None
     if phrase is None:
         return None
-    injected = parse(f"{phrase} {_strip_marker(text)}", ctx)
+    injected = parse(f"{phrase} {body}", ctx)
     if not isinstance(injected, Parsed):
         return None
     said = injected.query
     if not (said.period or said.dimensions or said.filters or said.compare or said.limit):
         return None
-    if _ONLY_COMPARE.match(_strip_marker(text)):
-        # "vs last year?" compares the last period; the parser alone would pick "this month".
-        said = replace(said, period=None)
-    return Resolution("query", _merge(last, said), last_intent, injected.understood)
+    if last_intent != "metric" and said.dimensions not in ((), last.dimensions):
+        return None  # a leaderboard or stock list has its own rows: "by sport" is not one
+    changed = _compared(said, last) if compared_to(body) else said
+    if changed is None:
+        return None
+    return Resolution("query", merge(last, changed), last_intent, injected.understood)
 
 
-def _names_a_metric(plan: Parsed | Help | Unanswerable) -> bool:
-    """Whether a refused message named its own metric ("compare revenue ... with X"): the
-    conversation must not turn it into a variation of the last question."""
-    return isinstance(plan, Unanswerable) and any(note.startswith("metric:")
-                                                  for note in plan.understood)
-
-
-def _strip_marker(text: str) -> str:
-    return _MARKER.sub("", text, count=1).strip()
-
-
-def _inherit(new: Query, last: Query) -> Query:
-    """A new metric with the last question's period, breakdown and filters ("same for orders")."""
-    inherits_breakdown = not new.dimensions and bool(last.dimensions)
-    order = new.order
-    if inherits_breakdown and last.order is not None:
-        order = Order(new.metrics[0], last.order.descending)
-    return replace(
-        new,
-        period=new.period or last.period,
-        dimensions=new.dimensions or last.dimensions,
-        filters=new.filters or last.filters,
-        compare=new.compare or last.compare,
-        order=order,
-        limit=last.limit if inherits_breakdown else new.limit,
-        min_count=new.min_count if new.min_count is not None else last.min_count,
-    )
-
-
-def _merge(last: Query, said: Query) -> Query:
-    """The last query changed by what the follow-up said (its filters win per dimension)."""
-    said_dims = {f.dimension for f in said.filters}
-    filters = tuple(f for f in last.filters if f.dimension not in said_dims) + said.filters
-    dimensions = said.dimensions or last.dimensions
-    keep_ranking = not said.dimensions or said.dimensions == last.dimensions
-    return replace(
-        last,
-        period=said.period or last.period,
-        dimensions=dimensions,
-        filters=filters,
-        compare=said.compare or last.compare,
-        order=said.order or (last.order if keep_ranking else None),
-        limit=said.limit or (last.limit if keep_ranking else None),
-    )
-
+def _compared(said: Query, last: Query) -> Query | None:
+    """ "vs last year?" compares the last period (the parser alone would pick "this
+    month"); "vs april?" after May is the previous period, "vs May 2024" after May its year."""
+    if said.compare is not None or said.period is None or last.period is None:
+        return replace(said, period=None)
+    span = (said.period.start, said.period.end)
+    if span == (last.period.previous().start, last.period.previous().end):
+        return replace(said, period=None, compare="previous")
+    if span == (last.period.year_ago().start, last.period.year_ago().end):
+        return replace(said, period=None, compare="year")
+    return None

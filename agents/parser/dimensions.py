@@ -31,14 +31,15 @@ DIM_WORDS: dict[str, DimWord] = {
     **_words(("market",), "bet type|market type", "bet types|market types"),
     **_words(("sales_channel",), "sales channel", "sales channels"),
     **_words(("channel", "sales_channel"), "channel", "channels"),
-    **_words(("channel",), "ad platform|ad channel|platform", "ad platforms|ad channels|platforms"),
-    **_words(("source",), "source|utm source|referrer|traffic source",
-             "sources|utm sources|referrers|traffic sources"),
+    **_words(("channel",), "ad platform|ad channel|platform|marketing channel|ad network",
+             "ad platforms|ad channels|platforms|marketing channels|ad networks"),
+    **_words(("source",), "source|utm source|referrer|traffic source|referral source",
+             "sources|utm sources|referrers|traffic sources|referral sources"),
     **_words(("medium",), "medium|utm medium", "mediums|utm mediums"),
     **_words(("campaign",), "campaign|ad campaign", "campaigns|ad campaigns"),
     **_words(("product",), "product|item|sku|variant", "products|items|skus|variants"),
-    **_words(("category",), "category|collection|product type",
-             "categories|collections|product types"),
+    **_words(("category",), "category|collection|product type|product category|product line",
+             "categories|collections|product types|product categories|product lines"),
     **_words(("customer",), "customer|client|account", "customers|clients|accounts"),
     **_words(("plan",), "plan|tier|pricing plan", "plans|tiers|pricing plans"),
     **_words(("segment",), "segment", "segments"),
@@ -51,6 +52,16 @@ DIM_WORDS: dict[str, DimWord] = {
     **_words(("day",), "day|daily|date|day by day", "days|dates"),
     **_words(("week",), "week|weekly|week by week", "weeks"),
     **_words(("month",), "month|monthly|month by month", "months"),
+}
+
+# Short forms that only name a dimension right after "by"/"per" ("rev by cat"): alone,
+# "cat" or "prod" are too likely to be something else.
+BY_ONLY_WORDS: dict[str, DimWord] = {
+    **_words(("category",), "cat|categ", "cats|categs"),
+    **_words(("product",), "prod", "prods"),
+    **_words(("customer",), "cust", "custs"),
+    **_words(("country",), "ctry|geo", "ctrys|geos"),
+    **_words(("source",), "src", "srcs"),
 }
 
 GRAINS = ("day", "week", "month")
@@ -84,7 +95,7 @@ COUNTRY_NAMES: dict[str, str] = {
     "united states": "US", "united states of america": "US", "usa": "US", "the us": "US",
     "u s": "US", "u s a": "US", "america": "US", "american": "US", "the states": "US",
     "united kingdom": "GB", "uk": "GB", "the uk": "GB", "britain": "GB",
-    "great britain": "GB", "england": "GB", "british": "GB",
+    "great britain": "GB", "england": "GB", "british": "GB", "brits": "GB",
     "germany": "DE", "german": "DE", "deutschland": "DE",
     "canada": "CA", "canadian": "CA",
     "france": "FR", "french": "FR",
@@ -96,7 +107,7 @@ COUNTRY_NAMES: dict[str, str] = {
     "colombia": "CO", "colombian": "CO",
     "peru": "PE", "peruvian": "PE",
     "uruguay": "UY", "paraguay": "PY",
-    "australia": "AU", "australian": "AU",
+    "australia": "AU", "australian": "AU", "aussie": "AU", "aussies": "AU",
     "new zealand": "NZ",
     "japan": "JP", "japanese": "JP",
     "india": "IN", "indian": "IN",
@@ -105,4 +116,42 @@ COUNTRY_NAMES: dict[str, str] = {
     "ireland": "IE", "irish": "IE",
     "sweden": "SE", "norway": "NO", "denmark": "DK", "finland": "FI",
     "belgium": "BE", "switzerland": "CH", "austria": "AT", "poland": "PL",
+}
+
+# Regions: every stored country of the region ("revenue in Europe" filters by all of
+# them). The EU is Europe without the UK, Norway and Switzerland.
+_EUROPE = ("GB", "DE", "FR", "ES", "IT", "PT", "NL", "IE", "SE", "NO", "DK", "FI", "BE", "CH",
+           "AT", "PL")
+_SOUTH_AMERICA = ("BR", "AR", "CL", "CO", "PE", "UY", "PY")
+REGIONS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("europe", "european", "europeans"), _EUROPE),
+    **dict.fromkeys(("eu", "the eu", "european union"),
+                    tuple(c for c in _EUROPE if c not in ("GB", "NO", "CH"))),
+    **dict.fromkeys(("latam", "latin america", "latin american"), ("MX", *_SOUTH_AMERICA)),
+    **dict.fromkeys(("south america", "south american"), _SOUTH_AMERICA),
+    **dict.fromkeys(("north america", "north american"), ("US", "CA", "MX")),
+    **dict.fromkeys(("apac", "asia pacific"), ("AU", "NZ", "JP", "IN", "CN")),
+    **dict.fromkeys(("asia", "asian"), ("JP", "IN", "CN")),
+    **dict.fromkeys(("nordics", "scandinavia", "nordic"), ("SE", "NO", "DK", "FI")),
+    "dach": ("DE", "AT", "CH"), "benelux": ("BE", "NL"), "anz": ("AU", "NZ"),
+}
+
+# Everyday names for common stored values ("website" is the online store), used only
+# when the value is in the data, and weaker than a stored name: a metric that cannot be
+# split by the value's dimension reads past it rather than refusing.
+VALUE_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
+    "sales_channel": {
+        "online_store": ("website", "web store", "webstore", "web shop", "webshop",
+                         "online shop", "e commerce", "ecommerce", "online"),
+        "pos": ("in store", "instore", "point of sale", "retail store", "retail stores",
+                "brick and mortar", "physical store", "physical stores", "shop floor"),
+    },
+    "category": {
+        "Apparel": ("clothing", "clothes", "garments"),
+        "Beauty": ("skincare", "skin care", "cosmetics", "makeup", "personal care",
+                   "toiletries"),
+        "Home": ("homeware", "homewares", "home goods", "housewares", "home decor"),
+        "Outdoor": ("outdoors", "outdoor gear", "camping gear"),
+        "Accessories": ("accessory",),
+    },
 }

@@ -22,6 +22,18 @@ _GREETING = re.compile(
     r"whats up|what s up|thanks|thank you|thx|ty|cheers|ok|okay|cool|nice|ping)"
     r"(?: (?:there|all|team|everyone|guys|folks|mate|bot|again))?$"
 )
+# "how are we doing?": the asker wants the state of the business, not a manual — the
+# answer is the digest's snapshot (yesterday vs the same weekday, month to date).
+_STATUS = re.compile(
+    r"^(?:so |ok |hey |and )?(?:how (?:are|r|re|is|s|'s)(?: we| things| business| everything| it| "
+    r"stuff| the business| the shop| the store| the company| my business| our business)"
+    r"(?: (?:going|doing|looking|goin|doin))?(?: (?:today|lately|overall|so far|this week|"
+    r"right now|at the moment|atm))?"
+    r"|how(?:'s| s|s) (?:it|business|everything|things|biz)(?: (?:going|looking|doing))?"
+    r"|(?:give me |gimme |can i get |quick |a quick )*(?:an? )?(?:quick )?(?:status(?: update| report)?|"
+    r"overview|summary|snapshot|rundown|health check|pulse check)(?: (?:please|pls|plz))?"
+    r"|what(?:'s| s|s) (?:new|the latest|happening|the status))$"
+)
 _TOPICS = {
     "shop": "shop store ecommerce e commerce sales orders products customers",
     "saas": "saas subscriptions subscription mrr arr churn",
@@ -122,6 +134,8 @@ def help_or_greeting(sentence: Sentence) -> Help | None:
         return Help(None) if sentence.raw.strip() else None
     if _GREETING.match(plain):
         return Help(None)
+    if _STATUS.match(plain):
+        return Help("status")
     match = _HELP.match(plain)
     if not match:
         return None

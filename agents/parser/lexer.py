@@ -10,12 +10,12 @@ as not understood.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import cast
 
 from agents.parser.compare import CHANGE_WORDS
-from agents.parser.dimensions import DIM_WORDS, DimWord
+from agents.parser.dimensions import BY_ONLY_WORDS, DIM_WORDS, GRAINS, DimWord
 from agents.parser.fillers import filler_length
 from agents.parser.fuzzy import Correction, correct
 from agents.parser.lexicon import NOT_METRICS, MetricEntry, phrase_table
@@ -66,6 +66,8 @@ class EntityMention:
     said: str
     position: int
     exclude: bool
+    group: bool = False  # "europe", "mugs": every option filters together
+    soft: bool = False  # an everyday synonym ("website"): read past when it cannot filter
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ class _State:
     exclude: bool = False
     total: bool = False  # "across all channels": the next dimension word is a total
     previous: str = ""
+    dim_end: int = -1  # where the last dimension word ended ("product category": one name)
 
 
 @cache
@@ -113,6 +116,7 @@ def _metric_table() -> dict[tuple[str, ...], list[MetricEntry]]:
 
 _NOT_METRIC_KEYS = {tuple(k.split()): v for k, v in NOT_METRICS.items()}
 _DIM_KEYS = {tuple(k.split()): v for k, v in DIM_WORDS.items()}
+_BY_ONLY_KEYS = {tuple(k.split()): v for k, v in BY_ONLY_WORDS.items()}
 _MAX_PHRASE = 8  # "how much money did we make" and friends are long
 _BREAK_WORDS = frozenset({"broken", "break", "split", "breakdown"})  # "broken down by"
 SUPERLATIVES = frozenset({"top", "bottom", "best", "worst", "highest", "lowest", "biggest",
@@ -126,10 +130,11 @@ def take_multiword_entities(sentence: Sentence, index: VocabIndex) -> list[Entit
     found = []
     for match in sentence.take(index.multiword):
         words = tuple(match.group().removesuffix("'s").split())
-        options = index.lookup(words)
+        options = index.lookup(words) or index.group(words)
         if options:
             found.append(EntityMention(tuple(options), sentence.original(
-                match.start(), match.end()), match.start(), False))
+                match.start(), match.end()), match.start(), False,
+                group=not index.lookup(words), soft=index.is_soft(words)))
     return found
 
 
@@ -149,8 +154,7 @@ def lex(sentence: Sentence, index: VocabIndex, early: list[EntityMention]) -> Le
 
 
 def _add_entity(result: Lexed, state: _State, entity: EntityMention) -> None:
-    result.entities.append(EntityMention(entity.options, entity.said, entity.position,
-                                         state.exclude))
+    result.entities.append(replace(entity, exclude=state.exclude))
     state.by = False
 
 
@@ -204,11 +208,13 @@ def _longest(sentence: Sentence, run: list[Token], words: tuple[str, ...], index
         entity = index.lookup(key) if allowed else []
         order: list[tuple[str, object]] = []
         if state.by:
-            order.append(("dim", _DIM_KEYS.get(key)))
+            order.append(("dim", _DIM_KEYS.get(key) or _BY_ONLY_KEYS.get(key)))
         order.append(("not_metric", _NOT_METRIC_KEYS.get(key)))
         metric = ("metric", _metric_table().get(key))
-        order += [("entity", entity), metric] if filter_context else [metric, ("entity", entity)]
+        named = ("soft" if index.is_soft(key) else "entity", entity)
+        order += [named, metric] if filter_context else [metric, named]
         order.append(("dim", _DIM_KEYS.get(key)))
+        order.append(("group", index.group(key) if allowed else None))  # "europe", "mugs"
         for kind, value in order:
             if value:
                 return kind, length, value
@@ -241,15 +247,32 @@ def _record(sentence: Sentence, run: list[Token], kind: str, value: object, resu
         state.exclude = False
     elif kind == "not_metric":
         result.not_metric = result.not_metric or str(value)
-    elif kind == "entity":
+    elif kind in ("entity", "group", "soft"):
         options = tuple(cast("list[Option]", value))
-        result.entities.append(EntityMention(options, said, run[0].start, state.exclude))
+        result.entities.append(EntityMention(options, said, run[0].start, state.exclude,
+                                             group=kind == "group", soft=kind == "soft"))
     elif isinstance(value, DimWord):
-        if not state.total:
+        if not state.total and not _compound(sentence, run, value, result, state):
             result.dims.append(DimMention(value, said, run[0].start, state.by))
         state.exclude = state.total = False
+        state.dim_end = run[-1].end
     state.by = False
     state.previous = run[-1].text
+
+
+def _compound(sentence: Sentence, run: list[Token], word: DimWord, result: Lexed,
+              state: _State) -> bool:
+    """ "by product category", "customer segment": two dimension words with only a space
+    between are one name, whose last word is the dimension (the first one describes it).
+    Time grains stay apart ("daily product revenue" is per day)."""
+    if not result.dims or state.dim_end < 0 or sentence.raw[state.dim_end:run[0].start].strip():
+        return False
+    first = result.dims[-1]
+    if set(first.word.options + word.options) & set(GRAINS):
+        return False
+    said = sentence.original(first.position, run[-1].end)
+    result.dims[-1] = DimMention(word, said, first.position, first.explicit)
+    return True
 
 
 def _marker(word: str, tokens: list[Token], i: int, result: Lexed, state: _State) -> bool:

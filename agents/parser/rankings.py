@@ -32,7 +32,7 @@ class Ranking:
         descending: largest first, before any "best/worst" inversion.
         judgement: said as best/worst, so a lower-is-better metric flips the order.
         limit: rows to keep; None keeps all.
-        metric_hint: the metric the wording implies ("best selling" -> units_sold).
+        metric_hint: the metric the wording implies ("sold the most" -> units_sold).
         leaderboard: "leaderboard", "standings", "who ..." (bettors ranked).
         words: the asker's words, for the notes.
     """
@@ -96,8 +96,8 @@ def _ranking(kind: str, match: re.Match[str], words: str) -> Ranking:
         said = (groups.get("dir") or groups.get("dir2") or "").split()[0]
         down = said.startswith(("worst", "slow"))
         dim = dim or DIM_WORDS["products"]
-        return Ranking(dim, not down, False, None if dim.plural else 1, "units_sold", False,
-                       words)
+        return Ranking(dim, not down, False, None if dim.plural else 1, _seller_hint(said, dim),
+                       False, words)
     said = groups.get("dir") or "top"
     descending = said in _UP.split("|")
     judgement = said in ("best", "worst", "strongest", "weakest")
@@ -113,6 +113,14 @@ def _ranking(kind: str, match: re.Match[str], words: str) -> Ranking:
     if who:
         dim = DIM_WORDS["bettor"]
     return Ranking(dim, descending, judgement, limit, _hint(groups), who, words)
+
+
+def _seller_hint(said: str, dim: DimWord) -> str:
+    """ "Best/worst selling product" ranks by sales (product revenue; a country or channel
+    by revenue); "slow movers" by units."""
+    if said.startswith("slow"):
+        return "units_sold"
+    return "product_revenue" if set(dim.options) <= {"product", "category"} else "revenue"
 
 
 def _hint(groups: dict[str, str | None]) -> str | None:

@@ -116,13 +116,15 @@ def filters_for(entities: Sequence[EntityMention],
     for entity in entities:
         option = next(((d, v) for d, v in entity.options
                        if all(d in m.dimensions for m in metrics)), None)
+        if option is None and entity.soft:  # "visits to the website": a word, not a filter
+            continue
         if option is None:
             dimension = entity.options[0][0]
             raise Refusal(f"{_labels(metrics)} can't be filtered by {dimension} "
                           f"('{entity.said}' is a {dimension.replace('_', ' ')})")
         values = grouped.setdefault((option[0], entity.exclude), [])
-        if option[1] not in values:
-            values.append(option[1])
+        members = [v for d, v in entity.options if d == option[0]] if entity.group else [option[1]]
+        values += [v for v in members if v not in values]  # "europe": all its countries
     return [Filter(dim, tuple(values), exclude) for (dim, exclude), values in grouped.items()]
 
 

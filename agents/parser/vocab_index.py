@@ -15,7 +15,7 @@ from functools import cached_property
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from agents.parser.dimensions import COUNTRY_NAMES
+from agents.parser.dimensions import COUNTRY_NAMES, REGIONS, VALUE_SYNONYMS
 from agents.parser.text import fold
 from agents.parser.types import Vocabulary
 
@@ -33,11 +33,17 @@ class VocabIndex:
         exact: word tuple -> options, for stored values, aliases and country names.
         absent_countries: folded country name -> ISO code of countries not in the data.
         sources: which finer data sources exist (shop, saas, ads, web, ops, betting).
+        groups: word tuple -> every value a name stands for together ("europe" -> the
+            stored European countries); all of them filter, none is picked.
+        soft: keys of ``exact`` that are everyday synonyms ("website" -> online_store),
+            weaker than stored names (see :data:`~agents.parser.dimensions.VALUE_SYNONYMS`).
     """
 
     exact: dict[tuple[str, ...], list[Option]] = field(default_factory=dict)
     absent_countries: dict[str, str] = field(default_factory=dict)
     sources: frozenset[str] = frozenset()
+    groups: dict[tuple[str, ...], list[Option]] = field(default_factory=dict)
+    soft: set[tuple[str, ...]] = field(default_factory=set)
 
     def add(self, words: str, option: Option) -> None:
         key = tuple(fold(words).split())
@@ -51,7 +57,7 @@ class VocabIndex:
     @cached_property
     def multiword(self) -> re.Pattern[str] | None:
         """One pattern for every value of two or more words (or with digits), longest first."""
-        keys = sorted((k for k in self.exact if len(k) > 1 or not k[0].isalpha()),
+        keys = sorted((k for k in (*self.exact, *self.groups) if len(k) > 1 or not k[0].isalpha()),
                       key=lambda k: -sum(map(len, k)))
         if not keys:
             return None
@@ -84,14 +90,49 @@ class VocabIndex:
             return []
         return sorted(self._by_word.get(word, ()))
 
+    def is_soft(self, words: tuple[str, ...]) -> bool:
+        """``words`` name a value by an everyday synonym, not its stored name."""
+        return words in self.soft or (*words[:-1], words[-1].removesuffix("s")) in self.soft
+
+    def group(self, words: tuple[str, ...]) -> list[Option]:
+        """Every value a name stands for together: a region ("europe"), or a plural head
+        noun shared by several names ("mugs" -> every product ending in "Mug").
+
+        A word inside a name ("running" of "Running Sock 3-Pack") or a singular head
+        ("wash" of "Body Wash") names nothing here: it matches only as the whole value.
+        """
+        found = self.groups.get(words)
+        if found is None and len(words) == 1:
+            found = self._heads.get(words[0])
+        return found or []
+
+    @cached_property
+    def _heads(self) -> dict[str, list[Option]]:
+        """Plural head noun -> the multi-word values of one dimension ending in it."""
+        found: dict[str, set[Option]] = {}
+        for key, options in self.exact.items():
+            if len(key) > 1 and key not in self.soft and key[-1].isalpha() and len(key[-1]) > 2:
+                for option in options:
+                    for plural in _plurals(key[-1]):
+                        found.setdefault(plural, set()).add(option)
+        return {word: sorted(options) for word, options in found.items()
+                if len({dim for dim, _ in options}) == 1 and (word,) not in self.exact}
+
     def fuzzy(self, phrase: str) -> list[tuple[str, float]]:
         """Folded values close to a misspelt ``phrase`` ("sharpy" -> "sharpie"), best first."""
         if len(phrase) < _MIN_FUZZY:
             return []
         hits = process.extract(phrase, self._fuzzy_choices.keys(), scorer=fuzz.ratio,
                                score_cutoff=_FUZZY_CUTOFF, limit=3)
-        return [(choice, score) for choice, score, _ in hits
-                if close_enough(phrase, choice, score)]
+        return [(choice, score) for choice, score, _ in hits  # "mother" is not "other"
+                if choice[0] == phrase[0] and close_enough(phrase, choice, score)]
+
+
+def _plurals(noun: str) -> tuple[str, ...]:
+    """ "mug" -> "mugs"; "pouch" -> "pouches"; "strap" -> "straps"."""
+    if noun.endswith(("s", "x", "z", "ch", "sh")):
+        return (noun + "es",)
+    return (noun + "s",)
 
 
 def close_enough(typed: str, choice: str, score: float) -> bool:
@@ -149,7 +190,26 @@ def _build(vocabulary: Vocabulary) -> VocabIndex:
             index.add(name, ("country", codes[code]))
         else:
             index.absent_countries[fold(name)] = code
+    for name, members in REGIONS.items():
+        stored = [("country", codes[code]) for code in sorted(members) if code in codes]
+        if stored and tuple(fold(name).split()) not in index.exact:
+            index.groups[tuple(fold(name).split())] = stored
+    _add_synonyms(index, vocabulary)
     return index
+
+
+def _add_synonyms(index: VocabIndex, vocabulary: Vocabulary) -> None:
+    """Everyday names of stored values, where no stored name already uses the words."""
+    for dimension, table in VALUE_SYNONYMS.items():
+        stored = {fold(str(v)): str(v) for v in vocabulary.values.get(dimension, ()) if v}
+        for value, names in table.items():
+            if fold(value) not in stored:
+                continue
+            for name in names:
+                key = tuple(fold(name).split())
+                if key not in index.exact:
+                    index.add(name, (dimension, stored[fold(value)]))
+                    index.soft.add(key)
 
 
 def _add_prefixes(index: VocabIndex) -> None:

@@ -1,0 +1,154 @@
+"""The small rules follow-ups are read with: what a fragment changes in the last query.
+
+Each takes the last answered :class:`Query` and the follow-up's words (its "and" or
+"what about" already removed) and returns the changed query, or None when the rule does
+not apply. :mod:`agents.followups` decides which rule a message gets.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from agents.parser import Parsed
+from agents.parser.lexicon import BY_NAME
+from agents.parser.words import CARD_WORDS
+from storage.catalog.model import Filter, Order, Query
+
+# "the week before", "the 7 days before that", "before that", "the previous one".
+BEFORE = re.compile(r"\b(the\s+)?((?P<n>\d{1,3})\s+)?(?P<unit>day|week|month|quarter|year|period)s?\s+"
+                    r"(before|prior|earlier)\b|\bbefore\s+that\b|\bprevious\s+one\b", re.IGNORECASE)
+_COMPARED = re.compile(r"^\W*((and|but|ok|okay|now)\s+)?(vs\.?|versus|compared?\s+(to|with)|against|"
+                       r"relative\s+to)\b", re.IGNORECASE)
+# Words a follow-up adds that change nothing: "by league instead", "ctr then?", "only ones from X".
+_FILLERS = re.compile(r"\b(instead|rather|then|too|as\s+well|again|pls|plz|please|ones)\b", re.IGNORECASE)
+_RANKED = re.compile(r"^\W*((just|only)\s+)?(the\s+)?(?P<word>top|best|highest|bottom|worst|lowest)\s+"
+                     r"(?P<n>\d{1,3})(\s+(only|please))?\W*$", re.IGNORECASE)
+_HORIZON = re.compile(r"^\W*((in|within|next|the|over|for)\s+)*(?P<n>\d{1,3})\s*(days?|d)?\W*$",
+                      re.IGNORECASE)
+_PRONOUN = re.compile(r"\b(his|her|their)\b", re.IGNORECASE)
+_UNIT_DAYS = {"day": 1, "week": 7}
+_CARD = ("profit_units", "roi", "record", "bets")
+_DEFAULTED = "the default metric for this ranking"
+_LIST_FILTERS = frozenset({"days_of_stock_below", "stockout_risk"})
+
+
+def strip_fillers(text: str) -> str:
+    return " ".join(_FILLERS.sub(" ", text).split())
+
+
+def compared_to(text: str) -> bool:
+    """Whether the message is only a comparison ("vs last year?", "compared to april")."""
+    return _COMPARED.match(text) is not None
+
+
+def metric_said(plan: Parsed, text: str) -> bool:
+    """Whether the parse's metric was said, not a default: a ranking's default metric
+    ("top 5 countries") or a bettor's card for a bare name ("and The Closer's?") was not."""
+    if plan.intent == "stock_alert_list":
+        return True
+    if any(note.endswith(_DEFAULTED) for note in plan.understood):
+        return False
+    if plan.query.metrics == _CARD:
+        return bool(set(re.findall(r"[a-z]+", text.lower())) & CARD_WORDS)
+    return True
+
+
+def with_referent(text: str, last: Query) -> str:
+    """ "what's his record" after a question about one bettor: that bettor's record."""
+    bettors = [f.values for f in last.filters if f.dimension == "bettor" and not f.exclude]
+    if len(bettors) != 1 or len(bettors[0]) != 1:
+        return text
+    return _PRONOUN.sub(f"{bettors[0][0]}'s", text)
+
+
+def moved_back(body: str, last: Query) -> Query | None:
+    """ "the week before": the last question over the period before its own; a length
+    said ("the 7 days before") must be the last period's."""
+    found = BEFORE.search(body)
+    if found is None or last.period is None:
+        return None
+    if found.group("n") is not None:
+        days = int(found.group("n")) * _UNIT_DAYS.get(found.group("unit").lower(), 0)
+        if days != last.period.days:
+            return None
+    return replace(last, period=last.period.previous(), compare=None)
+
+
+def ranked(body: str, last: Query) -> Query | None:
+    """ "top 3 instead", "worst 3", "and the best 3?": the last ranking's size and side."""
+    found = _RANKED.match(body)
+    if found is None or not last.dimensions:
+        return None
+    by = last.order.by if last.order is not None else last.metrics[0]
+    word = found.group("word").lower()
+    lower_better = BY_NAME[by].lower_is_better if by in BY_NAME else False
+    descending = {"top": True, "highest": True, "bottom": False, "lowest": False,
+                  "best": not lower_better, "worst": lower_better}[word]
+    return replace(last, order=Order(by, descending), limit=int(found.group("n")))
+
+
+def horizon(body: str, last: Query, last_intent: str) -> Query | None:
+    """ "and 30 days?" after a stock list: the same list over another horizon."""
+    found = _HORIZON.match(body)
+    days = [f for f in last.filters if f.dimension == "days_of_stock_below"]
+    if found is None or last_intent != "stock_alert_list" or not days:
+        return None
+    filters = tuple(Filter(f.dimension, (found.group("n"),)) if f in days else f for f in last.filters)
+    return replace(last, filters=filters)
+
+
+def sibling(body: str, last: Query) -> str | None:
+    """ "and churned?" after new MRR is churned MRR; "and returning?" after new customers
+    is returning customers: one word of the last metric's name replaced."""
+    words = re.findall(r"[a-z]+", body.lower())
+    if len(words) != 1 or not last.metrics:
+        return None
+    parts = last.metrics[0].split("_")
+    if len(parts) < 2:
+        return None
+    for name in ("_".join([words[0], *parts[1:]]), "_".join([*parts[:-1], words[0]])):
+        if name in BY_NAME and name != last.metrics[0]:
+            return name
+    return None
+
+
+def inherit(new: Query, last: Query) -> Query:
+    """A new metric with what it leaves unsaid taken from the last question ("same for
+    orders"): period, breakdown, filters, comparison; parts the metric can't take are left."""
+    fits = BY_NAME[new.metrics[0]].dimensions if new.metrics[0] in BY_NAME else frozenset()
+    inherits_breakdown = not new.dimensions and bool(last.dimensions)
+    dimensions = new.dimensions or tuple(d for d in last.dimensions if d in fits)
+    order = new.order
+    if inherits_breakdown and dimensions and last.order is not None:
+        order = Order(new.metrics[0], last.order.descending)
+    filters = new.filters or tuple(f for f in last.filters
+                                   if f.dimension in fits and f.dimension not in _LIST_FILTERS)
+    return replace(
+        new,
+        period=new.period or last.period,
+        dimensions=dimensions,
+        filters=filters,
+        compare=new.compare or last.compare,
+        order=order,
+        limit=last.limit if inherits_breakdown and dimensions else new.limit,
+        min_count=new.min_count if new.min_count is not None else last.min_count,
+    )
+
+
+def merge(last: Query, said: Query) -> Query:
+    """The last query changed by what the follow-up said (its filters win per dimension)."""
+    said_dims = {f.dimension for f in said.filters}
+    filters = tuple(f for f in last.filters if f.dimension not in said_dims) + said.filters
+    dimensions = said.dimensions or last.dimensions
+    keep_ranking = not said.dimensions or said.dimensions == last.dimensions
+    said_order = said.order if said.order is not None and said.order.by in last.metrics else None
+    return replace(
+        last,
+        period=said.period or last.period,
+        dimensions=dimensions,
+        filters=filters,
+        compare=said.compare or last.compare,
+        order=said_order or (last.order if keep_ranking else None),
+        limit=said.limit or (last.limit if keep_ranking else None),
+    )

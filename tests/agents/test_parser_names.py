@@ -1,0 +1,140 @@
+"""Names in questions: multi-word dimension names, regions and groups of values, everyday
+names of stored values, and words that are only part of a name (issue #15, classes 4 and 6)."""
+
+from __future__ import annotations
+
+import pytest
+
+from agents.parser import Parsed, Vocabulary
+from storage.catalog.model import Order
+from tests.agents.parser_cases import (
+    LAST_MONTH,
+    LAST_WEEK,
+    THIS_MONTH,
+    THIS_WEEK,
+    THIS_YEAR,
+    F,
+    Q,
+    ask,
+    assert_parses,
+)
+
+SHOP = Vocabulary(
+    values={
+        "country": ["US", "GB", "DE", "FR", "BR", "NO"],
+        "sales_channel": ["online_store", "marketplace", "pos", "other"],
+        "product": ["Camping Mug", "Ceramic Mug", "Vintage Enamel Mug", "Running Sock 3-Pack",
+                    "Slip-On Loafer", "Body Wash", "Hand Cream", "Watch Strap", "Beard Oil",
+                    "Canvas Sneaker", "High-Top Sneaker", "Hammock"],
+        "category": ["Apparel", "Beauty", "Outdoor", "Footwear"],
+        "plan": ["Starter", "Pro"],
+        "segment": ["smb", "enterprise"],
+    },
+    verticals=frozenset({"shop", "saas", "marketing"}),
+)
+
+
+def test_revenue_by_product_category_is_one_breakdown_by_category() -> None:
+    assert_parses("revenue by product category this year",
+                  Q("product_revenue", period=THIS_YEAR, by=("category",)), SHOP)
+
+
+def test_for_each_product_category_units_sold_is_by_category() -> None:
+    assert_parses("for each product category, how many units did we sell last week",
+                  Q("units_sold", period=LAST_WEEK, by=("category",)), SHOP)
+
+
+def test_customer_segment_is_the_segment_breakdown() -> None:
+    assert_parses("mrr by customer segment", Q("mrr", by=("segment",)), SHOP)
+
+
+def test_two_dimension_words_joined_by_and_stay_two_breakdowns() -> None:
+    parsed = ask("units sold by product and country last month", SHOP)
+    assert isinstance(parsed, Parsed)
+    assert sorted(parsed.query.dimensions) == ["country", "product"]
+
+
+def test_daily_product_revenue_stays_per_day() -> None:
+    assert_parses("daily product revenue last week",
+                  Q("product_revenue", period=LAST_WEEK, by=("day",)), SHOP)
+
+
+def test_rev_by_cat_is_revenue_by_category() -> None:
+    assert_parses("revenue by cat last month",
+                  Q("product_revenue", period=LAST_MONTH, by=("category",)), SHOP)
+
+
+def test_revenue_in_europe_filters_every_stored_european_country() -> None:
+    assert_parses("revenue in europe last month",
+                  Q("revenue", period=LAST_MONTH, filters=(F("country", "DE", "FR", "GB", "NO"),)),
+                  SHOP)
+
+
+def test_the_eu_leaves_out_the_uk_and_norway() -> None:
+    assert_parses("orders from the EU this month",
+                  Q("orders", period=THIS_MONTH, filters=(F("country", "DE", "FR"),)), SHOP)
+
+
+def test_aussie_is_australia_when_australia_is_in_the_data() -> None:
+    shop = Vocabulary(values={"country": ["AU", "US"]}, verticals=frozenset({"shop"}))
+    assert_parses("aussie revenue last month",
+                  Q("revenue", period=LAST_MONTH, filters=(F("country", "AU"),)), shop)
+
+
+def test_all_our_mugs_are_every_mug() -> None:
+    assert_parses("units sold across all our mugs last month",
+                  Q("units_sold", period=LAST_MONTH,
+                    filters=(F("product", "Camping Mug", "Ceramic Mug", "Vintage Enamel Mug"),)),
+                  SHOP)
+
+
+def test_canvas_sneakers_plural_is_the_canvas_sneaker() -> None:
+    assert_parses("canvas sneakers units sold last week",
+                  Q("units_sold", period=LAST_WEEK, filters=(F("product", "Canvas Sneaker"),)),
+                  SHOP)
+
+
+@pytest.mark.parametrize(("said", "category"), [
+    ("clothing", "Apparel"), ("skincare", "Beauty"), ("outdoor gear", "Outdoor")])
+def test_everyday_category_names_are_the_stored_category(said: str, category: str) -> None:
+    assert_parses(f"{said} sales last week",
+                  Q("product_revenue", period=LAST_WEEK, filters=(F("category", category),)),
+                  SHOP)
+
+
+def test_orders_on_the_website_are_the_online_store() -> None:
+    assert_parses("cancelled orders on the website last week",
+                  Q("cancelled_orders", period=LAST_WEEK,
+                    filters=(F("sales_channel", "online_store"),)), SHOP)
+
+
+def test_in_store_sales_are_point_of_sale_revenue() -> None:
+    assert_parses("in-store sales last week",
+                  Q("revenue", period=LAST_WEEK, filters=(F("sales_channel", "pos"),)), SHOP)
+
+
+def test_an_everyday_name_is_read_past_where_it_cannot_filter() -> None:
+    assert_parses("sessions on our website last week", Q("sessions", period=LAST_WEEK), SHOP)
+
+
+def test_mother_is_not_a_typo_of_the_other_channel() -> None:
+    parsed = ask("orders on mother's day", SHOP)
+    assert not (isinstance(parsed, Parsed) and parsed.query.filters)
+
+
+@pytest.mark.parametrize(("question", "dimension", "descending", "period"), [
+    ("best selling product this week", "product", True, THIS_WEEK),
+    ("worst selling product last month", "product", False, LAST_MONTH),
+    ("top selling category last month", "category", True, LAST_MONTH),
+])
+def test_best_and_worst_selling_rank_by_product_revenue(question: str, dimension: str,
+                                                        descending: bool, period: tuple[str, str]
+                                                        ) -> None:
+    assert_parses(question, Q("product_revenue", period=period, by=(dimension,),
+                              order=Order("product_revenue", descending), limit=1), SHOP)
+
+
+def test_best_selling_country_ranks_by_revenue() -> None:
+    assert_parses("best selling country this year",
+                  Q("revenue", period=THIS_YEAR, by=("country",), order=Order("revenue"), limit=1),
+                  SHOP)
