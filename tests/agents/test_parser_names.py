@@ -138,3 +138,14 @@ def test_best_selling_country_ranks_by_revenue() -> None:
     assert_parses("best selling country this year",
                   Q("revenue", period=THIS_YEAR, by=("country",), order=Order("revenue"), limit=1),
                   SHOP)
+
+
+def test_revenue_from_aussie_customers_is_revenue_in_australia() -> None:
+    shop = Vocabulary(values={"country": ["AU", "US"]}, verticals=frozenset({"shop"}))
+    assert_parses("revenue from aussie customers last month",
+                  Q("revenue", period=LAST_MONTH, filters=(F("country", "AU"),)), shop)
+
+
+def test_how_many_us_customers_is_still_customers() -> None:
+    assert_parses("how many US customers last month",
+                  Q("customers", period=LAST_MONTH, filters=(F("country", "US"),)), SHOP)
