@@ -10,6 +10,7 @@ as not understood.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import cast
@@ -106,7 +107,6 @@ class _State:
     exclude: bool = False
     total: bool = False  # "across all channels": the next dimension word is a total
     previous: str = ""
-    value_end: int = -1  # where a value said as a filter ended ("from aussie| customers")
     dim_end: int = -1  # where the last dimension word ended ("product category": one name)
 
 
@@ -222,6 +222,10 @@ def _longest(sentence: Sentence, run: list[Token], words: tuple[str, ...], index
     return None
 
 
+_BOUGHT_FROM = re.compile(r"\b(buy|buys|bought|buying|order|orders|ordered|purchased?|shop|shops|shopped|"
+                          r"spend|spends|spent|spending)\s+(from|with|at)\s+$", re.IGNORECASE)
+
+
 def _entity_allowed(sentence: Sentence, run: list[Token], key: tuple[str, ...],
                     filter_context: bool) -> bool:
     """Short or everyday words ("us", "de", "total", "max") only count as values in
@@ -233,6 +237,8 @@ def _entity_allowed(sentence: Sentence, run: list[Token], key: tuple[str, ...],
         return True
     labelled = len(run) > len(key) and run[len(key)].text in DIM_WORDS
     typed = sentence.raw[run[0].start:run[0].end]
+    if typed == "us" and _BOUGHT_FROM.search(sentence.raw[:run[0].start]):
+        return False  # "bought from us", "spend with us": the pronoun, not the United States
     named = typed.isupper() or (word in COMMON_VALUES and typed[:1].isupper())
     return filter_context or labelled or named
 
@@ -242,9 +248,8 @@ def _record(sentence: Sentence, run: list[Token], kind: str, value: object, resu
     said = sentence.original(run[0].start, run[-1].end)
     if kind == "metric":
         entries = tuple(cast("list[MetricEntry]", value))
-        if not _names_who(sentence, run, result, state):
-            result.metrics.append(MetricMention(entries, " ".join(t.text for t in run), said,
-                                                state.by, state.exclude))
+        result.metrics.append(MetricMention(entries, " ".join(t.text for t in run), said,
+                                            state.by, state.exclude))
         result.mine = result.mine or any(t.text in MINE_WORDS for t in run)  # "did i win"
         state.exclude = False
     elif kind == "not_metric":
@@ -259,20 +264,7 @@ def _record(sentence: Sentence, run: list[Token], kind: str, value: object, resu
         state.exclude = state.total = False
         state.dim_end = run[-1].end
     state.by = False
-    filtered = kind in ("entity", "loose", "group", "soft") and state.previous in FILTER_WORDS
-    state.value_end = run[-1].end if filtered else -1
     state.previous = run[-1].text
-
-
-_PEOPLE = frozenset({"customers", "customer", "shoppers", "buyers", "clients", "users"})
-
-
-def _names_who(sentence: Sentence, run: list[Token], result: Lexed, state: _State) -> bool:
-    """ "revenue from aussie customers", "aov of UK shoppers": right after a value said as
-    a filter, a word for people names whom the value is about, not a second metric."""
-    if not result.metrics or len(run) != 1 or run[0].text not in _PEOPLE or state.value_end < 0:
-        return False
-    return not sentence.raw[state.value_end:run[0].start].strip()
 
 
 def _compound(sentence: Sentence, run: list[Token], word: DimWord, result: Lexed,
