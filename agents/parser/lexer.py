@@ -107,6 +107,7 @@ class _State:
     exclude: bool = False
     total: bool = False  # "across all channels": the next dimension word is a total
     previous: str = ""
+    value_end: int = -1  # where a value said as a filter ended ("from aussie| customers")
     dim_end: int = -1  # where the last dimension word ended ("product category": one name)
 
 
@@ -248,8 +249,9 @@ def _record(sentence: Sentence, run: list[Token], kind: str, value: object, resu
     said = sentence.original(run[0].start, run[-1].end)
     if kind == "metric":
         entries = tuple(cast("list[MetricEntry]", value))
-        result.metrics.append(MetricMention(entries, " ".join(t.text for t in run), said,
-                                            state.by, state.exclude))
+        if not _names_who(sentence, run, result, state):
+            result.metrics.append(MetricMention(entries, " ".join(t.text for t in run), said,
+                                                state.by, state.exclude))
         result.mine = result.mine or any(t.text in MINE_WORDS for t in run)  # "did i win"
         state.exclude = False
     elif kind == "not_metric":
@@ -264,7 +266,20 @@ def _record(sentence: Sentence, run: list[Token], kind: str, value: object, resu
         state.exclude = state.total = False
         state.dim_end = run[-1].end
     state.by = False
+    filtered = kind in ("entity", "loose", "group", "soft") and state.previous in FILTER_WORDS
+    state.value_end = run[-1].end if filtered else -1
     state.previous = run[-1].text
+
+
+_PEOPLE = frozenset({"customers", "customer", "shoppers", "buyers", "clients", "users"})
+
+
+def _names_who(sentence: Sentence, run: list[Token], result: Lexed, state: _State) -> bool:
+    """ "revenue from aussie customers", "aov of UK shoppers": right after a value said as
+    a filter, a word for people names whom the value is about, not a second metric."""
+    if not result.metrics or len(run) != 1 or run[0].text not in _PEOPLE or state.value_end < 0:
+        return False
+    return not sentence.raw[state.value_end:run[0].start].strip()
 
 
 def _compound(sentence: Sentence, run: list[Token], word: DimWord, result: Lexed,
