@@ -138,6 +138,9 @@ def _side_by_side(draft: Draft, filters: list[Filter], dims: list[str]) -> None:
         if len(flt.values) > 1 and not flt.exclude and flt.dimension not in dims:
             dims.append(flt.dimension)
             draft.extra.append(f"side by side: {' vs '.join(flt.values)}")
+    # "the warehouse vs the store" with only those two: every location, so a plain breakdown
+    filters[:] = [f for f in filters if f.exclude or len(f.values) < 2 or f.dimension not in dims
+                  or not set(draft.vocabulary.values.get(f.dimension, ())) <= set(f.values)]
 
 
 def _wanted(draft: Draft, ranked: DimWord | None,
@@ -320,8 +323,22 @@ def _implied_metrics(draft: Draft, ranked: DimWord | None) -> list[MetricMention
     bettor = any(dim == "bettor" for e in draft.lexed.entities for dim, _ in e.options)
     if bettor or (draft.lexed.mine and draft.lexed.card and "betting" in sources):
         return [MetricMention((BY_NAME[name],), name, name, False) for name in LEADERBOARD]
+    if counted := _goods_counted(draft):
+        return [counted]
     raise Refusal("which number? Ask about a metric, e.g. revenue, orders, MRR, ROAS, "
                   "days of stock or ROI")
+
+
+def _goods_counted(draft: Draft) -> MetricMention | None:
+    """ "How many headlamps in the warehouse", "hammock count": the units on hand now;
+    with a period ("how many trail runners last week") the units sold in it."""
+    goods = any(dim in ("product", "category") for e in draft.lexed.entities if not e.exclude
+                for dim, _ in e.options)
+    entry = BY_NAME["units_sold" if draft.periods else "on_hand"]
+    if not (draft.lexed.count and goods and entry.source in draft.index.sources):
+        return None
+    draft.extra.append(f"{entry.label}: how many of them {'sold' if draft.periods else 'in stock'}")
+    return MetricMention((entry,), entry.name, entry.label, False)
 
 
 def _rank_defaults(word: DimWord, sources: frozenset[str]) -> tuple[str, ...]:

@@ -99,6 +99,7 @@ class Lexed:
     trend: bool = False
     card: bool = False
     versus: bool = False  # "meta vs google": values set against each other
+    count: bool = False  # "how many", "count": a number of things ("how many hammocks")
 
 
 @dataclass
@@ -322,6 +323,8 @@ def _marker(word: str, tokens: list[Token], i: int, result: Lexed, state: _State
         result.trend = True
     elif word in CARD_WORDS:
         result.card = True
+    elif (word == "many" and previous == "how") or word == "count":
+        result.count = True
     elif word not in FILLER and word not in ("over", "during", "within", "since"):
         state.previous = previous
         return False

@@ -183,6 +183,7 @@ def _build(vocabulary: Vocabulary) -> VocabIndex:
     for dimension, aliases in vocabulary.aliases.items():
         for alias, value in aliases.items():
             index.add(alias, (dimension, value))
+    _add_the_place(index, vocabulary)
     _add_prefixes(index)
     codes = {v.upper(): v for v in vocabulary.values.get("country", ())}
     for name, code in COUNTRY_NAMES.items():
@@ -210,6 +211,21 @@ def _add_synonyms(index: VocabIndex, vocabulary: Vocabulary) -> None:
                 if key not in index.exact:
                     index.add(name, (dimension, stored[fold(value)]))
                     index.soft.add(key)
+
+
+# "at the store", "in the warehouse": the one location of that kind, when there is one.
+_PLACE_KINDS = ("store", "warehouse", "depot", "distribution center")
+
+
+def _add_the_place(index: VocabIndex, vocabulary: Vocabulary) -> None:
+    """ "the store" names the only location whose name holds "store" ("SoHo Store"), so
+    "stock at the store" is filtered to it; with two stores, or none, it names nothing."""
+    for kind in _PLACE_KINDS:
+        held = [str(v) for v in vocabulary.values.get("location", ())
+                if v and f" {kind} " in f" {fold(str(v))} "]
+        key = ("the", *kind.split())
+        if len(held) == 1 and key not in index.exact:
+            index.add(f"the {kind}", ("location", held[0]))
 
 
 def _add_prefixes(index: VocabIndex) -> None:

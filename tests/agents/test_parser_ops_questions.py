@@ -100,3 +100,28 @@ def test_how_long_stock_lasts_with_no_product_is_the_cover_list():
 ])
 def test_a_suppliers_products_are_a_filter_not_a_breakdown(text, expected):
     assert_parses(text, expected)
+
+
+def test_the_store_is_the_one_location_that_is_a_store():
+    assert_parses("how many linen shirts in stock at the store",
+                  Q("on_hand", filters=(F("product", "Linen Shirt"),
+                                        F("location", "Sao Paulo Store"))))
+
+
+def test_the_warehouse_vs_the_store_is_stock_by_location():
+    assert_parses("total units in the warehouse vs the store", Q("on_hand", by=("location",)))
+
+
+def test_store_sales_are_not_read_as_a_location():
+    assert_refused("revenue at the store last week", "location")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("how many wool beanies in the warehouse",
+     Q("on_hand", filters=(F("product", "Wool Beanie"), F("location", "Main Warehouse")))),
+    ("canvas tote count?", Q("on_hand", filters=(F("product", "Canvas Tote"),))),
+    ("how many canvas totes last week",
+     Q("units_sold", period=("2025-11-10", "2025-11-17"), filters=(F("product", "Canvas Tote"),))),
+])
+def test_counting_a_product_is_its_stock_or_its_sales_in_a_period(text, expected):
+    assert_parses(text, expected)
