@@ -50,21 +50,26 @@ def with_choices(refused: Unanswerable, text: str, unknown: list[Unknown],
     """
     chosen: list[str] = []
     queries: list[Query] = []
-    for candidate in _candidates(refused, text, unknown, readings, index):
+    for candidate, natural in _candidates(refused, text, unknown, readings, index):
         if len(chosen) == MAX_CHOICES:
             break
         parsed = reparse(candidate)
         if isinstance(parsed, Parsed) and parsed.query not in queries:
-            plain = as_question(parsed)
-            again = reparse(plain) if plain else None
-            same = isinstance(again, Parsed) and again.query == parsed.query
-            chosen.append(plain if plain and same else candidate)
+            chosen.append(candidate if natural else _plain(parsed, reparse) or candidate)
             queries.append(parsed.query)
     return replace(refused, choices=tuple(chosen)) if chosen else refused
 
 
+_PLACES = frozenset({"country", "location", "league"})
 _COMPARE = {"previous": "vs previous period", "year": "vs last year",
             "week": "vs same day last week"}
+
+
+def _plain(parsed: Parsed, reparse: Reparse) -> str | None:
+    """The reading as a plain question, when that parses to the very same query."""
+    plain = as_question(parsed)
+    again = reparse(plain) if plain else None
+    return plain if isinstance(again, Parsed) and again.query == parsed.query else None
 
 
 def as_question(parsed: Parsed) -> str | None:
@@ -77,7 +82,8 @@ def as_question(parsed: Parsed) -> str | None:
     if query.dimensions:
         words.append("by " + " and ".join(d.replace("_", " ") for d in query.dimensions))
     for flt in query.filters:
-        words.append(("excluding " if flt.exclude else "in ") + " and ".join(flt.values))
+        place = "in " if flt.dimension in _PLACES else "for "
+        words.append(("excluding " if flt.exclude else place) + " and ".join(flt.values))
     if query.period is not None:
         words.append(query.period.phrase)
     if query.compare:
@@ -86,18 +92,22 @@ def as_question(parsed: Parsed) -> str | None:
 
 
 def _candidates(refused: Unanswerable, text: str, unknown: list[Unknown],
-                readings: tuple[tuple[str, str], ...], index: VocabIndex) -> Iterator[str]:
+                readings: tuple[tuple[str, str], ...],
+                index: VocabIndex) -> Iterator[tuple[str, bool]]:
+    """(question, keep the asker's words): each side of a tie reads naturally as typed
+    ("orders on thursday"); a nearest word, a word left out or a metric put in front is
+    better said plainly ("revenue by week", not "revenue by weekly")."""
     for typed, meant in readings:
-        yield _tidy(_replace_words(text, typed, meant))
+        yield _tidy(_replace_words(text, typed, meant)), True
     for word in unknown[:2]:
         for meant in _replacements(word, index):
-            yield _tidy(text[:word.start] + meant + text[word.start + len(word.said):])
+            yield _tidy(text[:word.start] + meant + text[word.start + len(word.said):]), False
     if unknown:
-        yield _tidy(_without(text, unknown))
+        yield _tidy(_without(text, unknown)), False
     if refused.missing.startswith(_NO_METRIC) or (unknown and not refused.understood):
         for source in (s for s in MAIN_METRICS if s in index.sources):
             for metric in MAIN_METRICS[source]:
-                yield _tidy(f"{metric} {_without(text, unknown)}")
+                yield _tidy(f"{metric} {_without(text, unknown)}"), False
 
 
 def _replacements(word: Unknown, index: VocabIndex) -> list[str]:

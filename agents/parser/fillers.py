@@ -29,7 +29,7 @@ EVERYDAY_WORDS = frozenset({
     "eh", "well", "anyhow", "gotta", "needed", "idea", "figured", "gotten", "getting",
     "went", "gone", "happened", "happen", "came", "come", "coming", "say", "saying", "ya",
     "yah", "yep", "cool", "great", "awesome", "nice", "lately", "nutshell", "bar", "pie",
-    "move", "moved",
+    "move", "moved", "everything", "too", "aswell",
 })
 # Multi-word fillers, consumed together so a word inside ("in" of "pulled in") does not
 # start a filter. Looked up as word tuples after every stage and the lexicon had their go,
@@ -45,6 +45,11 @@ FILLER_PHRASES: frozenset[tuple[str, ...]] = frozenset(tuple(p.split()) for p in
     "i wanna know", "i want to know", "i would like to know", "id like to know",
     "i need to know", "i was wondering", "wondering if", "do you know", "any idea",
     "thank you", "thanks in advance", "looking like", "look like", "looks like",
+    "throw in", "as well", "under our belt", "under the belt",
+    "in a nutshell", "give or take", "more or less", "ball park", "ballpark figure",
+    # idioms whose words are also names ("a hand" is not Hand Cream, "a wash" not Body Wash)
+    "give me a hand", "lend me a hand", "lend a hand", "a wash", "running total",
+    "the score", "heads up", "how are we running", "how r we running",
 ))
 # Words that change the number when read past: never ignored, always asked about.
 QUALIFIERS = frozenset({

@@ -36,7 +36,8 @@ SLANG: dict[str, str] = {
     "hv": "have", "cn": "can", "wat": "what", "wut": "what", "whats": "what is",
     "hw": "how", "wats": "what is", "wht": "what", "lst": "last", "gonna": "going to",
     "gotta": "got to", "wanna": "want to", "gimme": "give me", "lemme": "let me",
-    "thru": "through", "til": "until",
+    "thru": "through", "til": "until", "doin": "doing", "goin": "going", "sellin": "selling",
+    "makin": "making", "gettin": "getting", "lookin": "looking",
 }
 
 # Symbols and shorthand with punctuation, which the word pass would drop: pattern -> words.
@@ -49,6 +50,8 @@ SYMBOLS: tuple[tuple[str, str], ...] = (
     (r"(?<![\w/])v\.(?=\s)", "vs"),
     (r"(?<![\w/])no\.(?=\s*of\b)", "number"),
     (r"(?<![\w.])r\.o\.i\b\.?", "roi"),
+    (r"(?<![\w'])how'd(?![\w'])", "how did"),
+    (r"(?<![<\w&])#\s*1(?!\d)", "top"),
     (r"(?<![\w.])r\.o\.a\.s\b\.?", "roas"),
 )
 

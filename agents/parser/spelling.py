@@ -12,8 +12,8 @@ Limits, so one real word never becomes another:
 - typos are read as metric, dimension and stage words only; a stored value's typo is
   left to the word pass, whose matching is stricter ("shift" is not the "Shirt");
 - seven letters or more: one edit (two from nine letters) and the same first letter;
-- five or six letters: one letter dropped, added or two swapped, never one replaced
-  ("ordrs", but not "sales" for "tales");
+- five or six letters: one letter dropped or two swapped, never one replaced or added
+  ("ordrs", but not "tales" for "sales", nor "black" for "back");
 - four letters: only two neighbouring letters swapped ("hnad"); shorter: never
   (the slang table covers "wk", "yr", "atm");
 - a doubled letter may be dropped at any length ("mrrr", "metaa", values included);
@@ -92,7 +92,7 @@ def respell(message: str, index: VocabIndex) -> Respelled:
     for match in _WORD.finditer(text):
         typed = match.group()
         folded = typed.lower().removesuffix("'s")
-        if folded in words.known or any(a <= match.start() < b for a, b in skip):
+        if _known(folded, words) or any(a <= match.start() < b for a, b in skip):
             continue
         fixed = _split(folded, words) or _correct(folded, words, ties, typed)
         if fixed:
@@ -113,6 +113,12 @@ def nearest(word: str, index: VocabIndex, limit: int = 3, most: int = 2) -> list
     found = process.extract(folded, choices, scorer=OSA.distance, score_cutoff=most,
                             limit=limit * 3)
     return [t for t, _, _ in found if t[0] == folded[0] and t != folded][:limit]
+
+
+def _known(word: str, words: _Words) -> bool:
+    """Known as it is, or as the plural of a known word ("moneylines", "everyones")."""
+    return word in words.known or (word.endswith("s") and (
+        word[:-1] in words.known or (word.endswith("es") and word[:-2] in words.known)))
 
 
 def content_words(index: VocabIndex) -> frozenset[str]:
@@ -143,7 +149,7 @@ def _correct(word: str, words: _Words, ties: dict[str, tuple[str, ...]],
     most = 1 if len(word) < 9 else 2
     hits = [(t, d) for t, d, _ in process.extract(word, words.targets, scorer=OSA.distance,
                                                   score_cutoff=most, limit=6)
-            if t[0] == word[0] and (len(word) >= 7 or not _replaced(word, t))]
+            if t[0] == word[0] and (len(word) >= 7 or _dropped_or_swapped(word, t))]
     if not hits:
         return None
     best = min(d for _, d in hits)
@@ -154,9 +160,9 @@ def _correct(word: str, words: _Words, ties: dict[str, tuple[str, ...]],
     return closest[0]
 
 
-def _replaced(word: str, target: str) -> bool:
-    """One letter replaced by another (same length, different letters)."""
-    return len(word) == len(target) and sorted(word) != sorted(target)
+def _dropped_or_swapped(word: str, target: str) -> bool:
+    """The typo lacks a letter of the target, or swaps two of its letters."""
+    return len(word) < len(target) or sorted(word) == sorted(target)
 
 
 def _one_word(targets: list[str]) -> bool:

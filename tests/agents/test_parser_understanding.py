@@ -163,9 +163,23 @@ def test_a_known_value_is_never_corrected_into_another():
 
 
 def test_two_equally_close_words_are_a_choice_not_a_guess():
-    answer = assert_refused_with_choices("churnd mrr last month")
-    assert answer.unknown == ("churnd",)
-    assert answer.choices[0] == "churned mrr last month"
+    answer = assert_refused_with_choices("orders on tursday")
+    assert answer.unknown == ("tursday",)
+    assert answer.choices[:2] == ("orders on thursday", "orders on tuesday")
+
+
+def test_a_dropped_letter_reads_as_the_longer_word():
+    assert_parses("churnd mrr last month", Q("churned_mrr", period=LAST_MONTH))
+
+
+def test_a_plural_of_a_known_word_is_not_split_or_corrected():
+    spelled = respell("roi on moneylines", index_for(ALL))
+    assert spelled.text == "roi on moneylines" and spelled.corrected == ()
+
+
+def test_an_everyday_word_is_not_corrected_into_a_shorter_one():
+    spelled = respell("black friday revenue", index_for(ALL))
+    assert "back" not in spelled.text
 
 
 # --- the answer path ------------------------------------------------------------------
