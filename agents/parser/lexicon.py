@@ -79,7 +79,7 @@ METRICS: tuple[MetricEntry, ...] = (
        "how much money have we made|how much money|money made|money did we make|made the most money|"
        "most money|money|earned|earnings|earned the most|how much did we earn|"
        "how much have we earned|sell to|sold to|did we sell to|make|made|pull in|pulled in|"
-       "bring in|brought in|bring|brought|earn|by spend|spend by customer|"
+       "bring in|brought in|bring|brought|earn|by spend|spend by customer|how much|"
        "biggest spenders|top spenders"),
     _m("refunds", "shop", SHOP_ORDER,
        "refunds|refund|refund amount|refunded amount|amount refunded|money refunded|"
@@ -273,7 +273,8 @@ METRICS: tuple[MetricEntry, ...] = (
        "units on order|on order|incoming stock|incoming units|inbound|inbound units|po units|"
        "on purchase orders|on purchase order|on po|on pos|on open pos|on open purchase orders|"
        "waiting on|still waiting on|waiting for|still waiting for|waiting on from suppliers|"
-       "still waiting on from suppliers|waiting for from suppliers|on order from suppliers"),
+       "still waiting on from suppliers|waiting for from suppliers|on order from suppliers|"
+       "coming in|have we got coming in|we have coming in|got coming in|arriving"),
     _m("sell_through", "ops", OPS,
        "sell through|sell through rate|sellthrough|sell thru|str"),
     # --- betting ------------------------------------------------------------------------
@@ -288,7 +289,7 @@ METRICS: tuple[MetricEntry, ...] = (
        "am i up or down|up or down|how many units are we up|how many units am i up|"
        "how are we doing money wise|net result|am i down|are we down|how much am i down|"
        "how much are we down|how much did we lose|how much have i lost|how much have we lost|"
-       "how much did i lose|make|made|earn|pull in|pulled in|bring in|brought in"),
+       "how much did i lose|make|made|earn|pull in|pulled in|bring in|brought in|how much"),
     _m("staked_units", "betting", BETS,
        "staked units|staked|units staked|stake|stakes|total staked|amount staked|"
        "how much did i stake|volume|turnover|units risked|risked|handle|how much did i bet|"

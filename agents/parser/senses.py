@@ -55,12 +55,14 @@ QUALIFIERS: dict[str, dict[str, str]] = {
     **dict.fromkeys(("open", "still open", "pending", "still pending", "unsettled",
                      "outstanding", "not settled", "not yet settled", "yet to settle"), _OPEN),
     "won": {"bets": "record"},
+    # "how much did Hedgehog bet" is units staked, "how much skincare did we sell" money
+    "how much": {"bets": "staked_units", "units_sold": "revenue"},
     **dict.fromkeys(("came back", "come back"), _CAME_BACK),
     "net": {"revenue": "net_revenue", "new_mrr": "net_new_mrr", "net_revenue": "net_revenue"},
     **dict.fromkeys(("purchase orders", "open purchase orders", "on order", "open pos",
                      "open po", "inbound", "on purchase orders", "on po", "on pos",
                      "on open pos", "on open purchase orders", "waiting on", "still waiting on",
-                     "waiting for", "still waiting for"), _ON_ORDER),
+                     "waiting for", "still waiting for", "coming in", "arriving"), _ON_ORDER),
     **dict.fromkeys(("in stock", "on hand", "stock", "inventory", "on the shelves",
                      "on the shelf", "left", "are left", "is left"), _IN_STOCK),
 }
@@ -73,7 +75,8 @@ WEAK = frozenset({
     "do we have left", "left in stock", "we got", "have we got", "do we got", "left", "are left",
     "is left", "sitting", "do we hold", "we hold", "make", "made", "pull in", "pulled in",
     "bring in", "brought in", "bring", "brought", "earn", "did we sell", "have we sold",
-    "we sold", "were sold", "did we sold", "do we sell", "sold", "money", "how much money"})
+    "we sold", "were sold", "did we sold", "do we sell", "sold", "money", "how much money",
+    "did we move", "have we moved", "we moved", "how much"})
 # The plain nouns a qualifier narrows ("units sold" is already narrow: never absorbed).
 PLAIN = frozenset({"units", "unit", "how many units", "items", "how many items", "quantity",
                    "orders", "order", "how many orders", "number of orders", "order count",
@@ -81,6 +84,9 @@ PLAIN = frozenset({"units", "unit", "how many units", "items", "how many items",
                    "plays", "wagers", "customers", "customer", "how many customers",
                    "number of customers", "customer count", "stock", "inventory", "mrr",
                    "revenue", "new mrr"})
+# What a qualifier may narrow, where it is not the plain nouns: "how much" narrows the
+# generic verbs ("did we sell") and bets, never "units" ("how much units" is units sold).
+_SCOPE = {"how much": WEAK | {"bet", "bets", "wager", "wagers"}}
 # "units" is only the unit of a metric counted in units: "average daily sales units" is
 # average daily units, "profit in units" profit.
 UNIT_WORDS = frozenset({"units", "unit", "how many units", "quantity", "pieces", "pcs"})
@@ -103,10 +109,13 @@ def in_context(mentions: Sequence[MetricMention]) -> list[MetricMention]:
     narrowed = list(found)
     for i, qualifier in enumerate(found):
         table = QUALIFIERS.get(keys[i])
+        scope = _SCOPE.get(keys[i], PLAIN)
+        if keys[i] in WEAK and any(_key(m.phrase) not in scope for m in strong):
+            continue  # a weak qualifier beside a metric it does not narrow: that metric
         for j, other in enumerate(found):
             if table is None or j == i:
                 continue
-            plain = _plain(keys[j])
+            plain = keys[j] in _SCOPE[keys[i]] if keys[i] in _SCOPE else _plain(keys[j])
             target = next((table[e.name] for e in other.candidates if e.name in table
                            and (plain or table[e.name] == e.name)), None)
             if target is not None:

@@ -52,6 +52,10 @@ SHOP_AND_SAAS = Vocabulary(values={"country": ["US"], "plan": ["Pro"]},
     ("units last week", Q("profit_units", period=LAST_WEEK)),
     ("are we up last month", Q("profit_units", period=LAST_MONTH)),
     ("how many wins last month", Q("record", period=LAST_MONTH)),
+    ("how much did LockSmith bet last week",
+     Q("staked_units", period=LAST_WEEK, filters=(F("bettor", "LockSmith"),))),
+    ("how much is LockSmith up", Q("profit_units", filters=(F("bettor", "LockSmith"),))),
+    ("what did we make last week", Q("profit_units", period=LAST_WEEK)),
 ])
 def test_betting_words_in_a_guild(text, expected):
     assert_parses(text, expected, vocabulary=GUILD)
@@ -116,6 +120,17 @@ def test_every_pointer_example_works_where_its_data_is():
     ("units in stock", Q("on_hand")),
     ("which countries did we sell to and how much", Q("revenue", by=("country",))),
     ("how many customers do we have", Q("customers")),
+    ("what did we make last week", Q("revenue", period=LAST_WEEK)),
+    ("how much money did we refund last week", Q("refunds", period=LAST_WEEK)),
+    ("how many sales did we have last week", Q("orders", period=LAST_WEEK)),
+    ("how much footwear did we sell last month",
+     Q("product_revenue", period=LAST_MONTH, filters=(F("category", "Footwear"),))),
+    ("how many canvas sneakers did we sell last month",
+     Q("units_sold", period=LAST_MONTH, filters=(F("product", "Canvas Sneaker"),))),
+    ("how much have we got coming in from acme textiles",
+     Q("open_po_units", filters=(F("supplier", "Acme Textiles"),))),
+    ("total units at the soho store", Q("on_hand", filters=(F("location", "SoHo Store"),))),
+    ("cancellations last month", Q("cancelled_orders", period=LAST_MONTH)),
 ])
 def test_the_metric_the_words_name(text, expected):
     assert_parses(text, expected, vocabulary=STORE)
@@ -135,6 +150,18 @@ def test_arpa_is_asked_per_account_or_subscriber():
 
 def test_revenue_per_customer_without_a_store_points_to_arpa():
     assert_refused("average revenue per customer", "no order data", "ARPA", vocabulary=SAAS_ONLY)
+
+
+def test_a_qualifier_beside_its_own_metric_adds_nothing():
+    assert_parses("how much mrr did we lose to cancellations last month",
+                  Q("churned_mrr", period=LAST_MONTH), vocabulary=SHOP_AND_SAAS)
+    assert_parses("how much units did we sell last month", Q("units_sold", period=LAST_MONTH),
+                  vocabulary=STORE)
+
+
+def test_on_orders_is_not_on_order():
+    assert_parses("how did last week compare to the week before on orders",
+                  Q("orders", period=LAST_WEEK, compare="previous"), vocabulary=STORE)
 
 
 def test_customers_cancelled_are_churned_where_there_are_subscriptions():
