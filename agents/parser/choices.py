@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from datetime import date
 
 from rapidfuzz import fuzz, process
 
@@ -37,7 +38,7 @@ Reparse = Callable[[str], object]
 
 def with_choices(refused: Unanswerable, text: str, unknown: list[Unknown],
                  readings: tuple[tuple[str, str], ...], index: VocabIndex,
-                 reparse: Reparse) -> Unanswerable:
+                 reparse: Reparse, today: date | None = None) -> Unanswerable:
     """``refused`` with the readings of ``text`` that parse (none found: unchanged).
 
     Args:
@@ -47,10 +48,12 @@ def with_choices(refused: Unanswerable, text: str, unknown: list[Unknown],
         readings: (words, what they may mean) pairs from the refusal or the spelling.
         index: the workspace's vocabulary.
         reparse: parses a question on the same workspace, offering no choices itself.
+        today: the as-of day, to read an ambiguous "3/4" both ways.
     """
     chosen: list[str] = []
     queries: list[Query] = []
-    for candidate, natural in _candidates(refused, text, unknown, readings, index):
+    dates = [(c, True) for c in _date_readings(text, today)] if today else []
+    for candidate, natural in [*dates, *_candidates(refused, text, unknown, readings, index)]:
         if len(chosen) == MAX_CHOICES:
             break
         parsed = reparse(candidate)
@@ -108,6 +111,28 @@ def _candidates(refused: Unanswerable, text: str, unknown: list[Unknown],
         for source in (s for s in MAIN_METRICS if s in index.sources):
             for metric in MAIN_METRICS[source]:
                 yield _tidy(f"{metric} {_without(text, unknown)}"), False
+
+
+_SLASH_DATE = re.compile(r"(?<![\d/.])(\d{1,2})/(\d{1,2})(?:/(\d{4}))?(?![\d/.])")
+
+
+def _date_readings(text: str, today: date) -> list[str]:
+    """ "revenue on 3/4": the question with March 4 and with April 3, as ISO dates (the
+    most recent such day when no year is written)."""
+    match = _SLASH_DATE.search(text)
+    if not match or match.group(1) == match.group(2):
+        return []
+    a, b = int(match.group(1)), int(match.group(2))
+    found = []
+    for month, day in ((a, b), (b, a)):
+        try:
+            when = date(int(match.group(3) or today.year), month, day)
+        except ValueError:
+            continue
+        if not match.group(3) and when > today:
+            when = when.replace(year=when.year - 1)
+        found.append(text[:match.start()] + when.isoformat() + text[match.end():])
+    return found
 
 
 def _replacements(word: Unknown, index: VocabIndex) -> list[str]:

@@ -87,7 +87,8 @@ def _refused(refusal: Refusal, notes: list[str], sentence: Sentence, draft: Draf
     ties = tuple((word, meant) for word, targets in spelled.ties.items() for meant in targets)
     return with_choices(refused, sentence.raw, unknown, refusal.readings + ties,
                         index_for(ctx.vocabulary),
-                        lambda question: parse(question, ctx, offer_choices=False))
+                        lambda question: parse(question, ctx, offer_choices=False),
+                        ctx.as_of.day)
 
 
 def _draft(sentence: Sentence, ctx: ParseContext, notes: list[str], index: VocabIndex) -> Draft:

@@ -207,3 +207,8 @@ def test_a_refusal_reply_carries_its_choices_and_unknown_words():
     assert reply.choices == ("revenue",) and not reply.ok
     assert reply.data["choices"] == ["revenue"] and reply.data["unknown"] == ["Narnia"]
     assert "1. revenue" in reply.as_text()
+
+
+def test_an_ambiguous_date_offers_both_readings():
+    answer = assert_refused_with_choices("revenue on 3/4")
+    assert answer.choices[:2] == ("revenue on 2025-03-04", "revenue on 2025-04-03")
