@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agents.parser import Vocabulary
+from agents.parser.lexicon import METRICS
 from agents.ports import Engines
 from storage.catalog import Engine
+from storage.catalog.engine import RELATION_DIMENSION_VALUES
 
 logger = logging.getLogger(__name__)
 
@@ -33,12 +35,39 @@ def workspace_verticals(engine: Engine) -> frozenset[str]:
 
 
 def build_vocabulary(engine: Engine) -> Vocabulary:
-    """Dimension values, verticals with data, and aliases (SKU → product title)."""
-    values = {dim: engine.dimension_values(dim) for dim in VOCABULARY_DIMENSIONS}
+    """Dimension values (all, and per data source), verticals with data, and aliases
+    (SKU → product title)."""
+    listed = {dim: engine.dimension_values_by_source(dim) for dim in VOCABULARY_DIMENSIONS}
+    values = {dim: _all_values(engine, dim, listed[dim]) for dim in VOCABULARY_DIMENSIONS}
     verticals = workspace_verticals(engine)
     skus = engine.warehouse.fetch("SELECT sku, title FROM products WHERE sku IS NOT NULL")
     aliases = {"product": {sku: title for sku, title in skus if title}}
-    return Vocabulary(values=values, verticals=verticals, aliases=aliases)
+    return Vocabulary(values=values, verticals=verticals, aliases=aliases,
+                      by_source=_by_source(engine, listed, values))
+
+
+def _all_values(engine: Engine, dimension: str, listed: dict[str, list[str]]) -> list[str]:
+    if dimension in RELATION_DIMENSION_VALUES:  # locations, suppliers: their own tables
+        return engine.dimension_values(dimension)
+    return sorted({value for found in listed.values() for value in found})
+
+
+def _by_source(engine: Engine, listed: dict[str, dict[str, list[str]]],
+               values: dict[str, list[str]]) -> dict[str, dict[str, list[str]]]:
+    """The values each parser source (ads, web, shop...) has, where they are fewer than all:
+    an ad campaign is named "Meta — Retargeting", a web campaign "retargeting". A source
+    whose metrics read an unlisted relation (stock, MRR movements) is left out."""
+    found: dict[str, dict[str, list[str]]] = {}
+    for source in sorted({entry.source for entry in METRICS}):
+        for dim in VOCABULARY_DIMENSIONS:
+            catalog = {s.name for e in METRICS if e.source == source and dim in e.dimensions
+                       and e.name in engine.defs.metrics for s in engine.defs.sources_of(e.name)}
+            if not catalog or not catalog <= listed[dim].keys():
+                continue
+            own = sorted({value for name in catalog for value in listed[dim][name]})
+            if own and own != values[dim]:
+                found.setdefault(source, {})[dim] = own
+    return found
 
 
 @dataclass(frozen=True)
@@ -83,15 +112,16 @@ def _read(path: Path, version: str) -> Vocabulary | None:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):  # no cache yet, or a broken one: build it again
         return None
-    if raw.get("version") != version:
+    if raw.get("version") != version or "by_source" not in raw:  # an older cache: rebuild
         return None
     return Vocabulary(values=raw["values"], verticals=frozenset(raw["verticals"]),
-                      aliases=raw["aliases"])
+                      aliases=raw["aliases"], by_source=raw["by_source"])
 
 
 def _write(path: Path, version: str, vocabulary: Vocabulary) -> None:
     payload = {"version": version, "values": dict(vocabulary.values),
-               "verticals": sorted(vocabulary.verticals), "aliases": dict(vocabulary.aliases)}
+               "verticals": sorted(vocabulary.verticals), "aliases": dict(vocabulary.aliases),
+               "by_source": dict(vocabulary.by_source)}
     try:
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(payload), encoding="utf-8")

@@ -30,6 +30,7 @@ from agents.parser.resolve import (
 )
 from agents.parser.types import Parsed, Refusal, Vocabulary
 from agents.parser.unknown import explain_unknown, ignorable
+from agents.parser.values import values_for
 from agents.parser.vocab_index import VocabIndex
 from storage.catalog.comparisons import comparison_period
 from storage.catalog.model import ACTIVE_PRODUCTS, Compare, Filter, Order, Query
@@ -362,7 +363,8 @@ def _dimensions(draft: Draft, ranked: DimWord | None, breakdowns: list[DimMentio
 
 
 def _filters(draft: Draft, metrics: list[MetricEntry], leaderboard: bool) -> list[Filter]:
-    filters = filters_for(draft.lexed.entities, metrics)
+    entities = values_for(draft.lexed.entities, metrics, draft.vocabulary, draft.assumed)
+    filters = filters_for(entities, metrics)
     betting = all(m.source == "betting" for m in metrics)
     if draft.lexed.mine and betting and not leaderboard \
             and not any(f.dimension == "bettor" for f in filters):

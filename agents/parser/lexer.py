@@ -67,6 +67,7 @@ class EntityMention:
     said: str
     position: int
     exclude: bool
+    loose: bool = False  # part of a name or a typo of one: resolved by the metric's data
     group: bool = False  # "europe", "mugs": every option filters together
     soft: bool = False  # an everyday synonym ("website"): read past when it cannot filter
 
@@ -181,8 +182,10 @@ def _step(sentence: Sentence, tokens: list[Token], i: int, index: VocabIndex, re
     if fixed:
         length, correction = fixed
         said = sentence.original(run[0].start, run[length - 1].end)
-        result.corrections.append(f"read '{said}' as '{correction.key}'")
-        _record(sentence, run[:length], correction.kind, _value(correction, index), result,
+        if correction.kind not in ("entity", "loose"):  # a value's reading is noted once resolved
+            result.corrections.append(f"read '{said}' as '{correction.key}'")
+        kind = "loose" if correction.kind == "entity" else correction.kind
+        _record(sentence, run[:length], kind, _value(correction, index), result,
                 state)
         return length
     said = sentence.original(tokens[i].start, tokens[i].end)
@@ -257,10 +260,11 @@ def _record(sentence: Sentence, run: list[Token], kind: str, value: object, resu
         state.exclude = False
     elif kind == "not_metric":
         result.not_metric = result.not_metric or str(value)
-    elif kind in ("entity", "group", "soft"):
+    elif kind in ("entity", "loose", "group", "soft"):
         options = tuple(cast("list[Option]", value))
         result.entities.append(EntityMention(options, said, run[0].start, state.exclude,
-                                             group=kind == "group", soft=kind == "soft"))
+                                             loose=kind == "loose", group=kind == "group",
+                                             soft=kind == "soft"))
     elif isinstance(value, DimWord):
         if not state.total and not _compound(sentence, run, value, result, state):
             result.dims.append(DimMention(value, said, run[0].start, state.by))
@@ -339,8 +343,8 @@ def _fuzzy(words: tuple[str, ...], index: VocabIndex) -> tuple[int, Correction] 
         unplaced += 1
     for length in range(unplaced, 0, -1):
         phrase = " ".join(words[:length])
-        if length == 1 and (partial := index.partial(phrase)):
-            return 1, _partial(phrase, partial, index)
+        if keys := index.containing(words[:length]):  # "brand search": part of a name
+            return length, Correction("loose", phrase, 100.0, tuple(" ".join(k) for k in keys))
         found = correct(phrase, index)
         if found:
             return length, found
@@ -362,6 +366,8 @@ def _partial(word: str, keys: list[tuple[str, ...]], index: VocabIndex) -> Corre
 
 def _value(correction: Correction, index: VocabIndex) -> object:
     key = tuple(correction.key.split())
+    if correction.kind == "loose":  # every name holding the words: the metric's data decides
+        return list(dict.fromkeys(o for k in correction.target for o in index.exact[tuple(k.split())]))
     if correction.kind == "entity":
         return index.exact[key]
     if correction.kind == "metric":

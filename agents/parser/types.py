@@ -26,11 +26,16 @@ class Vocabulary:
         verticals: which of shop, saas, marketing, ops and betting have data.
         aliases: extra spellings per dimension, mapped to a stored value, e.g.
             ``{"product": {"SKU-0001": "Linen Shirt"}, "country": {"brazil": "BR"}}``.
+        by_source: the values each data source has (shop, saas, ads, web, ops, betting),
+            where sources share a dimension: ``{"ads": {"campaign": ["Meta — Retargeting"]},
+            "web": {"campaign": ["retargeting"]}}``. A source or dimension not listed is
+            not narrowed (any value of ``values`` may be asked of it).
     """
 
     values: Mapping[str, Sequence[str]]
     verticals: frozenset[str]
     aliases: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    by_source: Mapping[str, Mapping[str, Sequence[str]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -118,6 +118,20 @@ class VocabIndex:
         return {word: sorted(options) for word, options in found.items()
                 if len({dim for dim, _ in options}) == 1 and (word,) not in self.exact}
 
+    def containing(self, words: tuple[str, ...]) -> list[tuple[str, ...]]:
+        """Multi-word values holding every one of ``words`` ("brand search" -> "google
+        search brand", "google search non brand", "search brand"). One word must have four
+        letters or more, and a lone word must: "br" alone is no part of a name."""
+        if not words or max(map(len, words)) < 4 or min(map(len, words)) < 2:
+            return []
+        found: set[tuple[str, ...]] | None = None
+        for word in words:
+            keys = self._by_word.get(word, set())
+            if len(word) > 4 and word.endswith("s"):  # "prospecting campaigns" hold no "s"
+                keys = keys | self._by_word.get(word[:-1], set())
+            found = keys if found is None else found & keys
+        return sorted(found or ())
+
     def fuzzy(self, phrase: str) -> list[tuple[str, float]]:
         """Folded values close to a misspelt ``phrase`` ("sharpy" -> "sharpie"), best first."""
         if len(phrase) < _MIN_FUZZY:

@@ -122,17 +122,26 @@ class Engine:
     def dimension_values(self, dimension: str, limit: int = 5000) -> list[str]:
         """Distinct stored values of a dimension across the sources that have it."""
         found: dict[str, None] = {}
-        for source in self.defs.sources.values():
+        for values in self.dimension_values_by_source(dimension, limit).values():
+            found.update(dict.fromkeys(values))
+        if dimension in RELATION_DIMENSION_VALUES:
+            sql = f"{RELATION_DIMENSION_VALUES[dimension]} LIMIT {limit}"
+            found.update((row[0], None) for row in self.warehouse.fetch(sql) if row[0])
+        return sorted(found)
+
+    def dimension_values_by_source(self, dimension: str, limit: int = 5000) -> dict[str, list[str]]:
+        """Distinct stored values of a dimension in each SQL source that has it, by source
+        name: the campaigns of ``ads`` are not those of ``web``. Python relations (stock,
+        MRR movements) are left out: their values are not listed here."""
+        found: dict[str, list[str]] = {}
+        for name, source in self.defs.sources.items():
             expr = source.dimensions.get(dimension)
             if not expr or source.relation or not source.from_sql or "{" in source.from_sql:
                 continue
             sql = (f"SELECT DISTINCT CAST({expr} AS VARCHAR) FROM {source.from_sql} "
                    f"WHERE {expr} IS NOT NULL LIMIT {limit}")
-            found.update((row[0], None) for row in self.warehouse.fetch(sql) if row[0] != "")
-        if dimension in RELATION_DIMENSION_VALUES:
-            sql = f"{RELATION_DIMENSION_VALUES[dimension]} LIMIT {limit}"
-            found.update((row[0], None) for row in self.warehouse.fetch(sql) if row[0])
-        return sorted(found)
+            found[name] = sorted(row[0] for row in self.warehouse.fetch(sql) if row[0] != "")
+        return found
 
     def foreign_tables(self) -> frozenset[str]:
         """Tables with rows in another currency than the workspace's (cached per data version)."""

@@ -1,0 +1,128 @@
+"""A marketer's and a SaaS founder's words: values matched in the asked metric's own data.
+
+The ad platforms name a campaign "Meta — Retargeting"; the web analytics tag the same
+traffic "retargeting". Both sit in one vocabulary, so a value is matched among the
+values the metric's source has (Vocabulary.by_source), never across sources.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from agents.parser import Parsed, Vocabulary
+from tests.agents.demo_workspaces import demo_engine
+from tests.agents.parser_cases import (
+    LAST_MONTH,
+    LAST_WEEK,
+    F,
+    Q,
+    ask,
+    assert_parses,
+    assert_refused,
+)
+
+AD_CAMPAIGNS = ["Google — Search Brand", "Google — Search Non-Brand", "Google — Shopping PMax",
+                "Meta — Prospecting BR", "Meta — Prospecting US", "Meta — Retargeting",
+                "TikTok — Prospecting MX", "TikTok — Spark Ads US"]
+WEB_CAMPAIGNS = ["pmax_shopping", "prospecting_us", "retargeting", "search_brand", "spark_ads"]
+MARKETING = Vocabulary(
+    values={"channel": ["google", "meta", "tiktok"], "campaign": AD_CAMPAIGNS + WEB_CAMPAIGNS,
+            "source": ["google", "meta", "newsletter"], "medium": ["cpc", "organic", "email"],
+            "country": ["BR", "MX", "US"], "product": ["Organic Cotton Tee", "Linen Shirt"]},
+    verticals=frozenset({"marketing", "shop"}),
+    by_source={"ads": {"campaign": AD_CAMPAIGNS}, "web": {"campaign": WEB_CAMPAIGNS}},
+)
+
+
+def test_spend_on_retargeting_is_the_ad_campaign_not_the_web_tag():
+    parsed = assert_parses("spend on retargeting last week", Q(
+        "ad_spend", period=LAST_WEEK, filters=(F("campaign", "Meta — Retargeting"),)),
+        MARKETING)
+    notes = (*parsed.understood, *parsed.assumed)
+    assert any("read 'retargeting' as campaign Meta — Retargeting" in note for note in notes)
+
+
+def test_sessions_from_retargeting_is_the_web_tag():
+    assert_parses("sessions from retargeting last week", Q(
+        "sessions", period=LAST_WEEK, filters=(F("campaign", "retargeting"),)), MARKETING)
+
+
+def test_a_web_tag_asked_of_an_ad_metric_is_the_ad_campaign_with_its_words():
+    assert_parses("spark ads ctr last week", Q(
+        "ctr", period=LAST_WEEK, filters=(F("campaign", "TikTok — Spark Ads US"),)), MARKETING)
+
+
+def test_excluding_retargeting_excludes_the_ad_campaign():
+    assert_parses("roas for meta excluding retargeting last month", Q(
+        "roas", period=LAST_MONTH, filters=(F("channel", "meta"),
+                                            F("campaign", "Meta — Retargeting", exclude=True))),
+        MARKETING)
+
+
+def test_part_of_a_campaign_name_is_that_campaign_in_the_metrics_data():
+    assert_parses("pmax roas last month", Q(
+        "roas", period=LAST_MONTH, filters=(F("campaign", "Google — Shopping PMax"),)),
+        MARKETING)
+
+
+def test_brand_search_is_not_non_brand_search():
+    assert_parses("brand search cpc last month", Q(
+        "cpc", period=LAST_MONTH, filters=(F("campaign", "Google — Search Brand"),)), MARKETING)
+    assert_parses("non brand search cpc last month", Q(
+        "cpc", period=LAST_MONTH, filters=(F("campaign", "Google — Search Non-Brand"),)),
+        MARKETING)
+
+
+def test_values_said_together_name_one_campaign():
+    assert_parses("tiktok mx prospecting cpa last month", Q(
+        "cpa", period=LAST_MONTH, filters=(F("campaign", "TikTok — Prospecting MX"),)),
+        MARKETING)
+    assert_parses("prospecting BR roas last month", Q(
+        "roas", period=LAST_MONTH, filters=(F("campaign", "Meta — Prospecting BR"),)),
+        MARKETING)
+
+
+def test_prospecting_fits_several_campaigns_so_the_asker_picks():
+    refused = assert_refused("meta prospecting spend last month", "several names",
+                             "Meta — Prospecting BR", "Meta — Prospecting US",
+                             vocabulary=MARKETING)
+    assert any("Meta — Prospecting BR" in choice for choice in refused.choices)
+    assert not any("TikTok" in choice for choice in refused.choices)
+
+
+def test_each_choice_offered_for_a_loose_name_parses():
+    refused = assert_refused("prospecting roas last month", "several names",
+                             "TikTok — Prospecting MX", vocabulary=MARKETING)
+    assert len(refused.choices) == 3
+    for choice in refused.choices:
+        assert isinstance(ask(choice, MARKETING), Parsed), choice
+
+
+def test_organic_sessions_are_the_organic_medium_not_a_product():
+    assert_parses("organic sessions last month", Q(
+        "sessions", period=LAST_MONTH, filters=(F("medium", "organic"),)), MARKETING)
+
+
+def test_two_campaign_names_filter_both():
+    assert_parses("ad spend for pmax and brand search last month", Q(
+        "ad_spend", period=LAST_MONTH,
+        filters=(F("campaign", "Google — Shopping PMax", "Google — Search Brand"),)), MARKETING)
+
+
+def test_a_value_no_source_lists_apart_stands_as_typed():
+    assert_parses("sessions from google last month", Q(
+        "sessions", period=LAST_MONTH, filters=(F("source", "google"),)), MARKETING)
+
+
+@pytest.fixture(scope="module")
+def demo_vocabulary() -> Vocabulary:
+    from agents.vocabulary import build_vocabulary
+    return build_vocabulary(demo_engine("demo"))
+
+
+def test_the_demo_vocabulary_lists_ad_and_web_campaigns_apart(demo_vocabulary):
+    ads = demo_vocabulary.by_source["ads"]["campaign"]
+    web = demo_vocabulary.by_source["web"]["campaign"]
+    assert "Meta — Retargeting" in ads and "retargeting" not in ads
+    assert "retargeting" in web and "Meta — Retargeting" not in web
+    assert set(ads) | set(web) <= set(demo_vocabulary.values["campaign"])
