@@ -26,14 +26,13 @@ from agents.followup_rules import (
     metric_said,
     moved_back,
     ranked,
-    same_length,
     sibling,
     strip_fillers,
     with_referent,
 )
 from agents.parser import Help, ParseContext, Parsed, Unanswerable, parse
 from agents.parser.lexicon import BY_NAME
-from storage.catalog.model import Order, Query
+from storage.catalog.model import Query
 
 Kind = Literal["query", "why", "how"]
 
@@ -148,11 +147,6 @@ def _with_metric(text: str, body: str, alone: Parsed | Help | Unanswerable, last
     baseball" narrows the last answer and keeps its metric."""
     if not isinstance(alone, Parsed) or not metric_said(alone, body):
         return None
-    said = alone.query
-    if last_intent == "leaderboard" and len(said.metrics) == 1 and said.metrics[0] in last.metrics \
-            and not said.filters:  # "by roi instead": the leaderboard ranked by another of its columns
-        ranking = replace(said, order=Order(said.metrics[0], not BY_NAME[said.metrics[0]].lower_is_better))
-        return Resolution("query", merge(last, ranking), last_intent, alone.understood)
     if _NARROWED.search(text) and not _MARKER.match(text):
         return Resolution("query", merge(last, alone.query), last_intent, alone.understood)
     return Resolution("query", inherit(alone.query, last), alone.intent, alone.understood)
@@ -181,11 +175,8 @@ def _injected(body: str, last: Query, last_intent: str, ctx: ParseContext) -> Re
 def _compared(said: Query, last: Query) -> Query | None:
     """ "vs last year?" compares the last period (the parser alone would pick "this
     month"); "vs april?" after May is the previous period, "vs May 2024" after May its year."""
-    if said.period is None or last.period is None:
+    if said.compare is not None or said.period is None or last.period is None:
         return replace(said, period=None)
-    if said.compare is not None:  # "vs last month" after a week is no comparison of it
-        fits = said.compare != "previous" or same_length(said.period, last.period)
-        return replace(said, period=None) if fits else None
     span = (said.period.start, said.period.end)
     if span == (last.period.previous().start, last.period.previous().end):
         return replace(said, period=None, compare="previous")

@@ -16,6 +16,7 @@ from typing import cast
 
 from agents.parser.compare import CompareHit
 from agents.parser.dimensions import DIM_WORDS, GRAINS, RANK_DEFAULTS, DimWord
+from agents.parser.guild import Everyone, board_period, wants_per_bettor
 from agents.parser.intents import StockAsk
 from agents.parser.lexer import DimMention, EntityMention, Lexed, MetricMention
 from agents.parser.lexicon import BY_NAME, NO_DATA, MetricEntry
@@ -68,6 +69,7 @@ class Draft:
     raw: str = ""  # the question as the stages read it (for where an unknown word stands)
     assumed: list[str] = field(default_factory=list)  # words read past, for Parsed.assumed
     read_past: bool = False  # unknown words were read past as filler
+    everyone: Everyone | None = None  # "every bettor" / "everyone" said (a betting guild)
 
 
 def build(draft: Draft) -> Parsed:
@@ -94,25 +96,77 @@ def _build(draft: Draft) -> Parsed:
         return _stock_list(draft, draft.stock)
     period, compare = _period(draft)
     ranked, breakdowns = _ranked_dimension(draft)
-    mentions = _net_of_exclusions(draft) or _implied_metrics(draft, ranked)
+    mentions = _staked_amount(draft, _net_of_exclusions(draft) or _implied_metrics(draft, ranked))
     chosen = choose_metrics(mentions, draft.index.sources, _wanted(draft, ranked, breakdowns))
     metrics = list(dict.fromkeys(chosen))
-    leaderboard = ranked is not None and "bettor" in ranked.options
+    leaderboard = _leaderboard(draft, ranked, mentions, chosen)
     if leaderboard:
         metrics = list(dict.fromkeys([*(BY_NAME[n] for n in LEADERBOARD), *metrics]))
+        period, breakdowns = _board_period(draft, period, breakdowns)
     dims = _dimensions(draft, ranked, breakdowns, metrics, period)
     filters = _filters(draft, metrics, leaderboard)
+    if not leaderboard:
+        _everyone(draft, metrics, dims, filters)
     if lexed.versus and compare is None:  # "meta ROAS vs google ROAS": side by side
         _side_by_side(draft, filters, dims)
     order, limit = _order(draft, mentions, chosen)
     if compare is None and lexed.change and not _profit_direction(lexed.change, metrics):
         compare = "previous"
         draft.extra.append(f"compare: previous period ('{lexed.change}')")
-    min_count = draft.min_bets or (DEFAULT_MIN_BETS if leaderboard else None)
+    min_count = draft.min_bets or (DEFAULT_MIN_BETS if leaderboard or _rated_bettors(
+        ranked, order) else None)
     query = Query(tuple(m.name for m in metrics), period, tuple(dims), tuple(filters), order,
                   limit, compare, min_count)
     return Parsed(query, "leaderboard" if leaderboard else "metric",
                   _describe(draft, query, leaderboard))
+
+
+def _leaderboard(draft: Draft, ranked: DimWord | None, mentions: list[MetricMention],
+                 chosen: list[MetricEntry]) -> bool:
+    """Bettors ranked by profit, or "leaderboard" said: the spec's leaderboard. Bettors
+    ranked by another metric ("who has the highest win rate") are that metric's ranking."""
+    if ranked is None or "bettor" not in ranked.options or draft.ranking is None:
+        return False
+    if draft.ranking.board:
+        return True
+    by = next((entry for m, entry in zip(mentions, chosen, strict=True) if m.after_by),
+              chosen[0] if chosen else None)
+    return by is None or by.name == "profit_units"
+
+
+_RATES = frozenset({"roi", "win_rate", "avg_odds", "clv"})
+
+
+def _rated_bettors(ranked: DimWord | None, order: Order | None) -> bool:
+    """Bettors ranked by a rate keep the leaderboard's minimum of settled bets: one lucky
+    bet is not the best win rate."""
+    return ranked is not None and "bettor" in ranked.options and order is not None \
+        and order.by in _RATES
+
+
+def _board_period(draft: Draft, period: Period | None,
+                  breakdowns: list[DimMention]) -> tuple[Period | None, list[DimMention]]:
+    """ "weekly leaderboard": this week's board (see :func:`~agents.parser.guild.board_period`)."""
+    period, breakdowns, note = board_period(breakdowns, period, draft.as_of)
+    if note:
+        draft.extra.append(note)
+    return period, breakdowns
+
+
+def _everyone(draft: Draft, metrics: list[MetricEntry], dims: list[str],
+              filters: list[Filter]) -> None:
+    """Outside the leaderboard, "everyone" is no minimum of bets but the guild's total, and
+    "every bettor" (or a streak, which only a bettor has) a row per bettor."""
+    if draft.everyone is None:
+        return
+    if draft.min_bets == 1:
+        draft.min_bets = None
+    names = [m.name for m in metrics]
+    if wants_per_bettor(draft.everyone, names) and "bettor" not in dims \
+            and all(m.source == "betting" for m in metrics) \
+            and not any(f.dimension == "bettor" and not f.exclude for f in filters):
+        dims.append("bettor")
+        draft.extra.append("by: bettor (every bettor)")
 
 
 def _refuse_unanswerable(draft: Draft) -> None:
@@ -246,6 +300,17 @@ def _net_of_exclusions(draft: Draft) -> list[MetricMention]:
     return [net if m is revenue else m for m in mentions if not m.excluded]
 
 
+_BET_VERBS = frozenset({"bet", "wager", "wagered"})
+
+
+def _staked_amount(draft: Draft, mentions: list[MetricMention]) -> list[MetricMention]:
+    """ "How much did I bet/wager": an amount of bets is the units staked, not their count."""
+    if not draft.lexed.amount:
+        return mentions
+    staked = (BY_NAME["staked_units"],)
+    return [replace(m, candidates=staked) if m.phrase in _BET_VERBS else m for m in mentions]
+
+
 def _ranked_dimension(draft: Draft) -> tuple[DimWord | None, list[DimMention]]:
     """The ranked dimension word, and the breakdown words left (labels removed)."""
     entity_dims = {dim for e in draft.lexed.entities if not e.exclude for dim, _ in e.options}
@@ -270,6 +335,9 @@ def _ranked_dimension(draft: Draft) -> tuple[DimWord | None, list[DimMention]]:
     if ranking is None:
         return None, breakdowns
     if ranking.dimension is not None:
+        if ranking.judgement and "bettor" in ranking.dimension.options \
+                and {m.candidates[0].name for m in draft.lexed.metrics} == {"bets"}:
+            draft.lexed.metrics.clear()  # "who's the best at football bets": by profit
         return ranking.dimension, breakdowns
     if breakdowns:
         return breakdowns[0].word, breakdowns[1:]
@@ -321,6 +389,9 @@ def _implied_metrics(draft: Draft, ranked: DimWord | None) -> list[MetricMention
                           f"'{draft.ranking.words} by ROAS' or '... by spend'")
         draft.extra.append(f"{entry.label}: the default metric for this ranking")
         return [MetricMention((entry,), entry.name, entry.label, False)]
+    if draft.lexed.change in ("up", "down") and "betting" in sources:
+        profit = BY_NAME["profit_units"]  # "how much is Fade Queen up": units won or lost
+        return [MetricMention((profit,), profit.name, draft.lexed.change, False)]
     bettor = any(dim == "bettor" for e in draft.lexed.entities for dim, _ in e.options)
     if bettor or (draft.lexed.mine and draft.lexed.card and "betting" in sources):
         return [MetricMention((BY_NAME[name],), name, name, False) for name in LEADERBOARD]

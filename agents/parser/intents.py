@@ -12,8 +12,9 @@ from agents.parser.text import phrase_pattern as _rx
 from agents.parser.types import Help, Refusal
 
 _HELP = re.compile(
-    r"^(?:help|commands|command list|what can you do|what can i ask(?: you)?|what do you do"
-    r"|how does this work|how do i use (?:this|you|it|the bot)|usage|menu|options"
+    r"^(?:help|commands|command list|what can (?:you|u) do|what can i ask(?: you)?|what do you do"
+    r"|how does this work|how do i use (?:this|you|it|the bot)(?: thing| bot| app)?|usage|menu"
+    r"|options"
     r"|what can you answer|what do you know|what questions can i ask)"
     r"(?: (?:me|with|on|about|for))*(?: (?P<topic>[a-z0-9 ]+))?$"
 )
@@ -142,7 +143,9 @@ def help_or_greeting(sentence: Sentence) -> Help | None:
     topic = match.group("topic")
     if not topic:
         return Help(None)
-    words = set(topic.split())
+    words = set(topic.split()) - _POLITE
+    if not words:  # "help pls"
+        return Help(None)
     for name, synonyms in _TOPICS.items():
         if words & set(synonyms.split()):
             return Help(name)

@@ -100,6 +100,7 @@ class Lexed:
     trend: bool = False
     card: bool = False
     versus: bool = False  # "meta vs google": values set against each other
+    amount: bool = False  # "how much" said: an amount, not a count ("how much did I bet")
     count: bool = False  # "how many", "count": a number of things ("how many hammocks")
 
 
@@ -123,6 +124,7 @@ _DIM_KEYS = {tuple(k.split()): v for k, v in DIM_WORDS.items()}
 _BY_ONLY_KEYS = {tuple(k.split()): v for k, v in BY_ONLY_WORDS.items()}
 _MAX_PHRASE = 8  # "how much money did we make" and friends are long
 _BREAK_WORDS = frozenset({"broken", "break", "split", "breakdown"})  # "broken down by"
+_FOR_ME = frozenset({"for", "by", "about"})  # "roi for me", "bets placed by me"
 SUPERLATIVES = frozenset({"top", "bottom", "best", "worst", "highest", "lowest", "biggest",
                           "smallest", "largest", "most", "least", "fewest"})
 
@@ -210,7 +212,7 @@ def _longest(sentence: Sentence, run: list[Token], words: tuple[str, ...], index
     filter_context = state.exclude or state.previous in FILTER_WORDS
     for length in range(len(words), 0, -1):
         key = words[:length]
-        allowed = _entity_allowed(sentence, run, key, filter_context)
+        allowed = _entity_allowed(sentence, run, key, filter_context, index)
         entity = index.lookup(key) if allowed else []
         order: list[tuple[str, object]] = []
         if state.by:
@@ -232,7 +234,7 @@ _BOUGHT_FROM = re.compile(r"\b(buy|buys|bought|buying|order|orders|ordered|purch
 
 
 def _entity_allowed(sentence: Sentence, run: list[Token], key: tuple[str, ...],
-                    filter_context: bool) -> bool:
+                    filter_context: bool, index: VocabIndex) -> bool:
     """Short or everyday words ("us", "de", "total", "max") only count as values in
     context: after "in", "from", "excluding"..., before their dimension word ("pro
     plan"), or typed as a name: "US" in capitals, "Max" capitalized."""
@@ -245,7 +247,24 @@ def _entity_allowed(sentence: Sentence, run: list[Token], key: tuple[str, ...],
     if typed == "us" and _BOUGHT_FROM.search(sentence.raw[:run[0].start]):
         return False  # "bought from us", "spend with us": the pronoun, not the United States
     named = typed.isupper() or (word in COMMON_VALUES and typed[:1].isupper())
-    return filter_context or labelled or named
+    return filter_context or labelled or named or _qualifies_metric(run, key, index)
+
+
+# Common values that before a metric read as a quantity or a time, not a name ("max ROI").
+_ADJECTIVES = frozenset({"max", "min", "top", "best", "low", "high", "big", "new", "old",
+                         "main", "plus", "none", "other", "future", "free", "lucky"})
+
+
+def _qualifies_metric(run: list[Token], key: tuple[str, ...], index: VocabIndex) -> bool:
+    """A common-word value right before a metric it can filter: "prop units", "spread
+    record", "organic sessions" name the market or medium."""
+    word = key[0]
+    if word not in COMMON_VALUES or word in FILLER or word in _ADJECTIVES or len(run) <= 1:
+        return False
+    following = run[1].text
+    entries = _metric_table().get((SPELLINGS.get(following, following),), [])
+    dims = {dim for dim, _ in index.lookup(key)}
+    return any(dims & e.dimensions for e in entries)
 
 
 def _record(sentence: Sentence, run: list[Token], kind: str, value: object, result: Lexed,
@@ -319,14 +338,16 @@ def _marker(word: str, tokens: list[Token], i: int, result: Lexed, state: _State
         result.superlative = result.superlative or word
     elif word.isdigit() and previous in SUPERLATIVES and len(word) < 4:
         result.superlative_count = int(word)
-    elif word in MINE_WORDS:
-        result.mine = True
+    elif word in MINE_WORDS or (word == "me" and previous in _FOR_ME):
+        result.mine = True  # "units for me": the asker ("show me" stays filler)
     elif word in CHANGE_WORDS:
         result.change = result.change or word
     elif word in TREND_WORDS or (word == "over" and following == "time"):
         result.trend = True
     elif word in CARD_WORDS:
         result.card = True
+    elif word == "much" and previous == "how":
+        result.amount = True
     elif (word == "many" and previous == "how") or word == "count":
         result.count = True
     elif word not in FILLER and word not in ("over", "during", "within", "since"):

@@ -315,12 +315,12 @@ METRICS: tuple[MetricEntry, ...] = (
     _m("streak", "betting", BETS,
        "streak|current streak|hot streak|cold streak|win streak|losing streak"),
     _m("pending_bets", "betting", BETS,
-       "pending bets|pending|open bets|unsettled bets|live bets|pending picks|open picks|"
+       "pending bets|pending|open bets|unsettled bets|pending picks|open picks|still live|"
        "bets pending|outstanding bets|open|still open|unsettled|outstanding|still pending|"
        "bets still open|bets still pending|bets open|bets are open|bets are still open|"
        "bets are pending|bets are still pending|bets not settled|bets not yet settled|"
        "not settled|not yet settled|yet to settle|open picks|open plays|open wagers|"
-       "pending wagers|pending plays|live picks|in play"),
+       "pending wagers|pending plays"),  # "live bets" are in-play bets, a market we lack
 )
 
 BY_NAME = {entry.name: entry for entry in METRICS}

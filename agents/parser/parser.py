@@ -26,6 +26,7 @@ from agents.parser.build import Draft, build
 from agents.parser.choices import with_choices
 from agents.parser.compare import find_compare
 from agents.parser.dates import slash_dates
+from agents.parser.guild import find_everyone, refuse_advice, take_guild
 from agents.parser.intents import find_min_bets, find_stock_ask, help_or_greeting, refuse_changes, refuse_future
 from agents.parser.lexer import lex, take_multiword_entities
 from agents.parser.periods import PeriodHit, find_periods, resolve
@@ -96,11 +97,14 @@ def _draft(sentence: Sentence, ctx: ParseContext, notes: list[str], index: Vocab
     question is read, so the reply can say what was understood ("revenue", but "next
     month" is the future)."""
     refuse_changes(sentence)
+    refuse_advice(sentence)
+    take_guild(sentence, index.sources)
     deferred: list[str] = []
     no_periods: list[PeriodHit] = []
     dated = _deferring(deferred, lambda: _slash_periods(sentence, ctx.as_of), no_periods)
     early = take_multiword_entities(sentence, index)
     stock = find_stock_ask(sentence)
+    everyone = find_everyone(sentence)  # before the minimum of bets reads "everyone"
     min_bets = find_min_bets(sentence)
     compare = find_compare(sentence)
     found = _deferring(deferred, lambda: find_periods(sentence, ctx.as_of), no_periods)
@@ -110,7 +114,7 @@ def _draft(sentence: Sentence, ctx: ParseContext, notes: list[str], index: Vocab
     lexed = lex(sentence, index, early)
     return Draft(ctx.as_of, ctx.vocabulary, index, ctx.user_name, lexed, periods, compare,
                  ranking, stock, min_bets, notes, deferred[0] if deferred else None,
-                 raw=sentence.raw)
+                 raw=sentence.raw, everyone=everyone)
 
 
 def _deferring(deferred: list[str], stage: Callable[[], T], fallback: T) -> T:

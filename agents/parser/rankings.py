@@ -44,6 +44,7 @@ class Ranking:
     metric_hint: str | None
     leaderboard: bool
     words: str
+    board: bool = False  # "leaderboard", "standings" said: the leaderboard whatever it sorts by
 
 
 _DIMS = "|".join(sorted((w.replace(" ", r"\s+") for w in DIM_WORDS), key=len, reverse=True))
@@ -65,10 +66,12 @@ _PATTERNS = [
     ("seller", _rx(rf"(?P<dir>best|top|worst)[ -]?sell(?:ers|ing)(?: (?P<dim>{_DIMS}))?"
                    r"|(?P<dir2>bestsellers?|slow(?:est)? (?:movers|sellers|moving)"
                    r"(?: products| items)?)")),
-    ("board", _rx(r"leaderboard|leader board|standings|rankings|league table")),
+    ("board", _rx(rf"(?:(?P<dir>top|bottom) (?P<n>{NUMBER}) (?:on |of |in )?(?:the )?)?"
+                  r"(?:leaderboard|leader board|standings|rankings|league table|lb"
+                  r"|(?:topped|tops|top of|on top of|leading|leads|led) the (?:board|table))")),
     ("top", _rx(rf"(?P<dir>{_TOP_UP}|{_TOP_DOWN})(?: (?P<n>{NUMBER}))?(?: (?P<how>{_HOW}))?"
                 rf" (?P<dim>{_DIMS})")),
-    ("which", _rx(rf"(?P<wh>which|what|who)(?: (?P<dim>{_DIMS}))?(?P<mid>(?: (?:{_VERBS}))*)"
+    ("which", _rx(rf"(?P<wh>which|what|who)(?:'s)?(?: (?P<dim>{_DIMS}))?(?P<mid>(?: (?:{_VERBS}))*)"
                   rf"(?: the)? (?P<dir>{_UP}|{_DOWN})(?: (?P<how>{_HOW}))?")),
     ("with", _rx(rf"(?P<dim>{_DIMS}) (?:with|that had|that has|having) (?:the )?"
                  rf"(?P<dir>{_UP}|{_DOWN})")),
@@ -90,8 +93,10 @@ def find_ranking(sentence: Sentence) -> Ranking | None:
 def _ranking(kind: str, match: re.Match[str], words: str) -> Ranking:
     groups = match.groupdict()
     dim = DIM_WORDS[" ".join(groups["dim"].split())] if groups.get("dim") else None
-    if kind == "board":
-        return Ranking(DIM_WORDS["bettors"], True, True, None, None, True, words)
+    if kind == "board":  # "top 3 on the leaderboard": its first three rows
+        limit = to_int(groups["n"]) if groups.get("n") else None
+        return Ranking(DIM_WORDS["bettors"], groups.get("dir") != "bottom", True, limit, None,
+                       True, words, board=True)
     if kind == "seller":
         said = (groups.get("dir") or groups.get("dir2") or "").split()[0]
         down = said.startswith(("worst", "slow"))

@@ -53,7 +53,8 @@ QUALIFIERS: dict[str, dict[str, str]] = {
                      "were canceled", "cancellations", "cancellation"), _CANCELLED),
     "churned": _CHURNED,
     **dict.fromkeys(("open", "still open", "pending", "still pending", "unsettled",
-                     "outstanding", "not settled", "not yet settled", "yet to settle"), _OPEN),
+                     "outstanding", "not settled", "not yet settled", "yet to settle", "still live"),
+                    _OPEN),
     "won": {"bets": "record"},
     # "how much did Hedgehog bet" is units staked, "how much skincare did we sell" money
     "how much": {"bets": "staked_units", "units_sold": "revenue"},

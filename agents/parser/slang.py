@@ -76,8 +76,19 @@ def spell_out(message: str, stored: frozenset[str] = frozenset()) -> str:
 
     def word(match: re.Match[str]) -> str:
         typed = match.group(1)
-        if typed.lower() in stored:
+        if typed.lower() in stored or _inside_name(message, match.start(1), stored):
             return typed
         return SLANG[typed.lower()]
 
     return _word_pattern().sub(word, message)
+
+
+def _inside_name(message: str, at: int, stored: frozenset[str]) -> bool:
+    """The word at ``at`` is part of a multi-word stored name ("Moneyline Mo", a bettor)."""
+    lowered = message.lower()
+    for name in stored:
+        if " " in name:
+            for found in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", lowered):
+                if found.start() <= at < found.end():
+                    return True
+    return False

@@ -159,23 +159,3 @@ def test_why_and_how_are_their_own_kinds():
     assert isinstance(how, Resolution) and how.kind == "how"
     own = talk("orders last week", "why did revenue drop last week?")
     assert isinstance(own, Resolution) and own.query.metrics == ("revenue",)
-
-
-def test_a_comparison_of_another_length_is_not_made_up():
-    plan = talk("revenue by country last month", "how does that compare to last week?")
-    assert not isinstance(plan, Resolution)  # last month is no week: refused, not guessed
-    q = query_of("revenue by country last month", "how does that compare to the month before?")
-    assert span(q) == LAST_MONTH and q.compare == "previous"
-
-
-def test_just_the_top_one_keeps_the_best_row():
-    q = query_of("revenue by country last month", "just the top one")
-    assert q.order == Order("revenue") and q.limit == 1 and q.dimensions == ("country",)
-
-
-def test_by_roi_instead_reranks_the_leaderboard():
-    plan = talk("leaderboard this month", "by roi instead")
-    assert isinstance(plan, Resolution) and plan.intent == "leaderboard"
-    assert plan.query.order == Order("roi") and plan.query.dimensions == ("bettor",)
-    q = query_of("leaderboard this month", "my roi")
-    assert q.metrics == ("roi",) and q.filters == (F("bettor", "Sharpie"),) and not q.dimensions

@@ -25,6 +25,12 @@ def board(order="profit_units", descending=True, extra=(), limit=None, min_count
              min_count=min_count, intent="leaderboard", **fields)
 
 
+def ranked(metric, descending=True, limit=None, min_count=5, **fields):
+    """Bettors ranked by ``metric``; a rate keeps the board's minimum of settled bets."""
+    return Q(metric, by=("bettor",), order=Order(metric, descending), limit=limit,
+             min_count=min_count, **fields)
+
+
 def card(bettor: str, **fields):
     return Q(*BOARD, filters=(F("bettor", bettor),), **fields)
 
@@ -34,11 +40,11 @@ CASES = [
     ("leaderboard this month", board(period=THIS_MONTH)),
     ("leaderboard this month all bettors", board(period=THIS_MONTH, min_count=1)),
     # a ranking of betting metrics with no "bettor" said ranks the bettors
-    ("lowest roi this month", board(order="roi", descending=False, limit=1, period=THIS_MONTH)),
+    # bettors ranked by another metric than profit are that metric's ranking, not the board
+    ("lowest roi this month", ranked("roi", descending=False, limit=1, period=THIS_MONTH)),
     ("who's the best at football bets", board(limit=1, filters=(F("sport", "football"),))),  # profit
-    ("most bets this month", board(order="bets", limit=1, period=THIS_MONTH)),  # literal count
-    ("highest win rate this month",
-     board(order="win_rate", extra=("win_rate",), limit=1, period=THIS_MONTH)),
+    ("most bets this month", ranked("bets", limit=1, min_count=None, period=THIS_MONTH)),
+    ("highest win rate this month", ranked("win_rate", limit=1, period=THIS_MONTH)),
     ("leaderboard this month including everyone", board(period=THIS_MONTH, min_count=1)),
     ("best bettor last month", board(limit=1, period=LAST_MONTH)),
     ("top capper min 3 bets", board(limit=1, min_count=3)),
@@ -46,8 +52,8 @@ CASES = [
                                                              period=THIS_YEAR)),
     ("who's the best tipster", board(limit=1)),
     ("NBA leaderboard", board(filters=(F("league", "NBA"),))),
-    ("rank cappers by ROI", board(order="roi")),
-    ("who has the best win rate", board(order="win_rate", extra=("win_rate",), limit=1)),
+    ("rank cappers by ROI", ranked("roi")),
+    ("who has the best win rate", ranked("win_rate", limit=1)),
     ("worst capper this year", board(descending=False, limit=1, period=THIS_YEAR)),
     ("Sharpie's win rate", Q("win_rate", filters=(F("bettor", "Sharpie"),))),
     ("sharpies record this month", Q("record", period=THIS_MONTH,

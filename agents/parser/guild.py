@@ -1,0 +1,101 @@
+"""What some words mean in a betting guild, beyond the metric lexicon.
+
+- Advice ("what should I bet on today", "who should I take tonight", "any locks?") is
+  refused: Tally reports bets already settled or pending; it does not tip.
+- "every bettor", "all cappers" ask for one row per bettor; "everyone" and "the whole
+  guild" ask for the guild's total, except for a streak, which only a bettor has.
+- "the guild", "guild wide", "the server" name the whole guild: no bettor filter.
+- "weekly / monthly / daily leaderboard" is this week's / month's / today's board.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from agents.parser.lexer import DimMention
+from agents.parser.periods import resolve
+from agents.parser.text import Sentence
+from agents.parser.text import phrase_pattern as _rx
+from agents.parser.types import Refusal
+from storage.catalog.periods import AsOf, Period
+
+_BET_VERBS = r"bet|bets|wager|take|play|pick|back|fade|tail|hammer|smash|lay|stake"
+_ADVICE = _rx(
+    rf"(?:what|who|which(?: [a-z]+)?|where|how much)(?: [a-z]+)? (?:should|shall|do you think)"
+    rf" (?:i|we) (?:{_BET_VERBS})|should (?:i|we) (?:{_BET_VERBS})"
+    rf"|what (?:to|do i|do we) (?:{_BET_VERBS}) on|(?:any|got any|give me (?:a|some)) "
+    r"(?:locks?|tips?|picks?|plays?)(?! (?:by|per|for [a-z]+ (?:bettor|capper)))"
+    r"|(?:recommend|suggest)(?: me)?(?: a| some)? (?:bets?|picks?|plays?|parlays?)"
+    r"|(?:best|good|safe) bets? (?:for |to make )?(?:today|tonight|tomorrow|this weekend)"
+)
+_PER_BETTOR = re.compile(
+    r"(?<![a-z0-9])(?:every|each|all(?: the| of the| our)?) (?:bettors?|cappers?|tipsters?"
+    r"|punters?|handicappers?|members?)(?![a-z0-9])")
+_EVERYONE = re.compile(r"(?<![a-z0-9])(?:everyone|everybody|everyones|everybodys)(?![a-z0-9])")
+# "the guild", "as a guild", "guild wide", "the whole server": the guild's total, the default.
+_GUILD = re.compile(
+    r"(?<![a-z0-9])(?:(?:as a|for the|in the|across the|of the|on the|the|our|this|whole|entire)"
+    r" )*(?:whole |entire )?(?:guild|server|discord|group chat)(?:'s)?(?: ?wide)?(?![a-z0-9])")
+_GRAIN_PERIODS = {"weekly": "this week", "monthly": "this month", "daily": "today"}
+PER_BETTOR_ONLY = frozenset({"streak"})  # a guild has no streak of its own
+
+
+@dataclass(frozen=True)
+class Everyone:
+    """Who "everyone" is: ``per_bettor`` for "every bettor" (a row each), else the guild."""
+
+    per_bettor: bool
+
+
+def refuse_advice(sentence: Sentence) -> None:
+    """Refuses requests for tips ("what should I bet on today").
+
+    Raises:
+        Refusal: saying what Tally can show instead.
+    """
+    if found := _ADVICE.search(sentence.text):
+        said = sentence.original(found.start(), found.end())
+        raise Refusal(f"'{said}' asks for a tip; I only report bets already placed. To see "
+                      "what has worked, try 'my ROI by sport' or 'win rate by market'")
+
+
+def take_guild(sentence: Sentence, sources: frozenset[str]) -> None:
+    """Consumes "the guild" and its kin in a betting workspace: the whole guild is what a
+    question without a bettor already covers ("guild units ytd" = units ytd)."""
+    if "betting" in sources:
+        sentence.take(_GUILD)
+
+
+def find_everyone(sentence: Sentence) -> Everyone | None:
+    """Notes (without consuming) "every bettor" or "everyone"; the minimum-bets stage
+    reads the same words for the leaderboard."""
+    if _PER_BETTOR.search(sentence.text):
+        return Everyone(per_bettor=True)
+    if _EVERYONE.search(sentence.text):
+        return Everyone(per_bettor=False)
+    return None
+
+
+def wants_per_bettor(everyone: Everyone | None, metrics: list[str]) -> bool:
+    """A row per bettor: "clv for every bettor", "streaks for everyone"."""
+    if everyone is None:
+        return False
+    return everyone.per_bettor or set(metrics) <= PER_BETTOR_ONLY
+
+
+def board_period(breakdowns: list[DimMention], period: Period | None,
+                 as_of: AsOf) -> tuple[Period | None, list[DimMention], str | None]:
+    """ "weekly leaderboard": this week's board, not the board split by week.
+
+    Returns:
+        the period, the breakdowns left and a note (None when nothing changed).
+    """
+    if period is not None:
+        return period, breakdowns, None
+    for mention in breakdowns:
+        phrase = _GRAIN_PERIODS.get(mention.said.lower())
+        if phrase and not mention.explicit:
+            left = [m for m in breakdowns if m is not mention]
+            return resolve(phrase, as_of), left, f"period: {phrase} ('{mention.said}')"
+    return period, breakdowns, None

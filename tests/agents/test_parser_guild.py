@@ -1,0 +1,80 @@
+"""A betting guild's own senses: "for me", "how much did I bet", "the guild", "every
+bettor", bettors ranked by a rate, "weekly leaderboard", tips refused (issue #15)."""
+
+from __future__ import annotations
+
+import pytest
+
+from agents.parser import Help, Unanswerable
+from storage.catalog.model import Order
+from tests.agents.parser_cases import LAST_MONTH, THIS_MONTH, THIS_WEEK, THIS_YEAR, F, Q, ask, assert_parses
+
+BOARD = ("profit_units", "roi", "record", "bets")
+ME = F("bettor", "Sharpie")
+
+
+def board(**fields):
+    fields.setdefault("order", Order("profit_units", True))
+    fields.setdefault("min_count", 5)
+    return Q(*BOARD, by=("bettor",), intent="leaderboard", **fields)
+
+
+CASES = [
+    # "for me" is the asker, like "my"; "show me" stays filler
+    ("roi by sport for me", Q("roi", by=("sport",), filters=(ME,))),
+    ("profit this year for me", Q("profit_units", period=THIS_YEAR, filters=(ME,))),
+    ("show me the win rate by league", Q("win_rate", by=("league",))),
+    # "how much did I bet / wager" is an amount: the units staked, not the count of bets
+    ("how much did i bet this month", Q("staked_units", period=THIS_MONTH, filters=(ME,))),
+    ("how much did LuckyLou wager last month",
+     Q("staked_units", period=LAST_MONTH, filters=(F("bettor", "LuckyLou"),))),
+    ("how many bets did i make this month", Q("bets", period=THIS_MONTH, filters=(ME,))),
+    # "up"/"down" with a bettor is the profit, not a comparison
+    ("how much is LuckyLou up", Q("profit_units", filters=(F("bettor", "LuckyLou"),))),
+    ("how much am i down on spreads", Q("profit_units", filters=(F("market", "spread"), ME))),
+    # "the guild" is the whole guild: no bettor filter
+    ("guild profit ytd", Q("profit_units", period=THIS_YEAR)),
+    ("win rate by league for the guild", Q("win_rate", by=("league",))),
+    ("how much r we up as a guild this month", Q("profit_units", period=THIS_MONTH)),
+    # "every bettor" is a row per bettor; "everyone" the guild's total; a streak is per bettor
+    ("clv for every bettor", Q("clv", by=("bettor",))),
+    ("roi per league, everyone", Q("roi", by=("league",))),
+    ("streaks for everyone", Q("streak", by=("bettor",))),
+    ("leaderboard this month including everyone", board(period=THIS_MONTH, min_count=1)),
+    # bettors ranked by a rate are that rate's ranking, with the board's minimum of bets
+    ("who has the highest win rate", Q("win_rate", by=("bettor",), order=Order("win_rate", True),
+                                       limit=1, min_count=5)),
+    ("bottom 3 bettors by win rate", Q("win_rate", by=("bettor",),
+                                       order=Order("win_rate", False), limit=3, min_count=5)),
+    ("who has the most open bets", Q("pending_bets", by=("bettor",),
+                                     order=Order("pending_bets", True), limit=1)),
+    ("who's the best bettor", board(limit=1)),
+    # the leaderboard's own words
+    ("weekly leaderboard", board(period=THIS_WEEK)),
+    ("monthly leaderboard", board(period=THIS_MONTH)),
+    ("lb last month", board(period=LAST_MONTH)),
+    ("top 3 on the leaderboard this month", board(period=THIS_MONTH, limit=3)),
+    ("who topped the board this year", board(period=THIS_YEAR)),
+    ("who's up the most this week", board(period=THIS_WEEK, limit=1)),
+    # a common word that is a market, right before a metric it filters
+    ("my prop units this month", Q("profit_units", period=THIS_MONTH,
+                                   filters=(F("market", "prop"), ME))),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_guild_question_reads_in_the_guilds_sense(text, expected):
+    assert_parses(text, expected)
+
+
+@pytest.mark.parametrize("text", ["what should i bet on today", "who should i take tonight",
+                                  "any locks for tonight", "recommend me a parlay"])
+def test_asking_for_a_tip_is_refused_with_what_tally_can_show(text):
+    refused = ask(text)
+    assert isinstance(refused, Unanswerable), refused
+    assert "tip" in refused.missing
+
+
+@pytest.mark.parametrize("text", ["help pls", "what can u do", "how do I use this thing"])
+def test_help_typed_casually_is_help(text):
+    assert ask(text) == Help(None)
