@@ -11,6 +11,7 @@ up"), not a comparison.
 from __future__ import annotations
 
 import contextlib
+import re
 from dataclasses import dataclass, field, replace
 from typing import cast
 
@@ -104,6 +105,7 @@ def _build(draft: Draft) -> Parsed:
         metrics = list(dict.fromkeys([*(BY_NAME[n] for n in LEADERBOARD), *metrics]))
         period, breakdowns = _board_period(draft, period, breakdowns)
     dims = _dimensions(draft, ranked, breakdowns, metrics, period)
+    _refuse_running_total(draft.raw, dims)
     filters = _filters(draft, metrics, leaderboard)
     if not leaderboard:
         _everyone(draft, metrics, dims, filters)
@@ -167,6 +169,25 @@ def _everyone(draft: Draft, metrics: list[MetricEntry], dims: list[str],
             and not any(f.dimension == "bettor" and not f.exclude for f in filters):
         dims.append("bettor")
         draft.extra.append("by: bettor (every bettor)")
+
+
+_RUNNING = re.compile(r"(?<![a-z])(?:running|cumulative) totals?(?: (?:of|on|for))?(?![a-z])",
+                      re.IGNORECASE)
+_PER_GRAIN = re.compile(r"(?<![a-z])(?:(?:by|per|each) (?:day|week|month)|daily|weekly|monthly"
+                        r"|over time|trend)(?![a-z])", re.IGNORECASE)
+
+
+def _refuse_running_total(raw: str, dims: list[str]) -> None:
+    """A running total over days, weeks or months is a different number in every row than
+    the per-day values, so it is refused with both readings that exist (the period's
+    total, or the values per day); said without a breakdown it is the period's total."""
+    running = _RUNNING.search(raw)
+    if running is None or not set(dims) & set(GRAINS):
+        return
+    grain = _PER_GRAIN.search(raw)
+    readings = ((running.group(), ""),) + (((grain.group(), ""),) if grain else ())
+    raise Refusal("a running total per day, week or month is not something I add up; I can "
+                  "give each day's value or the period's total", readings)
 
 
 def _refuse_unanswerable(draft: Draft) -> None:

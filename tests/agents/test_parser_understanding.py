@@ -212,3 +212,8 @@ def test_a_refusal_reply_carries_its_choices_and_unknown_words():
 def test_an_ambiguous_date_offers_both_readings():
     answer = assert_refused_with_choices("revenue on 3/4")
     assert answer.choices[:2] == ("revenue on 2025-03-04", "revenue on 2025-04-03")
+
+
+def test_a_running_total_per_day_is_refused_with_both_readings():
+    answer = assert_refused_with_choices("running total of orders by day last month")
+    assert answer.choices == ("orders by day last month", "running total of orders last month")
