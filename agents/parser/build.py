@@ -279,7 +279,8 @@ def _two_periods(draft: Draft) -> tuple[Period, Compare]:
                 return later, cast(Compare, kind)
     said = " and ".join(f"'{hit.words}'" for hit in draft.periods[:2])
     raise Refusal(f"two periods ({said}); I can compare a period with the one before it or "
-                  "with the same dates a year earlier ('vs previous period', 'vs last year')")
+                  "with the same dates a year earlier ('vs previous period', 'vs last year')",
+                  tuple((hit.words, "") for hit in reversed(draft.periods[:2])))  # each alone
 
 
 def _earlier_candidates(later: Period) -> list[tuple[str, Period]]:

@@ -100,8 +100,10 @@ def _candidates(refused: Unanswerable, text: str, unknown: list[Unknown],
     """(question, keep the asker's words): each side of a tie reads naturally as typed
     ("orders on thursday"); a nearest word, a word left out or a metric put in front is
     better said plainly ("revenue by week", not "revenue by weekly")."""
-    for typed, meant in readings:
-        yield _tidy(_replace_words(text, typed, meant)), True
+    for typed, meant in readings:  # a word left out is said plainly, a word replaced as typed
+        yield _tidy(_replace_words(text, typed, meant)), bool(meant)
+    for typed in dict.fromkeys(typed for typed, meant in readings if meant):
+        yield _tidy(_replace_words(text, typed, "")), False  # or without the word
     for word in unknown[:2]:
         for meant in _replacements(word, index):
             yield _tidy(text[:word.start] + meant + text[word.start + len(word.said):]), False

@@ -29,7 +29,7 @@ SLANG: dict[str, str] = {
     # metrics and words around them
     "rev": "revenue", "revs": "revenue", "amt": "amount", "avg": "average", "nbr": "number",
     "num": "number", "qty": "quantity", "pct": "percent", "perc": "percent", "ppl": "people",
-    "pts": "points", "inv": "inventory", "lb": "leaderboard",
+    "pts": "points", "inv": "inventory", "lb": "leaderboard", "doc": "days of cover",
     # chat
     "u": "you", "ur": "your", "r": "are", "pls": "please", "plz": "please", "pleeze": "please",
     "thx": "thanks", "thnx": "thanks", "tks": "thanks", "ty": "thanks", "abt": "about",
