@@ -198,10 +198,15 @@ METRICS: tuple[MetricEntry, ...] = (
        "advertising|marketing spend|media spend|paid spend|how much did we spend|"
        "how much did we spend on ads|how much have we spent|how much have we spent on ads|"
        "spend on ads|spent on ads|ad spent|spending|how much are we spending|"
-       "how much have we been spending|spending on ads|by spend|blow on ads|blew on ads|"
+       "how much have we been spending|spending on ads|by spend|cost|cost us|costs|costing|"
+       "did it cost|did it cost us|blow on ads|blew on ads|"
        "burn on ads|burned on ads", lower=True),
-    _m("impressions", "ads", ADS, "impressions|impression|impr|imps|ad impressions"),
-    _m("clicks", "ads", ADS, "clicks|link clicks|ad clicks|how many clicks"),
+    _m("impressions", "ads", ADS,
+       "impressions|impression|impr|imps|ad impressions|ads shown|were our ads shown|"
+       "times were our ads shown|how many times were our ads shown|times shown"),
+    _m("clicks", "ads", ADS,
+       "clicks|link clicks|ad clicks|how many clicks|clicked|people clicked|"
+       "how many people clicked"),
     _m("conversions", "ads", ADS,
        "conversions|ad conversions|convs|conv|platform conversions|how many conversions"),
     _m("conversion_value", "ads", ADS,
@@ -209,20 +214,27 @@ METRICS: tuple[MetricEntry, ...] = (
        "purchase value"),
     _m("ctr", "ads", ADS,
        "ctr|click through rate|clickthrough rate|click rate|click through"),
-    _m("cpc", "ads", ADS, "cpc|cost per click|average cpc|avg cpc", lower=True),
+    _m("cpc", "ads", ADS,
+       "cpc|cost per click|average cpc|avg cpc|each click cost|each click cost us|"
+       "did each click cost|did each click cost us|per click cost", lower=True),
     _m("cpm", "ads", ADS,
        "cpm|cost per mille|cost per thousand|cost per thousand impressions|"
-       "cost per 1000 impressions", lower=True),
+       "cost per 1000 impressions|per 1000 impressions|paying per 1000 impressions|"
+       "pay per 1000 impressions|per thousand impressions", lower=True),
     _m("cpa", "ads", ADS,
        "cpa|cost per acquisition|cost per conversion|cost per action|cost per purchase|"
        "cost per result", lower=True),
     _m("roas", "ads", ADS, "roas|return on ad spend|ad roas|platform roas"),
     _m("blended_roas", "ads", TIME,
        "blended roas|mer|marketing efficiency ratio|marketing efficiency|"
-       "blended return on ad spend", needs=frozenset({"shop"})),
+       "blended return on ad spend|revenue divided by ad spend|store revenue divided by ad spend|"
+       "revenue over ad spend|revenue divided by spend|revenue per ad dollar",
+       needs=frozenset({"shop"})),
     _m("cac", "ads", TIME,
        "cac|customer acquisition cost|cost to acquire a customer|acquisition cost|"
-       "cost per new customer|cost per customer|blended cac", lower=True,
+       "cost per new customer|cost per customer|blended cac|cost to acquire a new customer|"
+       "cost to acquire|it cost to acquire a new customer|did it cost to acquire a new customer",
+       lower=True,
        needs=frozenset({"shop"})),
     # --- marketing: web analytics -----------------------------------------------------------
     _m("sessions", "web", WEB,
@@ -237,7 +249,8 @@ METRICS: tuple[MetricEntry, ...] = (
        "web revenue|site revenue|website revenue|ga revenue|ga4 revenue|analytics revenue"),
     _m("conversion_rate", "web", WEB,
        "conversion rate|conv rate|cvr|site conversion rate|website conversion rate|"
-       "conversion %"),
+       "conversion %|share of sessions that converted|sessions that converted|"
+       "% of sessions that converted"),
     # --- commerce operations --------------------------------------------------------------
     _m("on_hand", "ops", OPS,
        "on hand|stock on hand|units on hand|stock|stock level|stock levels|inventory|"
@@ -252,12 +265,13 @@ METRICS: tuple[MetricEntry, ...] = (
        "sell rate|inventory burn rate|stock burn rate|daily sales velocity|units a day|"
        "units per day|sell a day|sell per day|sold a day|sold per day|do we sell a day|"
        "we sell a day|sell each day|a day on average|per day on average|move a day|"
-       "sales per day|daily velocity"),
+       "sales per day|daily velocity|do we sell a day on average|we sell a day on average|"
+       "sell a day on average|sold a day on average|sell per day on average"),
     _m("days_of_stock", "ops", OPS,
        "days of stock|days of cover|days of inventory|days of supply|days on hand|"
        "stock cover|inventory cover|cover|coverage|how long will stock last|days left|"
        "how many days of stock|days of stock left|days of cover left|days of inventory left|"
-       "days of supply left"),
+       "days of supply left|doc"),
     _m("lead_time_days", "ops", OPS,
        "lead time|lead times|lead time days|supplier lead time|delivery time|lead time in days|"
        "take to deliver|takes to deliver|take to arrive|takes to arrive|to deliver|"
@@ -289,7 +303,8 @@ METRICS: tuple[MetricEntry, ...] = (
        "am i up or down|up or down|how many units are we up|how many units am i up|"
        "how are we doing money wise|net result|am i down|are we down|how much am i down|"
        "how much are we down|how much did we lose|how much have i lost|how much have we lost|"
-       "how much did i lose|make|made|earn|pull in|pulled in|bring in|brought in|how much"),
+       "how much did i lose|make|made|earn|pull in|pulled in|bring in|brought in|how much|"
+       "lose|losing|losses"),
     _m("staked_units", "betting", BETS,
        "staked units|staked|units staked|stake|stakes|total staked|amount staked|"
        "how much did i stake|volume|turnover|units risked|risked|handle|how much did i bet|"
@@ -300,20 +315,25 @@ METRICS: tuple[MetricEntry, ...] = (
     _m("roi", "betting", BETS, "roi|return on investment|yield|return"),
     _m("win_rate", "betting", BETS,
        "win rate|hit rate|win %|win percentage|winning percentage|strike rate|win pct|hit %|"
-       "win ratio|success rate|winrate|hitrate"),
+       "win ratio|success rate|winrate|hitrate|how often do i win|how often did i win|"
+       "how often do we win|how often we win|how often i win|% of my bets hit|% of bets hit|"
+       "% of my bets won|% of bets won|% of my bets win|how often do my bets hit"),
     _m("record", "betting", BETS,
        "record|w l|w l p|win loss|win loss record|wins and losses|wins losses|"
        "win loss push|overall record|wins|how many wins|number of wins|wins and losses|"
        "bets won|won bets|winning bets|how many bets won|how many bets did we win|"
        "how many bets have we won|how many did we win|how many have we won"),
     _m("bets", "betting", BETS,
-       "bets|number of bets|bet count|picks|plays|how many bets|wagers|settled bets"),
+       "bets|number of bets|bet count|picks|plays|how many bets|wagers|settled bets|active"),
     _m("avg_odds", "betting", BETS,
        "avg odds|average odds|average price|mean odds|odds"),
     _m("clv", "betting", BETS,
-       "clv|closing line value|beat the close|beating the close|closing line"),
+       "clv|closing line value|beat the close|beating the close|closing line|"
+       "beating the closing line|beat the closing line|beating the line|beat the line|"
+       "average clv|avg clv|mean clv"),
     _m("streak", "betting", BETS,
-       "streak|current streak|hot streak|cold streak|win streak|losing streak"),
+       "streak|current streak|hot streak|cold streak|win streak|losing streak|heater|"
+       "on a heater|cold|hot|ice cold|on fire|current run|on a run"),
     _m("pending_bets", "betting", BETS,
        "pending bets|pending|open bets|unsettled bets|pending picks|open picks|still live|"
        "bets pending|outstanding bets|open|still open|unsettled|outstanding|still pending|"

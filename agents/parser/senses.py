@@ -77,7 +77,10 @@ WEAK = frozenset({
     "is left", "sitting", "do we hold", "we hold", "make", "made", "pull in", "pulled in",
     "bring in", "brought in", "bring", "brought", "earn", "did we sell", "have we sold",
     "we sold", "were sold", "did we sold", "do we sell", "sold", "money", "how much money",
-    "did we move", "have we moved", "we moved", "how much"})
+    "did we move", "have we moved", "we moved", "how much", "cost", "cost us", "costs", "costing",
+    "did it cost", "did it cost us"})
+# Weaker still: "how much stuff is sitting in the warehouse" is stock, not money.
+WEAKEST = frozenset({"how much", "money", "how much money"})
 # The plain nouns a qualifier narrows ("units sold" is already narrow: never absorbed).
 PLAIN = frozenset({"units", "unit", "how many units", "items", "how many items", "quantity",
                    "orders", "order", "how many orders", "number of orders", "order count",
@@ -104,9 +107,10 @@ def in_context(mentions: Sequence[MetricMention]) -> list[MetricMention]:
     that metric.
     """
     keys = [_key(m.phrase) for m in mentions]
-    strong = [m for m, key in zip(mentions, keys, strict=True) if key not in WEAK]
-    found = [m if key not in WEAK or not strong else strong[0]
-             for m, key in zip(mentions, keys, strict=True)]
+    pairs = list(zip(mentions, keys, strict=True))
+    strong = ([m for m, key in pairs if key not in WEAK]
+              or [m for m, key in pairs if key not in WEAKEST])
+    found = [strong[0] if key in WEAK and strong and m not in strong else m for m, key in pairs]
     narrowed = list(found)
     for i, qualifier in enumerate(found):
         table = QUALIFIERS.get(keys[i])

@@ -159,6 +159,15 @@ def test_a_qualifier_beside_its_own_metric_adds_nothing():
                   vocabulary=STORE)
 
 
+def test_the_weakest_words_yield_to_any_other():
+    assert_parses("how much stuff is sitting at the soho store",
+                  Q("on_hand", filters=(F("location", "SoHo Store"),)), vocabulary=STORE)
+    assert_parses("how much did downgrades cost us last month",
+                  Q("contraction_mrr", period=LAST_MONTH), vocabulary=SHOP_AND_SAAS)
+    assert_parses("how much did meta cost us last month",
+                  Q("ad_spend", period=LAST_MONTH, filters=(F("channel", "meta"),)))
+
+
 def test_on_orders_is_not_on_order():
     assert_parses("how did last week compare to the week before on orders",
                   Q("orders", period=LAST_WEEK, compare="previous"), vocabulary=STORE)
