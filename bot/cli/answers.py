@@ -181,11 +181,19 @@ def chat(graph: TallyGraph, workspace: str, as_of: AsOf | None, console: Console
             continue
         reply = (asker(question, conversation) if asker is not None
                  else answer_one(graph, workspace, question, conversation, as_of, chart=False))
-        console.print(f"[bold cyan]tally ›[/bold cyan] {_markup_safe(reply.as_text())}\n",
+        console.print(f"[bold cyan]tally ›[/bold cyan] {_markup_safe(shown(reply))}\n",
                       highlight=False)
     if readline is not None:
         with contextlib.suppress(OSError):
             readline.write_history_file(history)
+
+
+def shown(reply: Reply) -> str:
+    """The reply as the terminal prints it: its numbered choices say how to pick one."""
+    text = reply.as_text()
+    if reply.choices:  # the next line "2" (or "the second one") is read from the conversation's memory
+        text += "\n\nReply with a choice's number to ask it."
+    return text
 
 
 def _markup_safe(text: str) -> str:
@@ -209,5 +217,5 @@ def print_reply(reply: Reply, as_json: bool, console: Console) -> None:
     if as_json:
         sys.stdout.write(reply_json(reply) + "\n")
     else:
-        console.print(_markup_safe(reply.as_text()), highlight=False)
+        console.print(_markup_safe(shown(reply)), highlight=False)
 

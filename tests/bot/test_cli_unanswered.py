@@ -1,5 +1,6 @@
 """`tally unanswered`: refused and 👎 questions by the words Tally did not understand, most
-frequent first, so an admin knows what to teach; and teaching from the terminal."""
+frequent first, so an admin knows what to teach; teaching from the terminal; and the
+terminal's numbered choices, picked by the next `tally ask`."""
 
 from __future__ import annotations
 
@@ -82,3 +83,11 @@ def test_an_unknown_workspace_is_one_line_and_exit_1(cli):
 def test_no_refusals_yet_says_so(cli):
     result = cli.invoke(main, ["unanswered", "--workspace", "shop"])
     assert result.exit_code == 0 and "No refused or 👎 questions on shop yet." in result.output
+
+
+def test_tally_ask_numbers_the_readings_and_the_next_ask_picks_one(cli):
+    offered = cli.invoke(main, ["ask", "--workspace", "shop", "revenue by weekday march 2025"])
+    assert "1. revenue by week march 2025" in offered.output
+    assert "Reply with a choice's number to ask it." in offered.output
+    picked = cli.invoke(main, ["ask", "--workspace", "shop", "1"])
+    assert picked.exit_code == 0 and "Revenue by week in March 2025: $240.00" in picked.output
