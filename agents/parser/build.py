@@ -47,6 +47,7 @@ _HINT_CANDIDATES = {
     "revenue": ("revenue", "profit_units", "mrr"), "units_sold": ("units_sold",),
     "ad_spend": ("ad_spend",), "conversions": ("conversions", "web_conversions"),
     "profit_units": ("profit_units", "gross_margin"),
+    "avg_daily_units": ("avg_daily_units", "units_sold"),  # "fastest movers", without stock data
 }
 
 

@@ -48,11 +48,16 @@ class Ranking:
 
 
 _DIMS = "|".join(sorted((w.replace(" ", r"\s+") for w in DIM_WORDS), key=len, reverse=True))
-_UP = "top|best|highest|biggest|largest|leading|strongest|most"
-_DOWN = "bottom|worst|lowest|smallest|weakest|least|fewest"
+_UP = "top|best|highest|biggest|largest|leading|strongest|most|longest|fastest|quickest"
+_DOWN = "bottom|worst|lowest|smallest|weakest|least|fewest|shortest|slowest"
 # Before a noun, "most/least" quantify it ("the most customers"), so they do not rank.
-_TOP_UP = "top|best|highest|biggest|largest|leading|strongest"
-_TOP_DOWN = "bottom|worst|lowest|smallest|weakest"
+_TOP_UP = "top|best|highest|biggest|largest|leading|strongest|longest|fastest|quickest"
+_TOP_DOWN = "bottom|worst|lowest|smallest|weakest|shortest|slowest"
+# Speed is a judgement: the fastest supplier has the shortest lead time, the fastest mover
+# the highest daily demand (the metric's lower_is_better decides).
+_JUDGEMENTS = ("best", "worst", "strongest", "weakest", "fastest", "quickest", "slowest")
+# "we have the least of", "do we hold the most of": ranked by stock on hand.
+_HAVE = r"(?:that |which )?(?:we|i) (?:have|hold|stock|carry|got)"
 _HOW = (r"selling|sellers?|sold|sells|performing|earning|earned|grossing|made|makes|revenue|"
         r"converting|converted|spending|spent|profitable|won|up|down|brought in|generated")
 _HINTS = {"sell": "units_sold", "sold": "units_sold", "earn": "revenue", "gros": "revenue",
@@ -63,6 +68,9 @@ _VERBS = (r"had|has|have|got|gets|with|is|are|was|were|did|does|in|of|for|at|on|
           + _HOW)
 
 _PATTERNS = [
+    ("mover", _rx(rf"(?:(?:top|bottom) (?P<n>{NUMBER}) )?(?P<dir>fast|quick|slow)(?:est)?"
+                  rf"(?: (?P<n2>{NUMBER}))? (?:movers|sellers|moving (?:products|items))"
+                  r"(?: per day| a day| daily)?")),
     ("seller", _rx(rf"(?P<dir>best|top|worst)[ -]?sell(?:ers|ing)(?: (?P<dim>{_DIMS}))?"
                    r"|(?P<dir2>bestsellers?|slow(?:est)? (?:movers|sellers|moving)"
                    r"(?: products| items)?)")),
@@ -71,10 +79,11 @@ _PATTERNS = [
                   r"|(?:topped|tops|top of|on top of|leading|leads|led) the (?:board|table))")),
     ("top", _rx(rf"(?P<dir>{_TOP_UP}|{_TOP_DOWN})(?: (?P<n>{NUMBER}))?(?: (?P<how>{_HOW}))?"
                 rf" (?P<dim>{_DIMS})")),
-    ("which", _rx(rf"(?P<wh>which|what|who)(?:'s)?(?: (?P<dim>{_DIMS}))?(?P<mid>(?: (?:{_VERBS}))*)"
+    ("which", _rx(rf"(?P<wh>which|what|who)(?:'s)?(?: (?P<n>{NUMBER}))?(?: (?P<dim>{_DIMS}))?"
+                  rf"(?P<mid>(?: (?:{_VERBS}))*)"
                   rf"(?: the)? (?P<dir>{_UP}|{_DOWN})(?: (?P<how>{_HOW}))?")),
-    ("with", _rx(rf"(?P<dim>{_DIMS}) (?:with|that had|that has|having) (?:the )?"
-                 rf"(?P<dir>{_UP}|{_DOWN})")),
+    ("with", _rx(rf"(?:(?P<n>{NUMBER}) )?(?P<dim>{_DIMS}) (?:with|that had|that has|having"
+                 rf"|(?P<have>{_HAVE})) (?:the )?(?P<dir>{_UP}|{_DOWN})(?: of)?")),
     ("rank", _rx(rf"(?:rank|ranked|ranking|sort|sorted|order|ordered)(?: (?:the|all|our|my))?"
                  rf" (?P<dim>{_DIMS})")),
 ]
@@ -97,6 +106,10 @@ def _ranking(kind: str, match: re.Match[str], words: str) -> Ranking:
         limit = to_int(groups["n"]) if groups.get("n") else None
         return Ranking(DIM_WORDS["bettors"], groups.get("dir") != "bottom", True, limit, None,
                        True, words, board=True)
+    if kind == "mover":  # "top 5 fastest movers", "slowest 10 sellers per day": daily demand
+        number = groups.get("n") or groups.get("n2")
+        return Ranking(DIM_WORDS["products"], groups.get("dir") != "slow", False,
+                       to_int(number) if number else None, "avg_daily_units", False, words)
     if kind == "seller":
         said = (groups.get("dir") or groups.get("dir2") or "").split()[0]
         down = said.startswith(("worst", "slow"))
@@ -105,7 +118,7 @@ def _ranking(kind: str, match: re.Match[str], words: str) -> Ranking:
                        False, words)
     said = groups.get("dir") or "top"
     descending = said in _UP.split("|")
-    judgement = said in ("best", "worst", "strongest", "weakest")
+    judgement = said in _JUDGEMENTS
     if kind == "rank":
         return Ranking(dim, True, False, None, None, False, words)
     number = groups.get("n")
@@ -130,6 +143,8 @@ def _seller_hint(said: str, dim: DimWord) -> str:
 
 def _hint(groups: dict[str, str | None]) -> str | None:
     """The metric implied by a verb: "sold the most" -> units_sold."""
+    if groups.get("have"):  # "products we have the least of": stock on hand
+        return "on_hand"
     for said in ((groups.get("how") or ""), *(groups.get("mid") or "").split()):
         key = said if len(said) <= 4 else said[:4]
         if key in _HINTS:

@@ -125,3 +125,28 @@ def test_store_sales_are_not_read_as_a_location():
 ])
 def test_counting_a_product_is_its_stock_or_its_sales_in_a_period(text, expected):
     assert_parses(text, expected)
+
+
+def ranked(metric, by, descending, limit, *filters):
+    return Q(metric, by=(by,), filters=filters, order=Order(metric, descending=descending),
+             limit=limit)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("which supplier has the longest lead time", ranked("lead_time_days", "supplier", True, 1)),
+    ("fastest supplier by lead time", ranked("lead_time_days", "supplier", False, 1)),
+    ("top 5 fastest movers", ranked("avg_daily_units", "product", True, 5)),
+    ("slowest 3 sellers per day", ranked("avg_daily_units", "product", False, 3)),
+    ("which 2 products have the fewest days of stock left?",
+     ranked("days_of_stock", "product", False, 2)),
+    ("3 products we have the least of at the warehouse",
+     ranked("on_hand", "product", False, 3, F("location", "Main Warehouse"))),
+    ("which product do we have the most of", ranked("on_hand", "product", True, 1)),
+])
+def test_ops_rankings_by_speed_length_and_stock(text, expected):
+    assert_parses(text, expected)
+
+
+def test_a_part_of_a_name_after_from_is_that_name_even_after_a_verb():
+    assert_parses("whats on order from acme",
+                  Q("open_po_units", filters=(F("supplier", "Acme Textiles"),)))
