@@ -26,26 +26,33 @@ from agents.followup_rules import (
     metric_said,
     moved_back,
     ranked,
+    same_length,
     sibling,
     strip_fillers,
     with_referent,
 )
 from agents.parser import Help, ParseContext, Parsed, Unanswerable, parse
 from agents.parser.lexicon import BY_NAME
-from storage.catalog.model import Query
+from storage.catalog.model import Order, Query
 
 Kind = Literal["query", "why", "how"]
 
-_WHY = re.compile(r"^\s*(why\b.*|what\s+(drove|caused|explains)\b.*|"
-                  r"what'?s\s+behind\s+(it|that|this)\b.*|drivers\??)\s*\??\s*$", re.IGNORECASE)
+_WHY = re.compile(r"^\s*(why\b.*|what\s+(drove|caused|explains)\b.*|how\s+come\b.*|what\s+happened\b.*|"
+                  r"what('?s|\s+is|\s+was)\s+(behind|driving)\s+(it|that|this)\b.*|"
+                  r"(which|what)\s+\w+\s+drove\s+(it|that|this)\b.*|drivers\??)\s*\??\s*$", re.IGNORECASE)
 _HOW = re.compile(r"^\s*(how\s*('d|\s+did|\s+do|\s+does)\s+(you|u|ya|tally)\s+(get|calculate|compute|count|"
                   r"work|figure|come|arrive|measure)\b.*|"
                   r"how\s+(is|was|are|were)\s+(that|it|this|those|these)\s+(calculated|computed|counted)\b.*|"
                   r"show\s+(me\s+)?the\s+(sql|query|math|maths).*|"
-                  r"explain(\s+(that|it|this))?|where\s+does\s+(that|it|this)\s+(number\s+)?come\s+from.*)"
+                  r"explain(\s+(that|it|this))?|where\s+does\s+(that|it|this)\s+(number\s+)?come\s+from.*|"
+                  r"what('?s|\s+is)\s+the\s+(formula|definition|calculation)\b.*|"
+                  r"how\s+(is|was|are)\s+(that|it|this)\s+defined\b.*)"
                   r"\s*\??\s*$", re.IGNORECASE)
 _WHY_WORDS = re.compile(r"^\s*(why(\s+(is|was|were|did|does|do|has|have|are))?|what\s+(drove|caused|explains)|"
-                        r"what'?s\s+behind)\b", re.IGNORECASE)
+                        r"how\s+come|what\s+happened(\s+to)?|what'?s\s+behind)\b", re.IGNORECASE)
+# How the asker judges the number ("why is aov so low"): says nothing about which number.
+_JUDGED = re.compile(r"\b((so|that|this|too|really|very)\s+)?"
+                     r"(low|high|bad|good|weak|strong|big|small|down|up)\b", re.IGNORECASE)
 _MARKER = re.compile(r"^\s*(and|also|what\s+about|how\s+about|what\s+if|same(\s+thing)?(\s+but)?|now|"
                      r"ok(ay)?|then|but)\b", re.IGNORECASE)
 # Words of a question asked whole ("how many orders did we get yesterday?"), not a fragment.
@@ -97,10 +104,12 @@ def resolve_followup(text: str, last: Query | None, last_intent: str,
 
 def _why(text: str, last: Query | None, last_intent: str, ctx: ParseContext) -> Resolution | None:
     """ "why?" explains the last answer; "why did revenue drop last week?" its own question."""
-    own = parse(_WHY_WORDS.sub("", text, count=1), ctx)
+    own = parse(_JUDGED.sub(" ", _WHY_WORDS.sub("", text, count=1)), ctx)
     if isinstance(own, Parsed) and metric_said(own, text):
         query = own.query if own.query.compare else replace(own.query, compare="previous")
         return Resolution("why", query, own.intent, own.understood)
+    if isinstance(own, Unanswerable) and any(n.startswith("metric:") for n in own.understood):
+        return None  # "why is aov so low ..." not understood: refused, never the last metric explained
     return Resolution("why", last, last_intent) if last is not None else None
 
 
@@ -147,6 +156,11 @@ def _with_metric(text: str, body: str, alone: Parsed | Help | Unanswerable, last
     baseball" narrows the last answer and keeps its metric."""
     if not isinstance(alone, Parsed) or not metric_said(alone, body):
         return None
+    said = alone.query
+    if last_intent == "leaderboard" and len(said.metrics) == 1 and said.metrics[0] in last.metrics \
+            and not said.filters:  # "by roi instead": the leaderboard ranked by another of its columns
+        ranking = replace(said, order=Order(said.metrics[0], not BY_NAME[said.metrics[0]].lower_is_better))
+        return Resolution("query", merge(last, ranking), last_intent, alone.understood)
     if _NARROWED.search(text) and not _MARKER.match(text):
         return Resolution("query", merge(last, alone.query), last_intent, alone.understood)
     return Resolution("query", inherit(alone.query, last), alone.intent, alone.understood)
@@ -175,8 +189,11 @@ def _injected(body: str, last: Query, last_intent: str, ctx: ParseContext) -> Re
 def _compared(said: Query, last: Query) -> Query | None:
     """ "vs last year?" compares the last period (the parser alone would pick "this
     month"); "vs april?" after May is the previous period, "vs May 2024" after May its year."""
-    if said.compare is not None or said.period is None or last.period is None:
+    if said.period is None or last.period is None:
         return replace(said, period=None)
+    if said.compare is not None:  # "vs last month" after a week is no comparison of it
+        fits = said.compare != "previous" or same_length(said.period, last.period)
+        return replace(said, period=None) if fits else None
     span = (said.period.start, said.period.end)
     if span == (last.period.previous().start, last.period.previous().end):
         return replace(said, period=None, compare="previous")

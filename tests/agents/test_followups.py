@@ -159,3 +159,38 @@ def test_why_and_how_are_their_own_kinds():
     assert isinstance(how, Resolution) and how.kind == "how"
     own = talk("orders last week", "why did revenue drop last week?")
     assert isinstance(own, Resolution) and own.query.metrics == ("revenue",)
+
+
+def test_a_comparison_of_another_length_is_not_made_up():
+    plan = talk("revenue by country last month", "how does that compare to last week?")
+    assert not isinstance(plan, Resolution)  # last month is no week: refused, not guessed
+    q = query_of("revenue by country last month", "how does that compare to the month before?")
+    assert span(q) == LAST_MONTH and q.compare == "previous"
+
+
+def test_just_the_top_one_keeps_the_best_row():
+    q = query_of("revenue by country last month", "just the top one")
+    assert q.order == Order("revenue") and q.limit == 1 and q.dimensions == ("country",)
+
+
+def test_by_roi_instead_reranks_the_leaderboard():
+    plan = talk("leaderboard this month", "by roi instead")
+    assert isinstance(plan, Resolution) and plan.intent == "leaderboard"
+    assert plan.query.order == Order("roi") and plan.query.dimensions == ("bettor",)
+    q = query_of("leaderboard this month", "my roi")
+    assert q.metrics == ("roi",) and q.filters == (F("bettor", "Sharpie"),) and not q.dimensions
+
+
+def test_why_naming_its_own_metric_explains_that_metric():
+    own = talk("revenue last week vs the week before", "why is aov so low yesterday?")
+    assert isinstance(own, Resolution) and own.kind == "why"
+    assert own.query.metrics == ("aov",) and span(own.query) == YESTERDAY
+
+
+def test_how_come_and_what_happened_ask_why_and_the_formula_asks_how():
+    for asked in ("how come?", "what happened?", "what's driving it?", "which countries drove that?"):
+        plan = talk("revenue last week vs the week before", asked)
+        assert isinstance(plan, Resolution) and plan.kind == "why", asked
+        assert plan.query.metrics == ("revenue",), asked
+    plan = talk("revenue last week", "what's the formula?")
+    assert isinstance(plan, Resolution) and plan.kind == "how"
