@@ -14,16 +14,20 @@ from agents.parser import Parsed
 from agents.parser.lexicon import BY_NAME
 from agents.parser.words import CARD_WORDS
 from storage.catalog.model import Filter, Order, Query
+from storage.catalog.periods import Period
 
 # "the week before", "the 7 days before that", "before that", "the previous one".
 BEFORE = re.compile(r"\b(the\s+)?((?P<n>\d{1,3})\s+)?(?P<unit>day|week|month|quarter|year|period)s?\s+"
                     r"(before|prior|earlier)\b|\bbefore\s+that\b|\bprevious\s+one\b", re.IGNORECASE)
 _COMPARED = re.compile(r"^\W*((and|but|ok|okay|now)\s+)?(vs\.?|versus|compared?\s+(to|with)|against|"
-                       r"relative\s+to)\b", re.IGNORECASE)
+                       r"relative\s+to|how\s+(does|did|do|is|was)\s+(that|it|this)\s+compare\s+(to|with)|"
+                       r"compare\s+(that|it|this)\s+(to|with))\b", re.IGNORECASE)
 # Words a follow-up adds that change nothing: "by league instead", "ctr then?", "only ones from X".
 _FILLERS = re.compile(r"\b(instead|rather|then|too|as\s+well|again|pls|plz|please|ones)\b", re.IGNORECASE)
-_RANKED = re.compile(r"^\W*((just|only)\s+)?(the\s+)?(?P<word>top|best|highest|bottom|worst|lowest)\s+"
-                     r"(?P<n>\d{1,3})(\s+(only|please))?\W*$", re.IGNORECASE)
+_RANKED = re.compile(r"^\W*((just|only|show)\s+)?(me\s+)?(the\s+)?"
+                     r"(?P<word>top|best|highest|bottom|worst|lowest)\s+"
+                     r"(?P<n>\d{1,3}|one|two|three|four|five|ten)(\s+(only|please))?\W*$", re.IGNORECASE)
+_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10}
 _HORIZON = re.compile(r"^\W*((in|within|next|the|over|for)\s+)*(?P<n>\d{1,3})\s*(days?|d)?\W*$",
                       re.IGNORECASE)
 _PRONOUN = re.compile(r"\b(his|her|their)\b", re.IGNORECASE)
@@ -31,6 +35,21 @@ _UNIT_DAYS = {"day": 1, "week": 7}
 _CARD = ("profit_units", "roi", "record", "bets")
 _DEFAULTED = "the default metric for this ranking"
 _LIST_FILTERS = frozenset({"days_of_stock_below", "stockout_risk"})
+_FAMILIES = {"day": ("day",), "week": ("week", "wtd"), "month": ("month", "mtd"),
+             "quarter": ("quarter", "qtd"), "year": ("year", "ytd")}
+
+
+def same_length(said: Period, last: Period) -> bool:
+    """Whether "vs last month" (this month vs the one before) fits the last period: a
+    month compares with a month, a week with a week, 7 days with 7 days."""
+    return _length(said) == _length(last)
+
+
+def _length(period: Period) -> tuple[str, int]:
+    for family, kinds in _FAMILIES.items():
+        if period.kind in kinds:
+            return family, 1
+    return period.kind, period.days if period.kind == "range" else period.n
 
 
 def strip_fillers(text: str) -> str:
@@ -85,7 +104,8 @@ def ranked(body: str, last: Query) -> Query | None:
     lower_better = BY_NAME[by].lower_is_better if by in BY_NAME else False
     descending = {"top": True, "highest": True, "bottom": False, "lowest": False,
                   "best": not lower_better, "worst": lower_better}[word]
-    return replace(last, order=Order(by, descending), limit=int(found.group("n")))
+    n = found.group("n").lower()
+    return replace(last, order=Order(by, descending), limit=_NUMBERS.get(n) or int(n))
 
 
 def horizon(body: str, last: Query, last_intent: str) -> Query | None:
@@ -118,7 +138,8 @@ def inherit(new: Query, last: Query) -> Query:
     orders"): period, breakdown, filters, comparison; parts the metric can't take are left."""
     fits = BY_NAME[new.metrics[0]].dimensions if new.metrics[0] in BY_NAME else frozenset()
     inherits_breakdown = not new.dimensions and bool(last.dimensions)
-    dimensions = new.dimensions or tuple(d for d in last.dimensions if d in fits)
+    pinned = {f.dimension for f in new.filters if not f.exclude}  # "my roi": not by bettor
+    dimensions = new.dimensions or tuple(d for d in last.dimensions if d in fits and d not in pinned)
     order = new.order
     if inherits_breakdown and dimensions and last.order is not None:
         order = Order(new.metrics[0], last.order.descending)
