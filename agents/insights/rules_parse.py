@@ -76,6 +76,10 @@ _DIM_RE = "|".join(re.escape(w) for w in _DIM_PHRASES)
 _SCOPE = re.compile(rf"\b(?:by|per|for\s+(?:each|every|any)|each|every|any|in\s+any|on\s+any|across"
                     rf"|of\s+any|any\s+of\s+(?:my|our|the))\s+(?:(?:one|single)\s+)?(?:of\s+)?"
                     rf"(?:my\s+|our\s+|the\s+)?(?P<dim>{_DIM_RE})\b")
+# Metric phrases that hold a scope word ("revenue per customer", "revenue per account").
+_PER_METRIC = re.compile(r"\b(?:" + "|".join(sorted(
+    (r"\s+".join(map(re.escape, key)) for key in phrase_table()
+     if len(key) > 1 and set(key) & {"per", "by", "each"}), key=len, reverse=True)) + r")\b")
 _FILTER = re.compile(rf"\b(?:for|in|on|from|at|where)\s+(?:the\s+)?(?P<dim>{_DIM_RE})\s+(?:is\s+|=\s*)?"
                      r"(?P<value>\"[^\"]+\"|'[^']+'|[\w.\-]+)")
 _RULE_FILLER = frozenset({
@@ -243,13 +247,17 @@ def _take_period(reading: _Reading) -> str | None:
 
 
 def _take_scope(reading: _Reading) -> str | None:
-    found = list(_SCOPE.finditer(reading.rest))
+    # "revenue per customer" is a metric of its own (revenue_per_customer), not a scope.
+    named = [m.span() for m in _PER_METRIC.finditer(reading.rest)]
+    found = [m for m in _SCOPE.finditer(reading.rest)
+             if not any(a <= m.start() < b for a, b in named)]
     if len(found) > 1:
         raise RuleParseError("a rule can be checked per one dimension, not several",
                              tuple(reading.notes))
     if not found:
         return None
-    reading.rest = _SCOPE.sub(" ", reading.rest)
+    start, end = found[0].span()
+    reading.rest = f"{reading.rest[:start]} {reading.rest[end:]}"
     reading.notes.append(f"per {found[0].group('dim')}")
     return found[0].group("dim")
 

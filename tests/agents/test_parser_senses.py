@@ -177,3 +177,20 @@ def test_customers_cancelled_are_churned_where_there_are_subscriptions():
     assert_parses("how many customers cancelled last month",
                   Q("churned_customers", period=LAST_MONTH), vocabulary=SHOP_AND_SAAS)
     assert_refused("how many customers cancelled", "no subscription data", vocabulary=SHOP_ONLY)
+
+
+# --- the same metric on every surface --------------------------------------------------------
+@pytest.mark.parametrize(("rule", "metric", "dimension"), [
+    ("alert me when revenue per customer drops below 50", "revenue_per_customer", None),
+    ("alert me when revenue per customer by country drops below 50", "revenue_per_customer",
+     "country"),
+    ("alert me when the refund rate goes above 10%", "refund_rate", None),
+    ("alert me when cancelled orders go above 20", "cancelled_orders", None),
+    ("alert me when aov per channel drops below 30", "aov", "sales_channel"),
+])
+def test_alert_rules_read_the_new_metrics_as_chat_does(rule, metric, dimension):
+    from agents.insights.rules_parse import parse_rule
+    from storage.catalog import load_definitions
+
+    spec = parse_rule(rule, load_definitions(), currency="USD", verticals={"shop"})
+    assert (spec.metric, spec.dimension) == (metric, dimension)
