@@ -77,7 +77,7 @@ class _Words:
     known: frozenset[str]  # never corrected
     targets: tuple[str, ...]  # what a typo of four letters or more may become
     content: frozenset[str]  # metric, dimension, value and stage words, any length
-    splittable: frozenset[str]  # what each half of a split may be ("last" + "week")
+    pairs: frozenset[str]  # two-word phrases a missing space may hide ("last week")
 
 
 def respell(message: str, index: VocabIndex) -> Respelled:
@@ -127,13 +127,27 @@ def content_words(index: VocabIndex) -> frozenset[str]:
 
 
 def _split(word: str, words: _Words) -> str | None:
-    """ "lastweek" -> "last week": the one split into two known words, one of them content."""
+    """ "lastweek" -> "last week": the one split that is the start of a phrase the parser
+    knows (a period, a metric or dimension phrase, a breakdown); "salesperson" stays."""
     if len(word) < 6:
         return None
     found = [f"{word[:k]} {word[k:]}" for k in range(2, len(word) - 1)
-             if word[:k] in words.splittable and word[k:] in words.splittable
-             and (word[:k] in words.content or word[k:] in words.content)]
+             if f"{word[:k]} {word[k:]}" in words.pairs]
     return found[0] if len(found) == 1 else None
+
+
+_PERIOD_PAIRS = frozenset(f"{a} {b}" for a in ("last", "this", "past", "previous", "next")
+                          for b in ("day", "week", "month", "quarter", "year", "days", "weeks",
+                                    "months", "quarters", "years", "weekend"))
+
+
+def _pairs(values: set[str]) -> frozenset[str]:
+    """Two-word starts of every phrase, the period pairs and the breakdowns ("by country")."""
+    phrases = [p for entry in METRICS for p in entry.phrases] + [*NOT_METRICS, *DIM_WORDS]
+    pairs = {" ".join(p.split()[:2]) for p in phrases if " " in p}
+    pairs.update(f"{by} {dim}" for by in BY_WORDS for dim in (*DIM_WORDS, "day", "week", "month")
+                 if " " not in dim)
+    return frozenset(pairs | _PERIOD_PAIRS | {v for v in values if v.count(" ") == 1})
 
 
 def _correct(word: str, words: _Words, ties: dict[str, tuple[str, ...]],
@@ -229,9 +243,8 @@ def _cached(index: VocabIndex) -> _Cached:
     values = {w for key in index.exact for w in key if w.isalpha()}
     targets = sorted(w for w in content if len(w) >= 4 and w.isalpha())
     stored = frozenset(" ".join(key) for key in index.exact)
-    splittable = content | values | FILLER | BY_WORDS
     words = _Words(frozenset(known | values), tuple(targets), frozenset(content | values),
-                   frozenset(splittable))
+                   _pairs(set(stored)))
     offered = tuple(sorted(w for w in words.content if len(w) >= 3 and w.isalpha()))
     entry = (index, words, stored, words.content - FILLER, offered)
     if len(_CACHE) > 64:

@@ -222,3 +222,10 @@ def test_a_running_total_per_day_is_refused_with_both_readings():
 def test_two_periods_offer_each_period_alone():
     answer = assert_refused_with_choices("revenue in march vs june")
     assert answer.choices == ("revenue march", "revenue june")
+
+
+def test_a_missing_space_is_only_put_back_into_a_known_phrase():
+    index = index_for(ALL)
+    assert respell("lead time by supplier", index).text == "lead time by supplier"
+    assert respell("leadtime by supplier", index).text == "lead time by supplier"
+    assert respell("revenue per salesperson", index).text == "revenue per salesperson"
