@@ -84,11 +84,22 @@ def _fits(entry: MetricEntry, wanted: Iterable[frozenset[str]]) -> bool:
 
 def metric_for_dimension(dimension_word: DimWord, names: Sequence[str],
                          sources: frozenset[str]) -> MetricEntry | None:
-    """The first of ``names`` the workspace can answer and split by the word's dimension."""
+    """The first of ``names`` the workspace can answer and split by the word's dimension.
+
+    Raises:
+        Refusal: when nothing the workspace has splits that way ("which sport earned the
+            most" in a shop): the data it would take is missing, and what the workspace has.
+    """
     for name in names:
         entry = BY_NAME[name]
         if available(entry, sources) and entry.dimensions & set(dimension_word.options):
             return entry
+    options = dimension_word.options
+    if not any(dimension_available(option, sources) for option in options):
+        owner = next((e for e in METRICS if set(options) & e.dimensions), None)
+        if owner is not None and owner.source not in sources:
+            said = options[0].replace("_", " ")
+            raise Refusal(f"'{said}': {NO_DATA[owner.source]}; {pointer('', sources)}")
     return None
 
 

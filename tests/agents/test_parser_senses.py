@@ -89,8 +89,13 @@ def test_a_shop_is_never_answered_with_bets(text, pointer):
     assert_refused(text, "bets", pointer, vocabulary=STORE)
 
 
-def test_a_sport_ranking_in_a_shop_is_refused():
-    assert_refused("which sport earned the most", "sport", vocabulary=STORE)
+def test_a_sport_ranking_in_a_shop_is_refused_with_what_the_shop_has():
+    assert_refused("which sport earned the most", "no bets", "revenue last month",
+                   vocabulary=STORE)
+
+
+def test_a_product_ranking_in_a_guild_is_refused_with_what_the_guild_has():
+    assert_refused("top 5 products", "no order data", "profit by sport", vocabulary=GUILD)
 
 
 def test_a_pointer_names_only_data_the_workspace_has():
