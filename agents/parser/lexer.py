@@ -17,7 +17,7 @@ from typing import cast
 
 from agents.parser.compare import CHANGE_WORDS
 from agents.parser.dimensions import BY_ONLY_WORDS, DIM_WORDS, GRAINS, DimWord
-from agents.parser.fillers import filler_length
+from agents.parser.fillers import QUALIFIERS, filler_length
 from agents.parser.fuzzy import Correction, correct
 from agents.parser.lexicon import NOT_METRICS, MetricEntry, phrase_table
 from agents.parser.text import Sentence, Token
@@ -112,6 +112,7 @@ class _State:
     previous: str = ""
     value_end: int = -1  # where a value said as a filter ended ("from aussie| customers")
     dim_end: int = -1  # where the last dimension word ended ("product category": one name)
+    subject: bool = False  # the last metric followed "did"/"is"...: "did revenue slip"
 
 
 @cache
@@ -180,7 +181,7 @@ def _step(sentence: Sentence, tokens: list[Token], i: int, index: VocabIndex, re
         return length
     if _marker(word, tokens, i, result, state):
         return 1
-    fixed = _fuzzy(words, index)
+    fixed = _fuzzy(words, index, _name_can_stand(tokens, i, result, state))
     if fixed:
         length, correction = fixed
         said = sentence.original(run[0].start, run[length - 1].end)
@@ -271,6 +272,7 @@ def _record(sentence: Sentence, run: list[Token], kind: str, value: object, resu
             state: _State) -> None:
     said = sentence.original(run[0].start, run[-1].end)
     if kind == "metric":
+        state.subject = state.previous in _AUXILIARIES
         entries = tuple(cast("list[MetricEntry]", value))
         if not _names_who(sentence, run, result, state):
             result.metrics.append(MetricMention(entries, " ".join(t.text for t in run), said,
@@ -293,6 +295,29 @@ def _record(sentence: Sentence, run: list[Token], kind: str, value: object, resu
     filtered = kind in ("entity", "loose", "group", "soft") and state.previous in FILTER_WORDS
     state.value_end = run[-1].end if filtered else -1
     state.previous = run[-1].text
+
+
+# Before a word, these make it a verb or an idiom, not a name: "a wash", "give me a hand",
+# "should I watch", "are we running".
+_NOT_BEFORE_NAMES = frozenset({"a", "an", "i", "we", "you", "they", "it", "to", "im", "were"})
+_AUXILIARIES = frozenset({"did", "does", "do", "is", "was", "has", "have", "had", "will",
+                          "are", "were"})
+
+
+def _name_can_stand(tokens: list[Token], i: int, result: Lexed, state: _State) -> bool:
+    """A lone word that is only part of a name ("sunscreen", "northwind") may be read as
+    that name only where a name can stand: not a word that changes the number on its own
+    ("running total"), not after "a" or a subject ("a wash", "we running"), not as the verb
+    of a metric ("did revenue slip")."""
+    word = tokens[i].text
+    if word in QUALIFIERS:
+        return False
+    before = tokens[i - 1].text if i else ""
+    if before in _NOT_BEFORE_NAMES:
+        return False
+    if before in FILTER_WORDS:  # "what's on order from northwind", "are on the shelves at soho"
+        return True
+    return not (state.subject and result.metrics and before == state.previous)
 
 
 _PEOPLE = frozenset({"customers", "customer", "shoppers", "buyers", "clients", "users"})
@@ -356,15 +381,17 @@ def _marker(word: str, tokens: list[Token], i: int, result: Lexed, state: _State
     return True
 
 
-def _fuzzy(words: tuple[str, ...], index: VocabIndex) -> tuple[int, Correction] | None:
+def _fuzzy(words: tuple[str, ...], index: VocabIndex,
+           lone_part: bool = True) -> tuple[int, Correction] | None:
     """The longest window of unplaced words, from the first, that is a typo of something
-    known ("linen shrt"); a window never swallows a word that is known as it is."""
+    known ("linen shrt"); a window never swallows a word that is known as it is. A lone
+    word that is only part of a name counts when ``lone_part`` (see :func:`_name_can_stand`)."""
     unplaced = 1
     while unplaced < min(len(words), 3) and not _known(words[unplaced]):
         unplaced += 1
     for length in range(unplaced, 0, -1):
         phrase = " ".join(words[:length])
-        if keys := index.containing(words[:length]):  # "brand search": part of a name
+        if (length > 1 or lone_part) and (keys := index.containing(words[:length])):
             return length, Correction("loose", phrase, 100.0, tuple(" ".join(k) for k in keys))
         found = correct(phrase, index)
         if found:

@@ -13,6 +13,8 @@ from tests.agents.parser_cases import (
     THIS_MONTH,
     THIS_WEEK,
     THIS_YEAR,
+    YESTERDAY,
+    Expect,
     F,
     Q,
     ask,
@@ -149,3 +151,36 @@ def test_revenue_from_aussie_customers_is_revenue_in_australia() -> None:
 def test_how_many_us_customers_is_still_customers() -> None:
     assert_parses("how many US customers last month",
                   Q("customers", period=LAST_MONTH, filters=(F("country", "US"),)), SHOP)
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("give me a hand, orders yesterday", Q("orders", period=YESTERDAY)),
+    ("was last week a wash? sales vs the week before",
+     Q("revenue", period=LAST_WEEK, compare="previous")),
+    ("whats the running total on revenue this month", Q("revenue", period=THIS_MONTH)),
+    ("heads up on refunds, how much last week", Q("refunds", period=LAST_WEEK)),
+])
+def test_an_idiom_is_not_the_product_that_shares_its_word(question: str, expected: Expect
+                                                          ) -> None:
+    assert_parses(question, expected, SHOP)
+
+
+@pytest.mark.parametrize("question", [
+    "did revenue slip last week",
+    "should i watch the refund rate this month",
+    "how are we running on orders this week",
+])
+def test_a_word_of_a_product_name_in_another_sense_filters_nothing(question: str) -> None:
+    parsed = ask(question, SHOP)
+    assert not (isinstance(parsed, Parsed) and parsed.query.filters), parsed
+
+
+def test_a_distinctive_first_word_still_names_its_product() -> None:
+    assert_parses("beard revenue this month",
+                  Q("product_revenue", period=THIS_MONTH, filters=(F("product", "Beard Oil"),)),
+                  SHOP)
+
+
+def test_a_running_total_per_day_is_not_read_as_a_plain_total() -> None:
+    parsed = ask("running total of orders by day last month", SHOP)
+    assert not isinstance(parsed, Parsed), parsed
