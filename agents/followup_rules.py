@@ -17,10 +17,8 @@ from storage.catalog.model import Filter, Order, Query
 from storage.catalog.periods import Period
 
 # "the week before", "the 7 days before that", "before that", "the previous one".
-BEFORE = re.compile(r"\b(the\s+)?((?P<n>\d{1,3})\s+)?(?P<unit>day|week|wk|month|mo|mth|quarter|qtr|year|yr|"
-                    r"period)s?\s+(before|prior|earlier)\b|\bbefore\s+that\b|\b(previous|prior)\s+one\b|"
-                    r"\bthe\s+one\s+before\b|\bthe\s+(previous|prior|preceding)\s+((?P<n2>\d{1,3})\s+)?"
-                    r"(?P<unit2>day|week|wk|month|mo|mth|quarter|qtr|year|yr|period)s?\b", re.IGNORECASE)
+BEFORE = re.compile(r"\b(the\s+)?((?P<n>\d{1,3})\s+)?(?P<unit>day|week|month|quarter|year|period)s?\s+"
+                    r"(before|prior|earlier)\b|\bbefore\s+that\b|\bprevious\s+one\b", re.IGNORECASE)
 _COMPARED = re.compile(r"^\W*((and|but|ok|okay|now)\s+)?(vs\.?|versus|compared?\s+(to|with)|against|"
                        r"relative\s+to|how\s+(does|did|do|is|was)\s+(that|it|this)\s+compare\s+(to|with)|"
                        r"compare\s+(that|it|this)\s+(to|with))\b", re.IGNORECASE)
@@ -33,7 +31,7 @@ _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10}
 _HORIZON = re.compile(r"^\W*((in|within|next|the|over|for)\s+)*(?P<n>\d{1,3})\s*(days?|d)?\W*$",
                       re.IGNORECASE)
 _PRONOUN = re.compile(r"\b(his|her|their)\b", re.IGNORECASE)
-_UNIT_DAYS = {"day": 1, "week": 7, "wk": 7}
+_UNIT_DAYS = {"day": 1, "week": 7}
 _CARD = ("profit_units", "roi", "record", "bets")
 _DEFAULTED = "the default metric for this ranking"
 _LIST_FILTERS = frozenset({"days_of_stock_below", "stockout_risk"})
@@ -89,9 +87,8 @@ def moved_back(body: str, last: Query) -> Query | None:
     found = BEFORE.search(body)
     if found is None or last.period is None:
         return None
-    n, unit = found.group("n") or found.group("n2"), found.group("unit") or found.group("unit2")
-    if n is not None:
-        days = int(n) * _UNIT_DAYS.get(unit.lower(), 0)
+    if found.group("n") is not None:
+        days = int(found.group("n")) * _UNIT_DAYS.get(found.group("unit").lower(), 0)
         if days != last.period.days:
             return None
     return replace(last, period=last.period.previous(), compare=None)

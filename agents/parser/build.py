@@ -112,6 +112,7 @@ def _build(draft: Draft) -> Parsed:
         _everyone(draft, metrics, dims, filters)
     if lexed.versus and compare is None:  # "meta ROAS vs google ROAS": side by side
         _side_by_side(draft, filters, dims)
+    _losing_ranks_lowest(draft, mentions)
     order, limit = _order(draft, mentions, chosen)
     if compare is None and lexed.change and not _profit_direction(lexed.change, metrics):
         compare = "previous"
@@ -321,6 +322,15 @@ def _net_of_exclusions(draft: Draft) -> list[MetricMention]:
     draft.extra.append("net revenue: revenue excluding refunds")
     net = MetricMention((BY_NAME["net_revenue"],), "net revenue", revenue.said, False)
     return [net if m is revenue else m for m in mentions if not m.excluded]
+
+
+_LOSS_WORDS = frozenset({"lose", "losing", "losses", "lost"})
+
+
+def _losing_ranks_lowest(draft: Draft, mentions: list[MetricMention]) -> None:
+    """ "Which league am I losing the most in": the most lost is the lowest profit."""
+    if draft.ranking is not None and any(m.phrase in _LOSS_WORDS for m in mentions):
+        draft.ranking = replace(draft.ranking, descending=not draft.ranking.descending)
 
 
 _BET_VERBS = frozenset({"bet", "wager", "wagered"})

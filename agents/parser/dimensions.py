@@ -154,4 +154,20 @@ VALUE_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "Outdoor": ("outdoors", "outdoor gear", "camping gear"),
         "Accessories": ("accessory",),
     },
+    # a guild's leagues and markets by the names bettors use
+    "league": {
+        "EPL": ("premier league", "english premier league", "the prem", "prem"),
+        "NFL": ("national football league",),
+        "NBA": ("national basketball association",),
+        "NHL": ("national hockey league",),
+        "MLB": ("major league baseball",),
+    },
+    "market": {
+        "moneyline": ("money line", "money lines", "h2h", "head to head"),
+        "spread": ("point spread", "point spreads", "handicap", "against the spread"),
+        "total": ("over under", "over unders", "o u"),
+        "parlay": ("accumulator", "accumulators", "acca", "accas"),
+        "prop": ("player prop", "player props"),
+        "future": ("outright", "outrights"),
+    },
 }

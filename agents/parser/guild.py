@@ -4,7 +4,8 @@
   refused: Tally reports bets already settled or pending; it does not tip.
 - "every bettor", "all cappers" ask for one row per bettor; "everyone" and "the whole
   guild" ask for the guild's total, except for a streak, which only a bettor has.
-- "the guild", "guild wide", "the server" name the whole guild: no bettor filter.
+- "the guild", "guild wide", "the server" name the whole guild: no bettor filter; "games"
+  and "usually take" are how bets are talked about, not numbers.
 - "weekly / monthly / daily leaderboard" is this week's / month's / today's board.
 """
 
@@ -37,6 +38,12 @@ _EVERYONE = re.compile(r"(?<![a-z0-9])(?:everyone|everybody|everyones|everybodys
 _GUILD = re.compile(
     r"(?<![a-z0-9])(?:(?:as a|for the|in the|across the|of the|on the|the|our|this|whole|entire)"
     r" )*(?:whole |entire )?(?:guild|server|discord|group chat)(?:'s)?(?: ?wide)?(?![a-z0-9])")
+# Words around bets that carry no number in a guild ("bets the server settled" are the
+# settled bets the metric counts; "placed" is not: bets count by when they settled):
+# "my total risk on NHL games", "what odds do I usually take".
+_BETTING_FILLER = re.compile(
+    r"(?<![a-z0-9])(?:(?:usually|typically|normally|tend to) (?:take|play|bet|back|get)"
+    r"|games?|matchups?|settle|usually|typically|normally)(?![a-z0-9])")
 _GRAIN_PERIODS = {"weekly": "this week", "monthly": "this month", "daily": "today"}
 PER_BETTOR_ONLY = frozenset({"streak"})  # a guild has no streak of its own
 
@@ -65,6 +72,7 @@ def take_guild(sentence: Sentence, sources: frozenset[str]) -> None:
     question without a bettor already covers ("guild units ytd" = units ytd)."""
     if "betting" in sources:
         sentence.take(_GUILD)
+        sentence.take(_BETTING_FILLER)
 
 
 def find_everyone(sentence: Sentence) -> Everyone | None:

@@ -31,6 +31,7 @@ FILLER = EVERYDAY_WORDS | frozenset({
     "value", "values", "via", "wanna", "want", "was", "we", "website", "were", "what", "whats",
     "where", "which", "who", "whom", "whose", "why", "will", "with", "would", "yeah", "yes", "yo",
     "you", "your", "youre", "yours",
+    "everyones", "everybodys",  # "everyones profit": the guild's, like "everyone"
 })
 
 # Words that turn the next dimension word into a breakdown ("by country", "per channel").

@@ -194,12 +194,3 @@ def test_how_come_and_what_happened_ask_why_and_the_formula_asks_how():
         assert plan.query.metrics == ("revenue",), asked
     plan = talk("revenue last week", "what's the formula?")
     assert isinstance(plan, Resolution) and plan.kind == "how"
-
-
-def test_the_previous_week_in_a_follow_up_is_the_week_before_the_last_one():
-    for asked in ("and the previous week?", "what about the prior week", "n the wk before?", "the one before?"):
-        q = query_of("revenue last week", asked)
-        assert span(q) == ("2025-11-03", "2025-11-10") and q.compare is None, asked
-    q = query_of("revenue last week", "vs the previous week")
-    assert span(q) == LAST_WEEK and q.compare == "previous"
-    assert not isinstance(talk("revenue last 7 days", "and the prior 14 days"), Resolution)

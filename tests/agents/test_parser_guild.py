@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from agents.parser import Help, Unanswerable
+from agents.parser import Help, Unanswerable, Vocabulary
 from storage.catalog.model import Order
 from tests.agents.parser_cases import LAST_MONTH, THIS_MONTH, THIS_WEEK, THIS_YEAR, F, Q, ask, assert_parses
 
@@ -56,6 +56,17 @@ CASES = [
     ("top 3 on the leaderboard this month", board(period=THIS_MONTH, limit=3)),
     ("who topped the board this year", board(period=THIS_YEAR)),
     ("who's up the most this week", board(period=THIS_WEEK, limit=1)),
+    # the guild's words for its metrics
+    ("am i on a heater", Q("streak", filters=(ME,))),
+    ("is LuckyLou still cold", Q("streak", filters=(F("bettor", "LuckyLou"),))),
+    ("am i beating the closing line", Q("clv", filters=(ME,))),
+    ("how often do i win on spreads", Q("win_rate", filters=(F("market", "spread"), ME))),
+    ("most active bettor this month", Q("bets", by=("bettor",), order=Order("bets", True),
+                                        limit=1, period=THIS_MONTH)),
+    ("which league am i losing the most in", Q("profit_units", by=("league",), filters=(ME,),
+                                               order=Order("profit_units", False), limit=1)),
+    ("my total risk on NBA games", Q("staked_units", filters=(F("league", "NBA"), ME))),
+    ("what odds do i usually take", Q("avg_odds", filters=(ME,))),
     # a common word that is a market, right before a metric it filters
     ("my prop units this month", Q("profit_units", period=THIS_MONTH,
                                    filters=(F("market", "prop"), ME))),
@@ -78,3 +89,23 @@ def test_asking_for_a_tip_is_refused_with_what_tally_can_show(text):
 @pytest.mark.parametrize("text", ["help pls", "what can u do", "how do I use this thing"])
 def test_help_typed_casually_is_help(text):
     assert ask(text) == Help(None)
+
+
+GUILD = Vocabulary(values={"bettor": ["Sharpie", "Moneyline Mo"], "league": ["EPL", "NBA"],
+                           "market": ["moneyline", "parlay"]},
+                   verticals=frozenset({"betting"}))
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("my record in the premier league", Q("record", filters=(F("league", "EPL"), ME))),
+    ("my roi on accas", Q("roi", filters=(F("market", "parlay"), ME))),
+    ("how much did Moneyline Mo make on moneylines",
+     Q("profit_units", filters=(F("bettor", "Moneyline Mo"), F("market", "moneyline")))),
+], ids=["premier league", "accas", "a stored name holding slang"])
+def test_leagues_and_markets_by_the_names_bettors_use(text, expected):
+    assert_parses(text, expected, GUILD)
+
+
+def test_live_bets_are_not_pending_bets():
+    assert isinstance(ask("my record on live bets", GUILD), Unanswerable)
+    assert_parses("how many of my bets are still live", Q("pending_bets", filters=(ME,)), GUILD)

@@ -23,7 +23,6 @@ from tests.agents.parser_cases import (
     ALL,
     LAST_MONTH,
     LAST_WEEK,
-    SHOP_ONLY,
     THIS_MONTH,
     THIS_WEEK,
     THIS_YEAR,
@@ -230,8 +229,3 @@ def test_a_missing_space_is_only_put_back_into_a_known_phrase():
     assert respell("lead time by supplier", index).text == "lead time by supplier"
     assert respell("leadtime by supplier", index).text == "lead time by supplier"
     assert respell("revenue per salesperson", index).text == "revenue per salesperson"
-
-
-def test_a_breakdown_that_cannot_be_offers_the_question_without_it():
-    answer = assert_refused_with_choices("revenue by sport", vocabulary=SHOP_ONLY)
-    assert answer.choices == ("revenue",)
