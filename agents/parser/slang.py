@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from agents.parser.idioms import IDIOMS
+
 # Whole words, case-insensitive: what is typed -> what it means.
 SLANG: dict[str, str] = {
     # time
@@ -65,7 +67,7 @@ def _word_pattern() -> re.Pattern[str]:
 
 @cache
 def _symbol_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
-    return tuple((re.compile(p, re.IGNORECASE), words) for p, words in SYMBOLS)
+    return tuple((re.compile(p, re.IGNORECASE), words) for p, words in (*SYMBOLS, *IDIOMS))
 
 
 def spell_out(message: str, stored: frozenset[str] = frozenset()) -> str:

@@ -198,6 +198,7 @@ def _build(vocabulary: Vocabulary) -> VocabIndex:
         for alias, value in aliases.items():
             index.add(alias, (dimension, value))
     _add_the_place(index, vocabulary)
+    _add_first_and_last(index)
     _add_prefixes(index)
     codes = {v.upper(): v for v in vocabulary.values.get("country", ())}
     for name, code in COUNTRY_NAMES.items():
@@ -240,6 +241,22 @@ def _add_the_place(index: VocabIndex, vocabulary: Vocabulary) -> None:
         key = ("the", *kind.split())
         if len(held) == 1 and key not in index.exact:
             index.add(f"the {kind}", ("location", held[0]))
+
+
+def _add_first_and_last(index: VocabIndex) -> None:
+    """ "the organic tee" names "Organic Cotton Tee": a name of three words or more said by
+    its first and last word, when no other value is said that way."""
+    named: dict[tuple[str, ...], set[Option]] = {}
+    for key, options in index.exact.items():
+        ends = (key[0], key[-1])
+        if len(key) < 3 or not (ends[0].isalpha() and ends[1].isalpha()) or len(ends[1]) < 3:
+            continue
+        if (ends[0],) in index.exact and (ends[1],) in index.exact:
+            continue  # "meta br": a channel and a country, not "Meta — Prospecting BR"
+        named.setdefault(ends, set()).update(options)
+    for pair, held in named.items():
+        if len(held) == 1 and pair not in index.exact:
+            index.exact[pair] = sorted(held)
 
 
 def _add_prefixes(index: VocabIndex) -> None:

@@ -170,7 +170,7 @@ def test_vocabulary_is_refreshed_after_new_data(brain, tmp_path: Path):
 def test_when_will_we_run_out_is_days_of_stock_not_a_forecast(brain):
     reply = brain.ask("multi", "when will we run out of linen shirts?", multi_as_of(brain))
     assert reply.ok, reply.text
-    assert reply.text.startswith("Linen Shirt has 12.0 days of stock: 12.00 on hand")
+    assert reply.text.startswith("Linen Shirt has 12.0 days of stock: 12 on hand")  # whole units
     assert reply.data["rows"][0]["days_of_stock"] == pytest.approx(12)
 
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from agents.parser import ParseContext, Parsed, parse
-from storage.catalog.model import Order
+from storage.catalog.model import ACTIVE_PRODUCTS, Order
 from storage.catalog.periods import AsOf
 from tests.agents.parser_cases import ALL, LAST_MONTH, F, Q, assert_parses, assert_refused
 
@@ -147,7 +147,8 @@ STOCK_ALERT = ("days_of_stock", "on_hand", "avg_daily_units")
     ("what runs out within 3 wks", 21),
 ])
 def test_a_stock_out_horizon_in_words_is_counted_in_days(text, days):
-    assert_parses(text, Q(*STOCK_ALERT, by=("product",), filters=(F("days_of_stock_below", str(days)),),
+    assert_parses(text, Q(*STOCK_ALERT, by=("product",),
+                          filters=(F("days_of_stock_below", str(days)), ACTIVE_PRODUCTS),
                           order=Order("days_of_stock", descending=False), intent="stock_alert_list"))
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import pytest
 
+from agents.parser import Vocabulary
 from storage.catalog.model import ACTIVE_PRODUCTS, Order
-from tests.agents.parser_cases import F, Q, assert_parses, assert_refused
+from tests.agents.parser_cases import LAST_MONTH, F, Q, assert_parses, assert_refused
 
 LOWEST_COVER = Order("days_of_stock", descending=False)
 REORDER = Q("on_hand", "reorder_point", "days_of_stock", "open_po_units", by=("product",),
@@ -150,3 +151,27 @@ def test_ops_rankings_by_speed_length_and_stock(text, expected):
 def test_a_part_of_a_name_after_from_is_that_name_even_after_a_verb():
     assert_parses("whats on order from acme",
                   Q("open_po_units", filters=(F("supplier", "Acme Textiles"),)))
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("how long does globex take to deliver", Q("lead_time_days", filters=(F("supplier", "Globex"),))),
+    ("how many days does it take to restock the canvas tote",
+     Q("lead_time_days", filters=(F("product", "Canvas Tote"),))),
+    ("at what level should i reorder wool beanies",
+     Q("reorder_point", filters=(F("product", "Wool Beanie"),))),
+    ("what % of our linen shirts did we sell last month",
+     Q("sell_through", period=LAST_MONTH, filters=(F("product", "Linen Shirt"),))),
+    ("how many units a day do we move of the leather wallet",
+     Q("avg_daily_units", filters=(F("product", "Leather Wallet"),))),
+    ("how many canvas totes do we sell a day on avg",
+     Q("avg_daily_units", filters=(F("product", "Canvas Tote"),))),
+])
+def test_ops_idioms_around_a_name(text, expected):
+    assert_parses(text, expected)
+
+
+def test_a_long_name_said_by_its_first_and_last_word():
+    vocabulary = Vocabulary(values={"product": ["Organic Cotton Tee", "Cotton Bath Towel"]},
+                            verticals=frozenset({"shop", "ops"}))
+    assert_parses("stock of the organic tee", Q("on_hand", filters=(F("product", "Organic Cotton Tee"),)),
+                  vocabulary)
