@@ -15,7 +15,10 @@ _HELP = re.compile(
     r"^(?:help|commands|command list|what can (?:you|u) do|what can i ask(?: you)?|what do you do"
     r"|how does this work|how do i use (?:this|you|it|the bot)(?: thing| bot| app)?|usage|menu"
     r"|options"
-    r"|what can you answer|what do you know|what questions can i ask)"
+    r"|what can you answer|what do you know|what questions can i ask"
+    r"|what (?:kinds?|sorts?|types?) of (?:questions|stuff|things)(?: can| should| do)? (?:i|we) "
+    r"(?:ask|say)(?: you| u)?|what (?:data|info|information|numbers|metrics) do (?:you|u) have"
+    r"|(?:(?:hi|hello|hey)(?: there)? )?(?:(?:first time|new) here )?what is this(?: thing| bot)?)"
     r"(?: (?:me|with|on|about|for))*(?: (?P<topic>[a-z0-9 ]+))?$"
 )
 _GREETING = re.compile(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from agents.parser import Parsed, Vocabulary
+from agents.parser import Help, Parsed, Vocabulary
 from storage.catalog.model import Order
 from tests.agents.parser_cases import (
     LAST_MONTH,
@@ -184,3 +184,10 @@ def test_a_distinctive_first_word_still_names_its_product() -> None:
 def test_a_running_total_per_day_is_not_read_as_a_plain_total() -> None:
     parsed = ask("running total of orders by day last month", SHOP)
     assert not isinstance(parsed, Parsed), parsed
+
+
+@pytest.mark.parametrize("question", [
+    "what kinds of questions can i ask you", "what kind of stuff can i ask you",
+    "hi there, first time here - what is this?", "what data do you have?"])
+def test_a_newcomer_asking_what_tally_does_gets_help(question: str) -> None:
+    assert isinstance(ask(question, SHOP), Help)
