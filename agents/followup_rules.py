@@ -17,8 +17,10 @@ from storage.catalog.model import Filter, Order, Query
 from storage.catalog.periods import Period
 
 # "the week before", "the 7 days before that", "before that", "the previous one".
-BEFORE = re.compile(r"\b(the\s+)?((?P<n>\d{1,3})\s+)?(?P<unit>day|week|month|quarter|year|period)s?\s+"
-                    r"(before|prior|earlier)\b|\bbefore\s+that\b|\bprevious\s+one\b", re.IGNORECASE)
+BEFORE = re.compile(r"\b(the\s+)?((?P<n>\d{1,3})\s+)?(?P<unit>day|week|wk|month|mo|mth|quarter|qtr|year|yr|"
+                    r"period)s?\s+(before|prior|earlier)\b|\bbefore\s+that\b|\b(previous|prior)\s+one\b|"
+                    r"\bthe\s+one\s+before\b|\bthe\s+(previous|prior|preceding)\s+((?P<n2>\d{1,3})\s+)?"
+                    r"(?P<unit2>day|week|wk|month|mo|mth|quarter|qtr|year|yr|period)s?\b", re.IGNORECASE)
 _COMPARED = re.compile(r"^\W*((and|but|ok|okay|now)\s+)?(vs\.?|versus|compared?\s+(to|with)|against|"
                        r"relative\s+to|how\s+(does|did|do|is|was)\s+(that|it|this)\s+compare\s+(to|with)|"
                        r"compare\s+(that|it|this)\s+(to|with))\b", re.IGNORECASE)
@@ -30,8 +32,12 @@ _RANKED = re.compile(r"^\W*((just|only|show)\s+)?(me\s+)?(the\s+)?"
 _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10}
 _HORIZON = re.compile(r"^\W*((in|within|next|the|over|for)\s+)*(?P<n>\d{1,3})\s*(days?|d)?\W*$",
                       re.IGNORECASE)
+_WIDER = re.compile(r"^\W*((for|in|across)\s+)?(overall|in\s+total|all\s+up|everyone|everybody|"
+                    r"everything|everywhere|the\s+whole\s+(guild|server|group|business|company|shop|store)|"
+                    r"whole\s+guild|(the\s+)?guild(\s+|-)?wide|all\s+bettors|(with)?out\s+(the\s+|that\s+|any\s+)?"
+                    r"filters?|no\s+filters?|unfiltered)\W*$", re.IGNORECASE)
 _PRONOUN = re.compile(r"\b(his|her|their)\b", re.IGNORECASE)
-_UNIT_DAYS = {"day": 1, "week": 7}
+_UNIT_DAYS = {"day": 1, "week": 7, "wk": 7}
 _CARD = ("profit_units", "roi", "record", "bets")
 _DEFAULTED = "the default metric for this ranking"
 _LIST_FILTERS = frozenset({"days_of_stock_below", "stockout_risk"})
@@ -87,8 +93,9 @@ def moved_back(body: str, last: Query) -> Query | None:
     found = BEFORE.search(body)
     if found is None or last.period is None:
         return None
-    if found.group("n") is not None:
-        days = int(found.group("n")) * _UNIT_DAYS.get(found.group("unit").lower(), 0)
+    n, unit = found.group("n") or found.group("n2"), found.group("unit") or found.group("unit2")
+    if n is not None:
+        days = int(n) * _UNIT_DAYS.get(unit.lower(), 0)
         if days != last.period.days:
             return None
     return replace(last, period=last.period.previous(), compare=None)
@@ -116,6 +123,14 @@ def horizon(body: str, last: Query, last_intent: str) -> Query | None:
         return None
     filters = tuple(Filter(f.dimension, (found.group("n"),)) if f in days else f for f in last.filters)
     return replace(last, filters=filters)
+
+
+def widened(body: str, last: Query, last_intent: str) -> Query | None:
+    """ "and overall?", "for the whole guild?": the last number without its filters and
+    breakdown (a stock list keeps its own horizon)."""
+    if _WIDER.match(body) is None or last_intent != "metric" or not (last.filters or last.dimensions):
+        return None
+    return replace(last, filters=(), dimensions=(), order=None, limit=None)
 
 
 def sibling(body: str, last: Query) -> str | None:
@@ -160,7 +175,10 @@ def inherit(new: Query, last: Query) -> Query:
 def merge(last: Query, said: Query) -> Query:
     """The last query changed by what the follow-up said (its filters win per dimension)."""
     said_dims = {f.dimension for f in said.filters}
-    filters = tuple(f for f in last.filters if f.dimension not in said_dims) + said.filters
+    # "by country" / "all countries" after "in Mexico": every country, not Mexico's one row.
+    opened = {d for d in said.dimensions if d not in last.dimensions}
+    filters = tuple(f for f in last.filters if f.dimension not in said_dims
+                    and not (f.dimension in opened and len(f.values) == 1 and not f.exclude)) + said.filters
     dimensions = said.dimensions or last.dimensions
     keep_ranking = not said.dimensions or said.dimensions == last.dimensions
     said_order = said.order if said.order is not None and said.order.by in last.metrics else None

@@ -29,6 +29,7 @@ from agents.followup_rules import (
     same_length,
     sibling,
     strip_fillers,
+    widened,
     with_referent,
 )
 from agents.parser import Help, ParseContext, Parsed, Unanswerable, parse
@@ -53,7 +54,7 @@ _WHY_WORDS = re.compile(r"^\s*(why(\s+(is|was|were|did|does|do|has|have|are))?|w
 # How the asker judges the number ("why is aov so low"): says nothing about which number.
 _JUDGED = re.compile(r"\b((so|that|this|too|really|very)\s+)?"
                      r"(low|high|bad|good|weak|strong|big|small|down|up)\b", re.IGNORECASE)
-_MARKER = re.compile(r"^\s*(and|also|what\s+about|how\s+about|what\s+if|same(\s+thing)?(\s+but)?|now|"
+_MARKER = re.compile(r"^\s*(and|n|&|also|what\s+about|how\s+about|what\s+if|same(\s+thing)?(\s+but)?|now|"
                      r"ok(ay)?|then|but)\b", re.IGNORECASE)
 # Words of a question asked whole ("how many orders did we get yesterday?"), not a fragment.
 _ASKED_WHOLE = re.compile(r"\b(what|whats|what's|how|hows|how's|which|who|show|give|tell|list|"
@@ -97,7 +98,13 @@ def resolve_followup(text: str, last: Query | None, last_intent: str,
         if text != asked and isinstance(alone, Parsed):
             return Resolution("query", alone.query, alone.intent, alone.understood)
         return None
-    return (_reshaped(text, body, last, last_intent)
+    if BEFORE.search(body) and not compared_to(text):
+        # "the week before": the period before the last one, or nothing ("the 14 days
+        # before" a week is no period this conversation has: refused, not guessed).
+        moved = moved_back(body, last)
+        return None if moved is None else Resolution(
+            "query", moved, last_intent, ("period: the one before",))
+    return (_reshaped(body, last, last_intent)
             or _with_metric(text, body, alone, last, last_intent)
             or _injected(body, last, last_intent, ctx))
 
@@ -133,14 +140,10 @@ def _stands_alone(text: str, alone: Parsed | Help | Unanswerable, last_intent: s
     return _ASKED_WHOLE.search(text) is not None and not _NARROWED.search(text)
 
 
-def _reshaped(text: str, body: str, last: Query, last_intent: str) -> Resolution | None:
-    """Changes with no metric of their own: the period before, the ranking's size, the
-    stock list's horizon, a sibling metric ("and churned?" after new MRR)."""
-    if BEFORE.search(body) and not compared_to(text):
-        moved = moved_back(body, last)
-        return None if moved is None else Resolution(
-            "query", moved, last_intent, ("period: the one before",))
-    for change in (ranked(body, last), horizon(body, last, last_intent)):
+def _reshaped(body: str, last: Query, last_intent: str) -> Resolution | None:
+    """Changes with no metric of their own: the ranking's size, the stock list's
+    horizon, a sibling metric ("and churned?" after new MRR)."""
+    for change in (ranked(body, last), horizon(body, last, last_intent), widened(body, last, last_intent)):
         if change is not None:
             return Resolution("query", change, last_intent)
     other = sibling(body, last)

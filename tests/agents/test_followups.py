@@ -194,3 +194,26 @@ def test_how_come_and_what_happened_ask_why_and_the_formula_asks_how():
         assert plan.query.metrics == ("revenue",), asked
     plan = talk("revenue last week", "what's the formula?")
     assert isinstance(plan, Resolution) and plan.kind == "how"
+
+
+def test_the_previous_week_in_a_follow_up_is_the_week_before_the_last_one():
+    for asked in ("and the previous week?", "what about the prior week", "n the wk before?", "the one before?"):
+        q = query_of("revenue last week", asked)
+        assert span(q) == ("2025-11-03", "2025-11-10") and q.compare is None, asked
+    q = query_of("revenue last week", "vs the previous week")
+    assert span(q) == LAST_WEEK and q.compare == "previous"
+    assert not isinstance(talk("revenue last 7 days", "and the prior 14 days"), Resolution)
+
+
+def test_overall_and_the_whole_guild_drop_the_filters():
+    q = query_of("revenue in mexico last week", "and overall?")
+    assert q.metrics == ("revenue",) and span(q) == LAST_WEEK and not q.filters
+    q = query_of("my roi this month", "and the whole guild?")
+    assert q.metrics == ("roi",) and not q.filters
+
+
+def test_by_the_filtered_dimension_opens_it_to_every_value():
+    q = query_of("revenue in mexico last week", "all countries")
+    assert q.dimensions == ("country",) and not q.filters
+    q = query_of("revenue in mexico last week", "by channel")
+    assert q.dimensions == ("sales_channel",) and q.filters == (F("country", "MX"),)
