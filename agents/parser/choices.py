@@ -109,6 +109,14 @@ def _candidates(refused: Unanswerable, text: str, unknown: list[Unknown],
             yield _tidy(text[:word.start] + meant + text[word.start + len(word.said):]), False
     if unknown:
         yield _tidy(_without(text, unknown)), False
+    if any(note.startswith("metric") for note in refused.understood):
+        for quoted in re.findall(r"'([^']+)'", refused.missing):  # what the refusal names
+            if quoted.lower() in text.lower():
+                yield _tidy(_replace_words(text, quoted, "")), False
+        for note in refused.understood:  # a breakdown or filter that cannot be: left out
+            kind, _, said = note.partition(": ")
+            if kind in ("by", "filter", "excluding") and said:
+                yield _tidy(_LEAD.sub("", _replace_words(text, said, "\x01"))), False
     if refused.missing.startswith(_NO_METRIC) or (unknown and not refused.understood):
         for source in (s for s in MAIN_METRICS if s in index.sources):
             for metric in MAIN_METRICS[source]:
@@ -156,6 +164,11 @@ def _without(text: str, unknown: list[Unknown]) -> str:
                 start = before.start(1)
         text = text[:start] + " " + text[end:]
     return text
+
+
+# A filter or breakdown word left hanging before a phrase taken out (marked \x01).
+_LEAD = re.compile(r"(?:\b(?:by|per|in|from|for|on|at|excluding|except|without)\s+)?\x01",
+                   re.IGNORECASE)
 
 
 def _replace_words(text: str, typed: str, meant: str) -> str:

@@ -47,6 +47,8 @@ FILLER_PHRASES: frozenset[tuple[str, ...]] = frozenset(tuple(p.split()) for p in
     "thank you", "thanks in advance", "looking like", "look like", "looks like",
     "throw in", "as well", "under our belt", "under the belt",
     "in a nutshell", "give or take", "more or less", "ball park", "ballpark figure",
+    "in a table", "as a table", "in a list", "as a list", "can you put", "could you put",
+    "put together", "pull up", "bring up",
     # idioms whose words are also names ("a hand" is not Hand Cream, "a wash" not Body Wash)
     "give me a hand", "lend me a hand", "lend a hand", "a wash", "running total",
     "the score", "heads up", "how are we running", "how r we running",

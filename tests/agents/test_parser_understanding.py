@@ -23,6 +23,7 @@ from tests.agents.parser_cases import (
     ALL,
     LAST_MONTH,
     LAST_WEEK,
+    SHOP_ONLY,
     THIS_MONTH,
     THIS_WEEK,
     THIS_YEAR,
@@ -53,6 +54,8 @@ def assert_refused_with_choices(text: str, vocabulary: Vocabulary = ALL) -> Unan
     ("quick q, can you tell me orders yesterday pls", Q("orders", period=YESTERDAY)),
     ("i wanna know revenue so far this month", Q("revenue", period=THIS_MONTH)),
     ("hey how many orders went through yesterday thx", Q("orders", period=YESTERDAY)),
+    ("can you put revenue by country in a table for last month",
+     Q("revenue", period=LAST_MONTH, by=("country",))),
 ])
 def test_everyday_verbs_and_fillers_do_not_block_a_question(text, expected):
     parsed = assert_parses(text, expected)
@@ -229,3 +232,8 @@ def test_a_missing_space_is_only_put_back_into_a_known_phrase():
     assert respell("lead time by supplier", index).text == "lead time by supplier"
     assert respell("leadtime by supplier", index).text == "lead time by supplier"
     assert respell("revenue per salesperson", index).text == "revenue per salesperson"
+
+
+def test_a_breakdown_that_cannot_be_offers_the_question_without_it():
+    answer = assert_refused_with_choices("revenue by sport", vocabulary=SHOP_ONLY)
+    assert answer.choices == ("revenue",)
