@@ -31,6 +31,7 @@ from agents.parser.resolve import (
     metric_for_dimension,
 )
 from agents.parser.types import Parsed, Refusal, Vocabulary
+from agents.parser.units import at_an_instant, own_units, refuse_ambiguous
 from agents.parser.unknown import explain_unknown, ignorable
 from agents.parser.values import values_for
 from agents.parser.vocab_index import VocabIndex
@@ -99,12 +100,15 @@ def _build(draft: Draft) -> Parsed:
     period, compare = _period(draft)
     ranked, breakdowns = _ranked_dimension(draft)
     mentions = _staked_amount(draft, _net_of_exclusions(draft) or _implied_metrics(draft, ranked))
+    mentions = at_an_instant(mentions, [hit.words for hit in draft.periods])
+    refuse_ambiguous(mentions, draft.index.sources)
     chosen = choose_metrics(mentions, draft.index.sources, _wanted(draft, ranked, breakdowns))
     metrics = list(dict.fromkeys(chosen))
     leaderboard = _leaderboard(draft, ranked, mentions, chosen)
     if leaderboard:
         metrics = list(dict.fromkeys([*(BY_NAME[n] for n in LEADERBOARD), *metrics]))
         period, breakdowns = _board_period(draft, period, breakdowns)
+    breakdowns = own_units(breakdowns, metrics, bool(draft.periods), draft.raw, draft.assumed)
     dims = _dimensions(draft, ranked, breakdowns, metrics, period)
     _refuse_running_total(draft.raw, dims)
     filters = _filters(draft, metrics, leaderboard)

@@ -125,6 +125,12 @@ _DIM_KEYS = {tuple(k.split()): v for k, v in DIM_WORDS.items()}
 _BY_ONLY_KEYS = {tuple(k.split()): v for k, v in BY_ONLY_WORDS.items()}
 _MAX_PHRASE = 8  # "how much money did we make" and friends are long
 _BREAK_WORDS = frozenset({"broken", "break", "split", "breakdown"})  # "broken down by"
+# Dimension words a name is said before ("Gold plan", "Spring campaign"), and the filler
+# nouns that there stand as a name not in the data ("Team plan"), never read past.
+_NAMED_BEFORE = frozenset({"plan", "tier", "campaign", "medium", "segment", "league", "sport",
+                           "supplier", "vendor", "warehouse", "category", "collection"})
+_FILLER_NOUNS = frozenset({"team", "stuff", "thing", "app", "bot", "boss", "bar", "pie", "info",
+                           "idea", "friend", "mate", "buddy", "pal"})
 _FOR_ME = frozenset({"for", "by", "about"})  # "roi for me", "bets placed by me"
 SUPERLATIVES = frozenset({"top", "bottom", "best", "worst", "highest", "lowest", "biggest",
                           "smallest", "largest", "most", "least", "fewest"})
@@ -176,6 +182,11 @@ def _step(sentence: Sentence, tokens: list[Token], i: int, index: VocabIndex, re
         _record(sentence, run[:length], kind, value, result, state)
         return length
     word = words[0]
+    if _names_a_value(words, state):  # "Team plan": a plan's name, not filler
+        said = sentence.original(tokens[i].start, tokens[i].end)
+        result.unknown.append(Unknown(said, word, state.previous, tokens[i].start, words[1]))
+        state.previous = word
+        return 1
     if length := filler_length(words):
         state.previous = ""
         return length
@@ -196,6 +207,12 @@ def _step(sentence: Sentence, tokens: list[Token], i: int, index: VocabIndex, re
     result.unknown.append(Unknown(said, word, state.previous, tokens[i].start, after))
     state.previous = word
     return 1
+
+
+def _names_a_value(words: tuple[str, ...], state: _State) -> bool:
+    """A filler noun right before a dimension word names a value ("Team plan")."""
+    return len(words) > 1 and not state.by and words[0] in _FILLER_NOUNS \
+        and words[1] in _NAMED_BEFORE
 
 
 def _run(tokens: list[Token], i: int) -> list[Token]:
@@ -354,7 +371,7 @@ def _marker(word: str, tokens: list[Token], i: int, result: Lexed, state: _State
         state.by, state.exclude = True, False
     elif word in EXCLUDE_WORDS or (word == "other" and following == "than"):
         state.exclude = True
-    elif word == "all" and previous in ("across", "for", "over"):
+    elif word == "all" and previous in ("across", "for", "over", "on", "in"):  # "on all the google campaigns"
         state.by, state.total = False, True
     elif word in JOINERS or (word in ("down", "out", "up")
                              and (previous in _BREAK_WORDS or following == "by")):

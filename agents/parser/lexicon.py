@@ -216,14 +216,16 @@ METRICS: tuple[MetricEntry, ...] = (
        "ctr|click through rate|clickthrough rate|click rate|click through"),
     _m("cpc", "ads", ADS,
        "cpc|cost per click|average cpc|avg cpc|each click cost|each click cost us|"
-       "did each click cost|did each click cost us|per click cost", lower=True),
+       "did each click cost|did each click cost us|per click cost|per click|each click|"
+       "for each click|every click|to get each click|to get a click", lower=True),
     _m("cpm", "ads", ADS,
        "cpm|cost per mille|cost per thousand|cost per thousand impressions|"
        "cost per 1000 impressions|per 1000 impressions|paying per 1000 impressions|"
        "pay per 1000 impressions|per thousand impressions", lower=True),
     _m("cpa", "ads", ADS,
        "cpa|cost per acquisition|cost per conversion|cost per action|cost per purchase|"
-       "cost per result", lower=True),
+       "cost per result|per conversion|each conversion|for each conversion|every conversion|"
+       "to get each conversion|to get a conversion|to get one conversion", lower=True),
     _m("roas", "ads", ADS, "roas|return on ad spend|ad roas|platform roas"),
     _m("blended_roas", "ads", TIME,
        "blended roas|mer|marketing efficiency ratio|marketing efficiency|"
@@ -250,7 +252,7 @@ METRICS: tuple[MetricEntry, ...] = (
     _m("conversion_rate", "web", WEB,
        "conversion rate|conv rate|cvr|site conversion rate|website conversion rate|"
        "conversion %|share of sessions that converted|sessions that converted|"
-       "% of sessions that converted"),
+       "% of sessions that converted|converting|converts|convert"),
     # --- commerce operations --------------------------------------------------------------
     _m("on_hand", "ops", OPS,
        "on hand|stock on hand|units on hand|stock|stock level|stock levels|inventory|"

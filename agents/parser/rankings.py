@@ -146,6 +146,8 @@ def _hint(groups: dict[str, str | None]) -> str | None:
     if groups.get("have"):  # "products we have the least of": stock on hand
         return "on_hand"
     for said in ((groups.get("how") or ""), *(groups.get("mid") or "").split()):
+        if said == "converting":  # "best converting medium": the rate, not the count
+            return "conversion_rate"
         key = said if len(said) <= 4 else said[:4]
         if key in _HINTS:
             return _HINTS[key]

@@ -48,6 +48,9 @@ _ON_ORDER = {"units_sold": "open_po_units", "profit_units": "open_po_units",
              "on_hand": "open_po_units", "open_po_units": "open_po_units"}
 _CAME_BACK = {"mrr": "reactivation_mrr", "customers": "returning_customers"}
 _IN_STOCK = {"units_sold": "on_hand", "profit_units": "on_hand", "on_hand": "on_hand"}
+_CPA = {"ad_spend": "cpa", "cpa": "cpa"}
+_CPC = {"ad_spend": "cpc", "cpc": "cpc"}
+_CPM = {"ad_spend": "cpm", "cpm": "cpm"}
 QUALIFIERS: dict[str, dict[str, str]] = {
     **dict.fromkeys(("cancelled", "canceled", "got cancelled", "got canceled", "were cancelled",
                      "were canceled", "cancellations", "cancellation"), _CANCELLED),
@@ -66,6 +69,13 @@ QUALIFIERS: dict[str, dict[str, str]] = {
                      "waiting for", "still waiting for", "coming in", "arriving"), _ON_ORDER),
     **dict.fromkeys(("in stock", "on hand", "stock", "inventory", "on the shelves",
                      "on the shelf", "left", "are left", "is left"), _IN_STOCK),
+    # "how much did we spend to get each conversion": spend per unit is the unit's cost
+    **dict.fromkeys(("per conversion", "each conversion", "for each conversion",
+                     "every conversion", "to get each conversion", "to get a conversion",
+                     "to get one conversion"), _CPA),
+    **dict.fromkeys(("per click", "each click", "for each click", "every click",
+                     "to get each click", "to get a click"), _CPC),
+    **dict.fromkeys(("per 1000 impressions", "per thousand impressions"), _CPM),
 }
 # Weak phrases name a metric only when the question names no other: "how many canvas
 # sneakers do we have" is stock on hand, "how many customers do we have" is customers;
@@ -87,7 +97,9 @@ PLAIN = frozenset({"units", "unit", "how many units", "items", "how many items",
                    "bets", "bet", "how many bets", "number of bets", "bet count", "picks",
                    "plays", "wagers", "customers", "customer", "how many customers",
                    "number of customers", "customer count", "stock", "inventory", "mrr",
-                   "revenue", "new mrr"})
+                   "revenue", "new mrr", "spend", "spent", "ad spend", "spending", "by spend",
+                   "how much did we spend", "how much have we spent", "how much are we spending",
+                   "cost", "costs", "cost us", "did it cost", "did it cost us"})
 # What a qualifier may narrow, where it is not the plain nouns: "how much" narrows the
 # generic verbs ("did we sell") and bets, never "units" ("how much units" is units sold).
 _SCOPE = {"how much": WEAK | {"bet", "bets", "wager", "wagers"}}

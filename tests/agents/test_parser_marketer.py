@@ -10,10 +10,12 @@ from __future__ import annotations
 import pytest
 
 from agents.parser import Parsed, Vocabulary
+from storage.catalog.model import Order
 from tests.agents.demo_workspaces import demo_engine
 from tests.agents.parser_cases import (
     LAST_MONTH,
     LAST_WEEK,
+    LAST_YEAR,
     F,
     Q,
     ask,
@@ -126,3 +128,78 @@ def test_the_demo_vocabulary_lists_ad_and_web_campaigns_apart(demo_vocabulary):
     assert "Meta — Retargeting" in ads and "retargeting" not in ads
     assert "retargeting" in web and "Meta — Retargeting" not in web
     assert set(ads) | set(web) <= set(demo_vocabulary.values["campaign"])
+
+
+# --- a marketer's phrasing -------------------------------------------------------------
+
+
+def test_spend_to_get_each_conversion_is_cpa():
+    assert_parses("how much did we spend to get each conversion on meta last week", Q(
+        "cpa", period=LAST_WEEK, filters=(F("channel", "meta"),)), MARKETING)
+
+
+def test_spend_per_click_is_cpc_not_spend_and_clicks():
+    assert_parses("spend per click last month", Q("cpc", period=LAST_MONTH), MARKETING)
+
+
+def test_campaigns_ranked_by_spend_per_conversion_are_ranked_by_cpa():
+    parsed = assert_parses("top campaigns by spend per conversion last month", Q(
+        "cpa", period=LAST_MONTH, by=("campaign",), order=Order("cpa", descending=True)),
+        MARKETING)
+    assert parsed.query.metrics == ("cpa",)
+
+
+def test_worst_converting_medium_is_the_lowest_conversion_rate():
+    assert_parses("worst converting medium last month", Q(
+        "conversion_rate", period=LAST_MONTH, by=("medium",),
+        order=Order("conversion_rate", descending=False), limit=1), MARKETING)
+
+
+def test_which_source_converts_best_is_the_highest_conversion_rate():
+    assert_parses("which source converts best last month", Q(
+        "conversion_rate", period=LAST_MONTH, by=("source",),
+        order=Order("conversion_rate", descending=True), limit=1), MARKETING)
+
+
+def test_spend_on_all_the_google_campaigns_is_one_total():
+    assert_parses("spend on all the google campaigns last month", Q(
+        "ad_spend", period=LAST_MONTH, filters=(F("channel", "google"),)), MARKETING)
+
+
+# --- a SaaS founder's phrasing ---------------------------------------------------------
+
+
+def test_an_mrr_trend_over_a_year_is_mrr_by_month_not_a_comparison():
+    assert_parses("mrr trend over the last 12 months", Q(
+        "mrr", period=("2024-11-01", "2025-11-01"), by=("month",)))
+
+
+def test_recurring_revenue_a_month_is_mrr_not_mrr_by_month():
+    assert_parses("how much recurring revenue are we doing a month", Q("mrr"))
+    assert_parses("what does the average account pay us per month", Q("arpa"))
+
+
+def test_mrr_by_month_is_still_a_breakdown():
+    assert_parses("mrr by month", Q("mrr", by=("month",)))
+    assert_parses("mrr per month last year", Q("mrr", period=LAST_YEAR, by=("month",)))
+
+
+def test_bare_churn_is_asked_back_with_each_churn_metric():
+    refused = assert_refused("churn?", "could mean")
+    assert len(refused.choices) == 3
+    for choice in refused.choices:
+        assert isinstance(ask(choice), Parsed), choice
+
+
+def test_churn_rate_is_the_logo_churn_rate():
+    assert_parses("churn rate last month", Q("logo_churn_rate", period=LAST_MONTH))
+
+
+def test_customers_we_had_at_the_end_of_a_year_are_active_customers():
+    assert_parses("how many customers we had at the end of 2024", Q(
+        "active_customers", period=LAST_YEAR))
+    assert_parses("how many customers in 2024", Q("customers", period=LAST_YEAR))
+
+
+def test_a_plan_that_is_not_stored_is_refused_not_read_past():
+    assert_refused("Team plan arr last month", "Team")
