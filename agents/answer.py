@@ -183,7 +183,8 @@ def _run(plan: Plan, question: str, conversation: Conversation, ports: Ports) ->
         return unanswerable_reply(question, plan.understood, str(exc), vocabulary)
     reply = compose(result, engine.defs, engine.workspace.currency, question, plan.intent)
     if isinstance(plan, Parsed) and plan.assumed:  # read past or corrected: say how it was read
-        reply = replace(reply, text=with_reading(reply.text, plan.query, plan.assumed),
+        reply = replace(reply, text=with_reading(reply.text, plan.query, plan.assumed,
+                                                 plan.intent),
                         data={**reply.data, "assumed": list(plan.assumed)})
     data = {"question": question, "text": reply.text,
             **{k: v for k, v in reply.data.items() if k not in ("question", "text")}}

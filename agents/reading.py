@@ -14,13 +14,22 @@ _COMPARE = {"previous": "vs the previous period", "year": "vs the same dates las
             "week": "vs the same day last week"}
 
 
-def reading_line(query: Query) -> str:
-    """ "Reading this as: revenue by sales channel, in BR, year to date." """
-    parts = [" and ".join(m.replace("_", " ") for m in query.metrics)]
-    if query.dimensions:
-        parts[0] += " by " + " and ".join(d.replace("_", " ") for d in query.dimensions)
+_INTENTS = {"leaderboard": "the leaderboard", "stock_alert_list": "the products running out"}
+_LIST_FILTERS = frozenset({"stockout_risk", "days_of_stock_below", "product_status"})
+
+
+def reading_line(query: Query, intent: str = "metric") -> str:
+    """ "Reading this as: revenue by sales channel, BR, year to date." """
+    names = [m.replace("_", " ") for m in query.metrics]
+    said = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)
+    parts = [_INTENTS.get(intent, said)]
+    listed = intent in _INTENTS  # a list's own rows and filters go without saying
+    dims = [d for d in query.dimensions if not (listed and d in ("bettor", "product"))]
+    if dims:
+        parts[0] += " by " + " and ".join(d.replace("_", " ") for d in dims)
     for flt in query.filters:
-        parts.append(("excluding " if flt.exclude else "") + ", ".join(flt.values))
+        if not (listed and flt.dimension in _LIST_FILTERS):
+            parts.append(("excluding " if flt.exclude else "") + ", ".join(flt.values))
     if query.period is not None:
         parts.append(query.period.describe())
     if query.compare in _COMPARE:
@@ -30,6 +39,7 @@ def reading_line(query: Query) -> str:
     return "Reading this as: " + ", ".join(p for p in parts if p) + "."
 
 
-def with_reading(text: str, query: Query, assumed: tuple[str, ...]) -> str:
+def with_reading(text: str, query: Query, assumed: tuple[str, ...],
+                 intent: str = "metric") -> str:
     """``text`` with the reading line in front when anything was assumed."""
-    return f"{reading_line(query)}\n{text}" if assumed else text
+    return f"{reading_line(query, intent)}\n{text}" if assumed else text

@@ -237,3 +237,10 @@ def test_a_missing_space_is_only_put_back_into_a_known_phrase():
 def test_a_breakdown_that_cannot_be_offers_the_question_without_it():
     answer = assert_refused_with_choices("revenue by sport", vocabulary=SHOP_ONLY)
     assert answer.choices == ("revenue",)
+
+
+def test_the_reading_line_names_a_list_not_its_columns():
+    query = Query(("profit_units", "roi", "record", "bets"), None, ("bettor",))
+    assert reading_line(query, "leaderboard") == "Reading this as: the leaderboard."
+    assert reading_line(Query(("revenue", "orders"), None)) == \
+        "Reading this as: revenue and orders."
