@@ -23,6 +23,7 @@ from agents.parser.lexer import DimMention, EntityMention, Lexed, MetricMention
 from agents.parser.lexicon import BY_NAME, NO_DATA, MetricEntry
 from agents.parser.periods import PeriodHit, resolve
 from agents.parser.rankings import Ranking
+from agents.parser.senses import in_context
 from agents.parser.resolve import (
     choose_metrics,
     dimension_available,
@@ -396,9 +397,10 @@ _LOW_WORDS = ("bottom", "worst", "lowest", "smallest", "least", "fewest")
 
 def _bettors_ranked(draft: Draft) -> DimWord | None:
     """Bettors, when a ranking names no dimension but only betting metrics (in a guild)."""
-    metrics = draft.lexed.metrics
-    if metrics and "betting" in draft.index.sources and all(
-            m.candidates[0].source == "betting" for m in metrics):
+    metrics, sources = in_context(draft.lexed.metrics), draft.index.sources
+    if metrics and "betting" in sources and all(
+            next((e.source for e in m.candidates if e.source in sources), None) == "betting"
+            for m in metrics):  # "units" in a guild are its profit, not units sold
         return DIM_WORDS["bettors"]
     return None
 

@@ -21,7 +21,7 @@ from agents.parser.text import phrase_pattern as _rx
 from agents.parser.types import Refusal
 from storage.catalog.periods import AsOf, Period
 
-_BET_VERBS = r"bet|bets|wager|take|play|pick|back|fade|tail|hammer|smash|lay|stake"
+_BET_VERBS = r"bet|bets|wager|take|play|pick|back|fade|tail|hammer|smash|lay|stake|do"
 _ADVICE = _rx(
     rf"(?:what|who|which(?: [a-z]+)?|where|how much)(?: [a-z]+)? (?:should|shall|do you think)"
     rf" (?:i|we) (?:{_BET_VERBS})|should (?:i|we) (?:{_BET_VERBS})"
@@ -55,16 +55,19 @@ class Everyone:
     per_bettor: bool
 
 
-def refuse_advice(sentence: Sentence) -> None:
-    """Refuses requests for tips ("what should I bet on today").
+def refuse_advice(sentence: Sentence, sources: frozenset[str]) -> None:
+    """Refuses requests for tips or advice ("what should I bet on today").
 
     Raises:
         Refusal: saying what Tally can show instead.
     """
     if found := _ADVICE.search(sentence.text):
         said = sentence.original(found.start(), found.end())
-        raise Refusal(f"'{said}' asks for a tip; I only report bets already placed. To see "
-                      "what has worked, try 'my ROI by sport' or 'win rate by market'")
+        if "betting" in sources:
+            raise Refusal(f"'{said}' asks for a tip; I only report bets already placed. To "
+                          "see what has worked, try 'my ROI by sport' or 'win rate by market'")
+        raise Refusal(f"'{said}' asks for advice; I report what happened in your data, so ask "
+                      "for the numbers to decide with")
 
 
 def take_guild(sentence: Sentence, sources: frozenset[str]) -> None:

@@ -386,8 +386,8 @@ def _marker(word: str, tokens: list[Token], i: int, result: Lexed, state: _State
         result.change = result.change or word
     elif word in TREND_WORDS or (word == "over" and following == "time"):
         result.trend = True
-    elif word in CARD_WORDS:
-        result.card = True
+    elif word in CARD_WORDS or (word == "do" and previous in MINE_WORDS):
+        result.card = True  # "how did I do": the asker's card
     elif word == "much" and previous == "how":
         result.amount = True
     elif (word == "many" and previous == "how") or word == "count":

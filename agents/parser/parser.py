@@ -97,7 +97,7 @@ def _draft(sentence: Sentence, ctx: ParseContext, notes: list[str], index: Vocab
     question is read, so the reply can say what was understood ("revenue", but "next
     month" is the future)."""
     refuse_changes(sentence)
-    refuse_advice(sentence)
+    refuse_advice(sentence, index.sources)
     take_guild(sentence, index.sources)
     deferred: list[str] = []
     no_periods: list[PeriodHit] = []

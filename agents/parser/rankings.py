@@ -76,7 +76,11 @@ _PATTERNS = [
                    r"(?: products| items)?)")),
     ("board", _rx(rf"(?:(?P<dir>top|bottom) (?P<n>{NUMBER}) (?:on |of |in )?(?:the )?)?"
                   r"(?:leaderboard|leader board|standings|rankings|league table|lb"
-                  r"|(?:topped|tops|top of|on top of|leading|leads|led) the (?:board|table))")),
+                  r"|(?:topped|tops|top of|on top of|leading|leads|led) the (?:board|table)"
+                  # "where do I rank", "rank everyone by profit" (the minimum-of-bets stage
+                  # has taken "everyone": a rank followed by "by" ranks the bettors)
+                  r"|where (?:do|does|did) [a-z]+ (?:rank|stand)|my (?:rank|ranking|position)"
+                  r"|(?:rank|ranked)(?=[\s\x00]*\x00[\s\x00]*by ))")),
     ("top", _rx(rf"(?P<dir>{_TOP_UP}|{_TOP_DOWN})(?: (?P<n>{NUMBER}))?(?: (?P<how>{_HOW}))?"
                 rf" (?P<dim>{_DIMS})")),
     ("which", _rx(rf"(?P<wh>which|what|who)(?:'s)?(?: (?P<n>{NUMBER}))?(?: (?P<dim>{_DIMS}))?"
@@ -105,7 +109,7 @@ def _ranking(kind: str, match: re.Match[str], words: str) -> Ranking:
     if kind == "board":  # "top 3 on the leaderboard": its first three rows
         limit = to_int(groups["n"]) if groups.get("n") else None
         return Ranking(DIM_WORDS["bettors"], groups.get("dir") != "bottom", True, limit, None,
-                       True, words, board=True)
+                       True, words, board=not words.lower().startswith("rank"))
     if kind == "mover":  # "top 5 fastest movers", "slowest 10 sellers per day": daily demand
         number = groups.get("n") or groups.get("n2")
         return Ranking(DIM_WORDS["products"], groups.get("dir") != "slow", False,

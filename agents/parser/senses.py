@@ -59,6 +59,10 @@ QUALIFIERS: dict[str, dict[str, str]] = {
                      "outstanding", "not settled", "not yet settled", "yet to settle", "still live"),
                     _OPEN),
     "won": {"bets": "record"},
+    # "who has wagered the most units": the units staked
+    **dict.fromkeys(("wagered", "staked", "risked", "put in"),
+                    {"units_sold": "staked_units", "profit_units": "staked_units",
+                     "on_hand": "staked_units", "staked_units": "staked_units"}),
     # "how much did Hedgehog bet" is units staked, "how much skincare did we sell" money
     "how much": {"bets": "staked_units", "units_sold": "revenue"},
     **dict.fromkeys(("came back", "come back"), _CAME_BACK),

@@ -7,7 +7,17 @@ import pytest
 
 from agents.parser import Help, Unanswerable, Vocabulary
 from storage.catalog.model import Order
-from tests.agents.parser_cases import LAST_MONTH, THIS_MONTH, THIS_WEEK, THIS_YEAR, F, Q, ask, assert_parses
+from tests.agents.parser_cases import (
+    LAST_MONTH,
+    THIS_MONTH,
+    THIS_WEEK,
+    THIS_YEAR,
+    YESTERDAY,
+    F,
+    Q,
+    ask,
+    assert_parses,
+)
 
 BOARD = ("profit_units", "roi", "record", "bets")
 ME = F("bettor", "Sharpie")
@@ -67,6 +77,11 @@ CASES = [
                                                order=Order("profit_units", False), limit=1)),
     ("my total risk on NBA games", Q("staked_units", filters=(F("league", "NBA"), ME))),
     ("what odds do i usually take", Q("avg_odds", filters=(ME,))),
+    ("who has wagered the most units", Q("staked_units", by=("bettor",),
+                                         order=Order("staked_units", True), limit=1)),
+    ("how did i do yesterday", Q(*BOARD, filters=(ME,), period=YESTERDAY)),
+    ("rank everyone by profit", board(min_count=1)),
+    ("where do i rank this month", board(period=THIS_MONTH)),
     # a common word that is a market, right before a metric it filters
     ("my prop units this month", Q("profit_units", period=THIS_MONTH,
                                    filters=(F("market", "prop"), ME))),
@@ -79,7 +94,8 @@ def test_guild_question_reads_in_the_guilds_sense(text, expected):
 
 
 @pytest.mark.parametrize("text", ["what should i bet on today", "who should i take tonight",
-                                  "any locks for tonight", "recommend me a parlay"])
+                                  "any locks for tonight", "recommend me a parlay",
+                                  "what should i do"])
 def test_asking_for_a_tip_is_refused_with_what_tally_can_show(text):
     refused = ask(text)
     assert isinstance(refused, Unanswerable), refused
