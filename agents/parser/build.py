@@ -518,7 +518,10 @@ def _stock_list(draft: Draft, ask: StockAsk) -> Parsed:
     anchor = [BY_NAME["days_of_stock"]]
     dims = ["product"] + [dimension_for(m.word, m.said, anchor) for m in draft.lexed.dims
                           if m.explicit or not set(m.word.options) & entity_dims]
-    filters = filters_for(draft.lexed.entities, anchor)
+    # part of a name ("how long will our sneaker stock last") is matched as in a metric
+    # question: several names that hold it are a choice, never the first of them
+    filters = filters_for(values_for(draft.lexed.entities, anchor, draft.vocabulary,
+                                     draft.assumed), anchor)
     metrics: tuple[str, ...]
     order: Order | None
     if ask.cover:

@@ -410,6 +410,8 @@ def _fuzzy(words: tuple[str, ...], index: VocabIndex,
         phrase = " ".join(words[:length])
         if (length > 1 or lone_part) and (keys := index.containing(words[:length])):
             return length, Correction("loose", phrase, 100.0, tuple(" ".join(k) for k in keys))
+        if length == 1 and lone_part and (keys := index.short_head(phrase)):  # "the mug"
+            return length, Correction("loose", phrase, 100.0, tuple(" ".join(k) for k in keys))
         found = correct(phrase, index)
         if found:
             return length, found

@@ -84,6 +84,22 @@ class VocabIndex:
                     found.setdefault(word, set()).add(key)
         return found
 
+    def short_head(self, word: str) -> list[tuple[str, ...]]:
+        """Names ending in a three-letter ``word`` ("mug": Camping Mug, Ceramic Mug), only
+        when several values share it: too short to stand for one name on its own ("bar" is
+        no Shampoo Bar), it is offered as a choice among them."""
+        if len(word) != 3:
+            return []
+        keys = sorted(k for k in self._by_word.get(word, ()) if k[-1] == word
+                      and not self._longer_same(k))
+        return keys if len({o for k in keys for o in self.exact[k]}) > 1 else []
+
+    def _longer_same(self, key: tuple[str, ...]) -> bool:
+        """``key`` only starts a longer name of the same values ("tiktok spark ads" of
+        "TikTok — Spark Ads US"): its last word is no head noun."""
+        return any(len(k) > len(key) and k[:len(key)] == key and self.exact[k] == self.exact[key]
+                   for k in self._by_word.get(key[0], ()))
+
     def partial(self, word: str) -> list[tuple[str, ...]]:
         """Multi-word values containing ``word`` ("linen" -> "linen shirt", "linen pants")."""
         if len(word) < 4:

@@ -175,3 +175,25 @@ def test_a_long_name_said_by_its_first_and_last_word():
                             verticals=frozenset({"shop", "ops"}))
     assert_parses("stock of the organic tee", Q("on_hand", filters=(F("product", "Organic Cotton Tee"),)),
                   vocabulary)
+
+
+MUGS = Vocabulary(values={"product": ["Camping Mug", "Ceramic Mug", "Hoodie Classic",
+                                      "Organic Cotton Tee"]},
+                  verticals=frozenset({"shop", "ops"}))
+
+
+@pytest.mark.parametrize("text", ["stock of the mug", "how long will our mug stock last"])
+def test_a_short_word_two_names_share_is_a_choice_between_them(text):
+    refused = assert_refused(text, "several names", vocabulary=MUGS)
+    assert any("Ceramic Mug" in choice for choice in refused.choices)
+
+
+def test_a_loosely_named_product_in_a_stock_list_is_that_product():
+    assert_parses("how long will our hoodie stock last",
+                  Q("days_of_stock", "on_hand", "avg_daily_units", by=("product",),
+                    filters=(F("product", "Hoodie Classic"), ACTIVE_PRODUCTS),
+                    order=LOWEST_COVER, intent="stock_alert_list"), MUGS)
+
+
+def test_a_short_word_one_name_holds_is_not_that_name():
+    assert_refused("stock of the tee", vocabulary=MUGS)
