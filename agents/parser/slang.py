@@ -19,7 +19,7 @@ from agents.parser.idioms import IDIOMS
 SLANG: dict[str, str] = {
     # time
     "atm": "at the moment", "rn": "right now", "yday": "yesterday", "yest": "yesterday",
-    "ystd": "yesterday", "2day": "today", "tdy": "today",
+    "ystd": "yesterday", "ystrdy": "yesterday", "wek": "week", "2day": "today", "tdy": "today",
     "2nite": "tonight", "tmrw": "tomorrow", "tmr": "tomorrow", "tmrow": "tomorrow",
     "2moro": "tomorrow", "2morrow": "tomorrow", "wk": "week", "wks": "weeks", "wkly": "weekly",
     "yr": "year", "yrs": "years", "yrly": "yearly", "mo": "month", "mos": "months",
@@ -35,7 +35,7 @@ SLANG: dict[str, str] = {
     # chat
     "u": "you", "ur": "your", "r": "are", "pls": "please", "plz": "please", "pleeze": "please",
     "thx": "thanks", "thnx": "thanks", "tks": "thanks", "ty": "thanks", "abt": "about",
-    "hv": "have", "cn": "can", "wat": "what", "wut": "what", "whats": "what is",
+    "hv": "have", "cn": "can", "frm": "from", "wat": "what", "wut": "what", "whats": "what is",
     "hw": "how", "wats": "what is", "wht": "what", "lst": "last", "gonna": "going to",
     "gotta": "got to", "wanna": "want to", "gimme": "give me", "lemme": "let me",
     "thru": "through", "til": "until", "doin": "doing", "goin": "going", "sellin": "selling",
@@ -89,7 +89,7 @@ def _inside_name(message: str, at: int, stored: frozenset[str]) -> bool:
     """The word at ``at`` is part of a multi-word stored name ("Moneyline Mo", a bettor)."""
     lowered = message.lower()
     for name in stored:
-        if " " in name:
+        if " " in name and name in lowered:  # a plain test first: most names are absent
             for found in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", lowered):
                 if found.start() <= at < found.end():
                     return True

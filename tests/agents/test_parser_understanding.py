@@ -71,6 +71,7 @@ def test_everyday_verbs_and_fillers_do_not_block_a_question(text, expected):
     ("orders 2day", Q("orders", period=TODAY)),
     ("how many orders atm", Q("orders")),
     ("orders lst wk", Q("orders", period=LAST_WEEK)),
+    ("revenue last wek", Q("revenue", period=LAST_WEEK)),
 ])
 def test_chat_slang_and_abbreviations_are_spelled_out(text, expected):
     assert_parses(text, expected)
