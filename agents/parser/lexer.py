@@ -321,13 +321,19 @@ _AUXILIARIES = frozenset({"did", "does", "do", "is", "was", "has", "have", "had"
                           "are", "were"})
 
 
+@cache
+def _vocabulary_words() -> frozenset[str]:
+    """Words of metric and dimension phrases: alone, they are the parser's own words."""
+    return frozenset(w for key in (*_metric_table(), *_DIM_KEYS) for w in key)
+
+
 def _name_can_stand(tokens: list[Token], i: int, result: Lexed, state: _State) -> bool:
     """A lone word that is only part of a name ("sunscreen", "northwind") may be read as
     that name only where a name can stand: not a word that changes the number on its own
     ("running total"), not after "a" or a subject ("a wash", "we running"), not as the verb
     of a metric ("did revenue slip")."""
     word = tokens[i].text
-    if word in QUALIFIERS:
+    if word in QUALIFIERS or word in _vocabulary_words():  # "our google ads", "on hand"
         return False
     before = tokens[i - 1].text if i else ""
     if before in _NOT_BEFORE_NAMES:

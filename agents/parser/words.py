@@ -32,6 +32,7 @@ FILLER = EVERYDAY_WORDS | frozenset({
     "where", "which", "who", "whom", "whose", "why", "will", "with", "would", "yeah", "yes", "yo",
     "you", "your", "youre", "yours",
     "everyones", "everybodys",  # "everyones profit": the guild's, like "everyone"
+    "ads",  # "our google ads", "clicked our ads": advertising, not a campaign named "... Ads"
 })
 
 # Words that turn the next dimension word into a breakdown ("by country", "per channel").

@@ -191,3 +191,11 @@ def test_a_running_total_per_day_is_not_read_as_a_plain_total() -> None:
     "hi there, first time here - what is this?", "what data do you have?"])
 def test_a_newcomer_asking_what_tally_does_gets_help(question: str) -> None:
     assert isinstance(ask(question, SHOP), Help)
+
+
+def test_our_google_ads_are_the_channel_not_a_campaign_named_ads() -> None:
+    ads = Vocabulary(values={"channel": ["google", "tiktok"],
+                             "campaign": ["TikTok — Spark Ads US", "Google — Search Brand"]},
+                     verticals=frozenset({"marketing"}))
+    assert_parses("how are our google ads doing on roas",
+                  Q("roas", filters=(F("channel", "google"),)), ads)
