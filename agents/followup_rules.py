@@ -158,8 +158,10 @@ def inherit(new: Query, last: Query) -> Query:
     order = new.order
     if inherits_breakdown and dimensions and last.order is not None:
         order = Order(new.metrics[0], last.order.descending)
+    opened = {d for d in new.dimensions if d not in last.dimensions}  # "revenue by country" after "in MX"
     filters = new.filters or tuple(f for f in last.filters
-                                   if f.dimension in fits and f.dimension not in _LIST_FILTERS)
+                                   if f.dimension in fits and f.dimension not in _LIST_FILTERS
+                                   and not (f.dimension in opened and len(f.values) == 1 and not f.exclude))
     return replace(
         new,
         period=new.period or last.period,

@@ -123,9 +123,11 @@ def _why(text: str, last: Query | None, last_intent: str, ctx: ParseContext) -> 
 def _stands_alone(text: str, alone: Parsed | Help | Unanswerable, last_intent: str) -> bool:
     """Whether an unmarked message is a question of its own rather than a fragment.
 
-    It is when it names its metric and is asked whole, compares explicitly or asks for
-    another kind of answer (a leaderboard, a stock list); a refusal naming a metric
-    ("compare revenue ... with X") is refused as asked.
+    It is when it names its metric and is asked whole with its own period ("how many
+    orders did we get yesterday?"), compares explicitly or asks for another kind of
+    answer (a leaderboard, a stock list); a refusal naming a metric ("compare revenue
+    ... with X") is refused as asked. "what's the roi?" says no period: it is the last
+    question's.
     """
     if isinstance(alone, Unanswerable):
         return any(note.startswith("metric:") for note in alone.understood)
@@ -137,7 +139,8 @@ def _stands_alone(text: str, alone: Parsed | Help | Unanswerable, last_intent: s
         return False
     if alone.query.compare is not None:
         return True
-    return _ASKED_WHOLE.search(text) is not None and not _NARROWED.search(text)
+    whole = _ASKED_WHOLE.search(text) is not None and not _NARROWED.search(text)
+    return whole and alone.query.period is not None
 
 
 def _reshaped(body: str, last: Query, last_intent: str) -> Resolution | None:

@@ -217,3 +217,10 @@ def test_by_the_filtered_dimension_opens_it_to_every_value():
     assert q.dimensions == ("country",) and not q.filters
     q = query_of("revenue in mexico last week", "by channel")
     assert q.dimensions == ("sales_channel",) and q.filters == (F("country", "MX"),)
+
+
+def test_a_question_without_its_own_period_takes_the_conversations():
+    q = query_of("orders in mexico last week", "what's the aov?")
+    assert q.metrics == ("aov",) and span(q) == LAST_WEEK and q.filters == (F("country", "MX"),)
+    q = query_of("orders in mexico last week", "show me revenue by country")
+    assert q.dimensions == ("country",) and not q.filters and span(q) == LAST_WEEK
