@@ -10,6 +10,7 @@ to a query, so a choice never leads to another refusal.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -27,6 +28,7 @@ from agents.parser.words import BY_WORDS
 from storage.catalog.model import Query
 
 MAX_CHOICES = 3
+MAX_TRIED = 8  # readings parsed at most per refusal: a refusal stays a few milliseconds
 # A question with no metric: the metrics each source is most often asked about.
 MAIN_METRICS = {"shop": ("revenue", "orders"), "saas": ("mrr",), "ads": ("ad spend", "roas"),
                 "web": ("sessions",), "ops": ("units on hand",), "betting": ("profit", "roi")}
@@ -53,9 +55,14 @@ def with_choices(refused: Unanswerable, text: str, unknown: list[Unknown],
     chosen: list[str] = []
     queries: list[Query] = []
     dates = [(c, True) for c in _date_readings(text, today)] if today else []
-    for candidate, natural in [*dates, *_candidates(refused, text, unknown, readings, index)]:
-        if len(chosen) == MAX_CHOICES:
+    tried: set[str] = set()
+    for candidate, natural in itertools.chain(dates, _candidates(refused, text, unknown,
+                                                                 readings, index)):
+        if len(chosen) == MAX_CHOICES or len(tried) == MAX_TRIED:
             break
+        if not candidate or candidate in tried:
+            continue
+        tried.add(candidate)
         parsed = reparse(candidate)
         if isinstance(parsed, Parsed) and parsed.query not in queries:
             chosen.append(candidate if natural else _plain(parsed, reparse) or candidate)
