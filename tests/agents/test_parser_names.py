@@ -199,3 +199,13 @@ def test_our_google_ads_are_the_channel_not_a_campaign_named_ads() -> None:
                      verticals=frozenset({"marketing"}))
     assert_parses("how are our google ads doing on roas",
                   Q("roas", filters=(F("channel", "google"),)), ads)
+
+
+def test_a_value_right_after_a_filter_value_describes_it_where_it_cannot_filter() -> None:
+    web = Vocabulary(values={"source": ["chatgpt.com", "google"], "medium": ["referral", "cpc"]},
+                     verticals=frozenset({"shop", "marketing"}))
+    assert_parses("revenue from chatgpt referrals last month",
+                  Q("revenue", period=LAST_MONTH, filters=(F("source", "chatgpt.com"),)), web)
+    assert_parses("sessions from chatgpt referrals last month",
+                  Q("sessions", period=LAST_MONTH,
+                    filters=(F("source", "chatgpt.com"), F("medium", "referral"))), web)
