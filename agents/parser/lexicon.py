@@ -77,7 +77,7 @@ METRICS: tuple[MetricEntry, ...] = (
        "how much did we make|how much have we made|how much we made|how much did we sell|"
        "how much have we sold|how much did we earn|how much money did we make|"
        "how much money have we made|how much money|money made|money did we make|made the most money|"
-       "most money|money|earned|earnings|earned the most|how much did we earn|"
+       "most money|money|earned|earnings|earned the most|how much did we earn|gross|"
        "how much have we earned|sell to|sold to|did we sell to|make|made|pull in|pulled in|"
        "bring in|brought in|bring|brought|earn|by spend|spend by customer|how much|"
        "biggest spenders|top spenders"),
@@ -119,7 +119,8 @@ METRICS: tuple[MetricEntry, ...] = (
        "units sold|units|items sold|quantity sold|pieces sold|how many units|"
        "how many units did we sell|how many did we sell|how many have we sold|"
        "how many items|how many items did we sell|how many sold|did we sell|have we sold|"
-       "we sold|were sold|did we sold|do we sell|sold|did we move|have we moved|we moved"),
+       "we sold|were sold|did we sold|do we sell|sold|did we move|have we moved|we moved|"
+       "selling|is selling"),
     _m("product_revenue", "shop", SHOP_ITEM,
        "product revenue|product sales|revenue per product|sales per product|item revenue"),
     _m("customers", "shop", SHOP_CUSTOMER,
@@ -133,12 +134,16 @@ METRICS: tuple[MetricEntry, ...] = (
        "returning customers|repeat customers|repeat buyers|returning buyers|"
        "existing customers|returning shoppers|came back|come back|bought again|buy again|"
        "ordered again|came back and bought again|people came back|ppl came back|"
-       "customers who came back|customers that came back"),
+       "customers who came back|customers that came back|customers who returned|"
+       "customers that returned"),
     _m("repeat_rate", "shop", SHOP_CUSTOMER,
        "repeat rate|repeat purchase rate|repeat customer rate|returning customer rate|"
-       "returning rate|repurchase rate"),
+       "returning rate|repurchase rate|% repeat customers|% of repeat customers|"
+       "% returning customers|% of returning customers|share of repeat customers|"
+       "share of returning customers"),
     _m("gross_margin", "shop", SHOP_ITEM,
-       "gross margin|margin|margins|gm|profit margin|product margin|gross margin %"),
+       "gross margin|margin|margins|gm|profit margin|product margin|gross margin %|gm %|"
+       "margin %"),
     # --- saas -------------------------------------------------------------------------
     _m("mrr", "saas", SAAS,
        "mrr|monthly recurring revenue|recurring revenue|subscription revenue"),
@@ -161,14 +166,18 @@ METRICS: tuple[MetricEntry, ...] = (
        "mrr came back|mrr that came back|mrr won back|mrr from returning customers|"
        "win backs"),
     _m("net_new_mrr", "saas", SAAS,
-       "net new mrr|net mrr|net mrr change|net new recurring revenue|net mrr growth"),
+       "net new mrr|net mrr|net mrr change|net new recurring revenue|net mrr growth|add|added|"
+       "did we add|have we added|book|booked|did we book|have we booked"),
     _m("active_customers", "saas", SAAS,
        "active customers|paying customers|active accounts|paid accounts|subscribers|"
        "active subscribers|paying subscribers|logos|customers|how many customers|"
-       "customer count|number of customers"),
+       "customer count|number of customers|active subs|active subscriptions|"
+       "accounts are paying|how many accounts are paying|accounts paying|paying accounts|"
+       "paying subs|paying subscriptions"),
     _m("new_subscriptions", "saas", SAAS,
        "new subscriptions|new subs|new subscribers|subscriptions started|new signups|signups|"
-       "sign ups|new sign ups|subscriptions|how many signups"),
+       "sign ups|new sign ups|subscriptions|how many signups|new paying subs|"
+       "new paying subscriptions|new paying subscribers"),
     _m("churned_customers", "saas", SAAS,
        "churned customers|customers churned|customers lost|lost customers|churned accounts|"
        "cancellations|cancelled customers|canceled customers|churned logos|churned|"
@@ -178,10 +187,13 @@ METRICS: tuple[MetricEntry, ...] = (
        "how many people cancelled|how many ppl cancelled", lower=True),
     _m("logo_churn_rate", "saas", SAAS,
        "logo churn|logo churn rate|churn rate|customer churn|customer churn rate|churn|"
-       "account churn|logo churn %", lower=True),
+       "account churn|logo churn %|% of customers churned|what % of customers churned|"
+       "% of customers lost|% of customers did we lose|share of customers churned|"
+       "share of customers lost", lower=True),
     _m("revenue_churn_rate", "saas", SAAS,
        "revenue churn|revenue churn rate|gross mrr churn|gross mrr churn rate|mrr churn rate|"
-       "gross churn|gross revenue churn|dollar churn", lower=True),
+       "gross churn|gross revenue churn|dollar churn|% of mrr did we lose|"
+       "what % of mrr did we lose|% of mrr lost|% of mrr churned|share of mrr lost", lower=True),
     _m("nrr", "saas", SAAS,
        "nrr|net revenue retention|net retention|ndr|net dollar retention|revenue retention"),
     _m("arpa", "saas", SAAS,

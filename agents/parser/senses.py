@@ -46,7 +46,14 @@ _CHURNED = {"customers": "churned_customers", "active_customers": "churned_custo
 _OPEN = {"bets": "pending_bets", "pending_bets": "pending_bets"}
 _ON_ORDER = {"units_sold": "open_po_units", "profit_units": "open_po_units",
              "on_hand": "open_po_units", "open_po_units": "open_po_units"}
-_CAME_BACK = {"mrr": "reactivation_mrr", "customers": "returning_customers"}
+_CAME_BACK = {"mrr": "reactivation_mrr", "customers": "returning_customers",
+              "reactivation_mrr": "reactivation_mrr"}
+_STAKED = {"units_sold": "staked_units", "profit_units": "staked_units", "on_hand": "staked_units",
+           "staked_units": "staked_units"}
+# "how much mrr did we add" is the net new MRR; said with a metric of growth it is that one
+_ADDED = {"mrr": "net_new_mrr", **{name: name for name in (
+    "net_new_mrr", "new_mrr", "expansion_mrr", "reactivation_mrr", "new_subscriptions",
+    "new_customers")}}
 _IN_STOCK = {"units_sold": "on_hand", "profit_units": "on_hand", "on_hand": "on_hand"}
 _CPA = {"ad_spend": "cpa", "cpa": "cpa"}
 _CPC = {"ad_spend": "cpc", "cpc": "cpc"}
@@ -55,18 +62,21 @@ QUALIFIERS: dict[str, dict[str, str]] = {
     **dict.fromkeys(("cancelled", "canceled", "got cancelled", "got canceled", "were cancelled",
                      "were canceled", "cancellations", "cancellation"), _CANCELLED),
     "churned": _CHURNED,
+    "churn": {"mrr": "churned_mrr"},  # "which plan lost the most mrr to churn"
     **dict.fromkeys(("open", "still open", "pending", "still pending", "unsettled",
                      "outstanding", "not settled", "not yet settled", "yet to settle", "still live"),
                     _OPEN),
     "won": {"bets": "record"},
     # "who has wagered the most units": the units staked
-    **dict.fromkeys(("wagered", "staked", "risked", "put in"),
-                    {"units_sold": "staked_units", "profit_units": "staked_units",
-                     "on_hand": "staked_units", "staked_units": "staked_units"}),
+    **dict.fromkeys(("wagered", "staked", "risked", "put in"), _STAKED),
     # "how much did Hedgehog bet" is units staked, "how much skincare did we sell" money
     "how much": {"bets": "staked_units", "units_sold": "revenue"},
-    **dict.fromkeys(("came back", "come back"), _CAME_BACK),
-    "net": {"revenue": "net_revenue", "new_mrr": "net_new_mrr", "net_revenue": "net_revenue"},
+    **dict.fromkeys(("came back", "come back", "customers who returned",
+                     "customers that returned"), _CAME_BACK),
+    **dict.fromkeys(("add", "added", "did we add", "have we added", "book", "booked",
+                     "did we book", "have we booked"), _ADDED),
+    "net": {"revenue": "net_revenue", "new_mrr": "net_new_mrr", "net_revenue": "net_revenue",
+            "mrr": "net_new_mrr", "net_new_mrr": "net_new_mrr"},
     **dict.fromkeys(("purchase orders", "open purchase orders", "on order", "open pos",
                      "open po", "inbound", "on purchase orders", "on po", "on pos",
                      "on open pos", "on open purchase orders", "waiting on", "still waiting on",
@@ -92,7 +102,9 @@ WEAK = frozenset({
     "bring in", "brought in", "bring", "brought", "earn", "did we sell", "have we sold",
     "we sold", "were sold", "did we sold", "do we sell", "sold", "money", "how much money",
     "did we move", "have we moved", "we moved", "how much", "cost", "cost us", "costs", "costing",
-    "did it cost", "did it cost us"})
+    "did it cost", "did it cost us", "add", "added", "did we add", "have we added", "book",
+    "booked", "did we book", "have we booked", "selling", "is selling",
+    "active"})
 # Weaker still: "how much stuff is sitting in the warehouse" is stock, not money.
 WEAKEST = frozenset({"how much", "money", "how much money"})
 # The plain nouns a qualifier narrows ("units sold" is already narrow: never absorbed).
@@ -123,27 +135,32 @@ def in_context(mentions: Sequence[MetricMention]) -> list[MetricMention]:
     that metric.
     """
     keys = [_key(m.phrase) for m in mentions]
-    pairs = list(zip(mentions, keys, strict=True))
-    strong = ([m for m, key in pairs if key not in WEAK]
-              or [m for m, key in pairs if key not in WEAKEST])
-    found = [strong[0] if key in WEAK and strong and m not in strong else m for m, key in pairs]
-    narrowed = list(found)
-    for i, qualifier in enumerate(found):
-        table = QUALIFIERS.get(keys[i])
-        scope = _SCOPE.get(keys[i], PLAIN)
-        if keys[i] in WEAK and any(_key(m.phrase) not in scope for m in strong):
-            continue  # a weak qualifier beside a metric it does not narrow: that metric
-        for j, other in enumerate(found):
-            if table is None or j == i:
-                continue
-            plain = keys[j] in _SCOPE[keys[i]] if keys[i] in _SCOPE else _plain(keys[j])
-            target = next((table[e.name] for e in other.candidates if e.name in table
-                           and (plain or table[e.name] == e.name)), None)
-            if target is not None:
-                narrowed[i] = replace(qualifier, candidates=(BY_NAME[target],))
-                narrowed[j] = replace(other, candidates=(BY_NAME[target],))
-                break
-    return _units(narrowed, keys)
+    strong = ([i for i, key in enumerate(keys) if key not in WEAK]
+              or [i for i, key in enumerate(keys) if key not in WEAKEST])
+    # each weak mention stands for the first strong one (itself when it is strong)
+    stands = [strong[0] if key in WEAK and strong and i not in strong else i
+              for i, key in enumerate(keys)]
+    narrowed = list(mentions)
+    for i in range(len(mentions)):
+        _narrow(i, mentions, keys, narrowed, [keys[s] for s in strong])
+    return _units([narrowed[s] for s in stands], keys)
+
+
+def _narrow(i: int, mentions: Sequence[MetricMention], keys: list[str],
+            narrowed: list[MetricMention], strong: list[str]) -> None:
+    """Narrows mention ``i``, a qualifier, and the first other mention it narrows."""
+    table = QUALIFIERS.get(keys[i])
+    scope = _SCOPE.get(keys[i], PLAIN)
+    if table is None or (keys[i] in WEAK and any(key not in scope for key in strong)):
+        return  # a weak qualifier beside a metric it does not narrow: that metric
+    for j, other in enumerate(mentions):
+        plain = keys[j] in scope if keys[i] in _SCOPE else _plain(keys[j])
+        target = next((table[e.name] for e in other.candidates if e.name in table
+                       and (plain or table[e.name] == e.name)), None)
+        if j != i and target is not None:
+            narrowed[i] = replace(mentions[i], candidates=(BY_NAME[target],))
+            narrowed[j] = replace(other, candidates=(BY_NAME[target],))
+            return
 
 
 def _units(mentions: list[MetricMention], keys: list[str]) -> list[MetricMention]:

@@ -178,6 +178,31 @@ def test_on_orders_is_not_on_order():
                   Q("orders", period=LAST_WEEK, compare="previous"), vocabulary=STORE)
 
 
+SAAS = Vocabulary(values={"plan": ["Pro", "Pro (EUR)"], "country": ["US"]},
+                 verticals=frozenset({"shop", "saas"}))
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("how many active subs do we have", Q("active_customers")),
+    ("how much did upgrades add last month", Q("expansion_mrr", period=LAST_MONTH)),
+    ("how much mrr did we add last month", Q("net_new_mrr", period=LAST_MONTH)),
+    ("how much new mrr did we book last month", Q("new_mrr", period=LAST_MONTH)),
+    ("how many new paying subs did we add last month", Q("new_subscriptions", period=LAST_MONTH)),
+    ("how much mrr came back from customers who returned last month",
+     Q("reactivation_mrr", period=LAST_MONTH)),
+    ("what % of customers churned last month", Q("logo_churn_rate", period=LAST_MONTH)),
+    ("what % of mrr did we lose last month", Q("revenue_churn_rate", period=LAST_MONTH)),
+    ("% repeat customers last month", Q("repeat_rate", period=LAST_MONTH)),
+    ("gross vs net revenue last month", Q("revenue", "net_revenue", period=LAST_MONTH)),
+])
+def test_a_founders_words(text, expected):
+    assert_parses(text, expected, vocabulary=SAAS)
+
+
+def test_a_word_that_only_sounds_like_a_metric_is_not_read_as_one():
+    assert_refused("what are we paying for ads", "paying", vocabulary=SAAS)
+
+
 def test_customers_cancelled_are_churned_where_there_are_subscriptions():
     assert_parses("how many customers cancelled last month",
                   Q("churned_customers", period=LAST_MONTH), vocabulary=SHOP_AND_SAAS)
