@@ -13,6 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from agents.parser.not_metrics import HINTS, NOT_METRICS
+
+__all__ = ["BY_NAME", "HINTS", "METRICS", "NOT_METRICS", "NO_DATA", "SOURCE_VERTICAL", "MetricEntry",
+           "phrase_table"]
+
 TIME = frozenset({"day", "week", "month"})
 SHOP_ORDER = frozenset({"country", "sales_channel", "source", "customer"}) | TIME
 SHOP_ITEM = SHOP_ORDER | {"product", "category"}
@@ -358,75 +363,6 @@ METRICS: tuple[MetricEntry, ...] = (
 )
 
 BY_NAME = {entry.name: entry for entry in METRICS}
-
-_DOMAINS = " (I know sales, subscriptions, marketing, inventory and bets)"
-# Words that sound like metrics but are not in the catalog: refuse with a pointer.
-NOT_METRICS = {
-    "revenue run rate": "a revenue run rate is a projection, and I only report what happened; "
-                        "try revenue last 30 days, or ARR for subscriptions",
-    "sales run rate": "a sales run rate is a projection, and I only report what happened; "
-                      "try revenue last 30 days, or ARR for subscriptions",
-    "impression share": "impression share is not in your data (the ad platforms' auction "
-                        "metrics are not imported); I can give impressions, clicks and CTR",
-    "return rate": "return rate is not a metric I have; I can give refunds and orders",
-    "returns": "product returns are not tracked; I can give refunds",
-    "refunded": "the number of refunded orders is not a metric I have; I can give refunds "
-                "(the amount refunded) and orders",
-    "refunded orders": "the number of refunded orders is not a metric I have; I can give "
-                       "refunds (the amount refunded) and orders",
-    "headcount": "employee headcount is not in your data" + _DOMAINS,
-    "employees": "employees are not in your data" + _DOMAINS,
-    "employee headcount": "employee headcount is not in your data" + _DOMAINS,
-    "payroll": "payroll is not in your data" + _DOMAINS,
-    "weather": "the weather is not something I know; I answer questions about your data",
-    "stock price": "share prices are not in your data",
-    "share price": "share prices are not in your data",
-    "ltv": "lifetime value (LTV) is not a metric I have; try AOV, repeat rate or ARPA",
-    "lifetime value": "lifetime value (LTV) is not a metric I have; try AOV, repeat rate or "
-                      "ARPA",
-    "gross profit": "gross profit is not a metric I have; try gross margin or net revenue",
-    "bounce rate": "bounce rate is not a metric I have; try sessions or conversion rate",
-    "page views": "page views are not in your data; try sessions or users",
-    "pageviews": "page views are not in your data; try sessions or users",
-    "cart abandonment": "cart abandonment is not in your data",
-    "abandoned carts": "abandoned carts are not in your data",
-    "cogs": "cost of goods sold is not a metric I have; try gross margin",
-    "taxes": "taxes are not a metric I have; try revenue or net revenue",
-    "shipping": "shipping is not a metric I have; try revenue or orders",
-    "cash": "cash balances are not in your data",
-    "pending orders": "pending orders are not counted anywhere; I can give orders (paid, "
-                      "refunded and partially refunded)",
-    "burn": "cash burn is not in your data",
-    "burn rate": "cash burn is not in your data; for how fast stock sells, ask for 'daily demand'",
-    "inventory value": "the value of stock on hand is not a metric I have; I can give units on "
-                       "hand and days of stock",
-    "stock value": "the value of stock on hand is not a metric I have; I can give units on "
-                   "hand and days of stock",
-    "value of inventory": "the value of stock on hand is not a metric I have; I can give units "
-                          "on hand and days of stock",
-    "value of stock": "the value of stock on hand is not a metric I have; I can give units on "
-                      "hand and days of stock",
-}
-
-# When a phrase's only metrics are in verticals the workspace lacks: what to try instead,
-# by the data the workspace does have (a hint is only given where it works).
-_TRY_MARGIN = {"shop": "for your store, try 'gross margin' or 'net revenue'"}
-_TRY_ARPA = {"saas": "for subscriptions, ask for 'ARPA' (MRR per active account)"}
-_TRY_PROFIT = {"betting": "for bets, try 'profit' (units won or lost), e.g. 'profit by sport'"}
-_TRY_REVENUE = {"saas": "for subscriptions, try 'MRR'", "web": "for site analytics, try 'web revenue'",
-                **_TRY_PROFIT}
-HINTS: dict[str, dict[str, str]] = {
-    **dict.fromkeys(("profit", "profits", "net profit"), _TRY_MARGIN),
-    **dict.fromkeys(("revenue", "sales", "money", "how much money did we make", "earned",
-                     "earnings", "how much did we make", "how much have we made", "turnover"),
-                    _TRY_REVENUE),
-    "roi": {"ads": "for ads, try 'ROAS'"},
-    "new customers": {"saas": "for subscriptions, try 'new subscriptions' or 'new MRR'"},
-    **dict.fromkeys(("average revenue per customer", "revenue per customer",
-                     "avg revenue per customer", "spend per customer"), _TRY_ARPA),
-    "units": {"ops": "for stock, try 'units on hand'"},
-}
-
 
 # "on order" is stock on purchase orders; "on orders" is said of orders ("how did last
 # week compare on orders"): phrases starting with these words take no plural.

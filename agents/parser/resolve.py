@@ -3,8 +3,8 @@ dimension a word means for those metrics, and which filters the entity values ma
 
 Ambiguity is resolved in this order, and refused when it remains:
 
-0. The question's other words (:data:`~agents.parser.lexicon.QUALIFIERS`,
-   :data:`~agents.parser.lexicon.WEAK`): "how many bets are still open" is
+0. The question's other words (:data:`~agents.parser.senses.QUALIFIERS`,
+   :data:`~agents.parser.senses.WEAK`): "how many bets are still open" is
    pending bets, "how many orders were cancelled" cancelled orders, "units on
    purchase orders" open PO units; "do we have" names stock only when nothing
    else is asked ("how many customers do we have" is customers).
