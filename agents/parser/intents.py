@@ -86,6 +86,11 @@ _DAYS_LEFT = re.compile(
     rf"|(?:go|goes){_GAPS}out{_GAPS}of{_GAPS}stock)(?:{_GAPS}of)?)(?![a-z0-9])")
 # The words inside a "how long will ... last" ask: left for the word pass (the product named).
 _MIDDLE = ("mid", "mid2", "mid3")
+# "What will run out first": every product by days of stock, the soonest first.
+_OUT_FIRST = _rx(
+    r"(?:will |going to |gonna |is going to )?(?:run|runs|running|sell|sells|selling|stock|stocks)"
+    r" out(?: of stock)? (?:first|soonest|earliest|next)|(?:first|next) to (?:run|sell|stock) out"
+)
 _RUN_OUT = _rx(
     r"(?:will |going to |gonna |about to )?(?:run|runs|running|ran|sell|sells|selling) out"
     r"(?: of (?:stock|inventory))?|stocks? out|(?:go|goes|be) out of stock"
@@ -203,6 +208,8 @@ def find_stock_ask(sentence: Sentence) -> StockAsk | None:
         return StockAsk(None, cover=True)
     if below := sentence.take(_BELOW):
         return StockAsk(to_int(below[0].group("n") or below[0].group("n2")))
+    if sentence.take(_OUT_FIRST):
+        return StockAsk(None, cover=True)
     if sentence.take(_RUN_OUT):
         if horizon := sentence.take(_HORIZON):
             return StockAsk(_horizon_days(horizon[0]))

@@ -434,7 +434,8 @@ def _fuzzy(words: tuple[str, ...], index: VocabIndex,
     known ("linen shrt"); a window never swallows a word that is known as it is. A lone
     word that is only part of a name counts when ``lone_part`` (see :func:`_name_can_stand`)."""
     unplaced = 1
-    while unplaced < min(len(words), 3) and not _known(words[unplaced]):
+    while unplaced < min(len(words), 3) and not _known(words[unplaced]) \
+            and not _starts_phrase(words[unplaced:]):
         unplaced += 1
     for length in range(unplaced, 0, -1):
         phrase = " ".join(words[:length])
@@ -446,6 +447,13 @@ def _fuzzy(words: tuple[str, ...], index: VocabIndex,
         if found:
             return length, found
     return None
+
+
+def _starts_phrase(words: tuple[str, ...]) -> bool:
+    """``words`` open a metric or dimension phrase as said ("reorder point", "lead time"):
+    a typo window stops before them ("average reorder point" is not "average order")."""
+    return any(words[:n] in _metric_table() or words[:n] in _DIM_KEYS
+               for n in range(2, min(len(words), _MAX_PHRASE) + 1))
 
 
 def _known(word: str) -> bool:

@@ -134,7 +134,17 @@ def _ranking(kind: str, match: re.Match[str], words: str) -> Ranking:
     who = groups.get("wh") == "who"
     if who:
         dim = DIM_WORDS["bettor"]
-    return Ranking(dim, descending, judgement, limit, _hint(groups), who, words)
+    return Ranking(dim, descending, judgement, limit, _hint(groups) or _speed(said, dim), who,
+                   words)
+
+
+def _speed(said: str, dim: DimWord | None) -> str | None:
+    """ "Which supplier is slowest": by lead time; "fastest product": by daily demand."""
+    if said not in ("fastest", "quickest", "slowest") or dim is None:
+        return None
+    if "supplier" in dim.options:
+        return "lead_time_days"
+    return "avg_daily_units" if {"product", "category"} & set(dim.options) else None
 
 
 def _seller_hint(said: str, dim: DimWord) -> str:

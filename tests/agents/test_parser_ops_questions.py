@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from agents.parser import Vocabulary
+from agents.parser import Parsed, Vocabulary
 from storage.catalog.model import ACTIVE_PRODUCTS, Order
-from tests.agents.parser_cases import LAST_MONTH, F, Q, assert_parses, assert_refused
+from tests.agents.parser_cases import LAST_MONTH, F, Q, ask, assert_parses, assert_refused
 
 LOWEST_COVER = Order("days_of_stock", descending=False)
 REORDER = Q("on_hand", "reorder_point", "days_of_stock", "open_po_units", by=("product",),
@@ -197,3 +197,25 @@ def test_a_loosely_named_product_in_a_stock_list_is_that_product():
 
 def test_a_short_word_one_name_holds_is_not_that_name():
     assert_refused("stock of the tee", vocabulary=MUGS)
+
+
+@pytest.mark.parametrize("text", ["average reorder point", "avg safety stock", "average lead time"])
+def test_average_before_an_ops_metric_is_never_another_metric(text):
+    answer = ask(text)
+    assert not isinstance(answer, Parsed) or "aov" not in answer.query.metrics, answer
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("which supplier is slowest", ranked("lead_time_days", "supplier", True, 1)),
+    ("our quickest vendor", ranked("lead_time_days", "supplier", False, 1)),
+])
+def test_a_suppliers_speed_is_its_lead_time(text, expected):
+    assert_parses(text, expected)
+
+
+@pytest.mark.parametrize("text", ["what will run out first", "which product will run out first",
+                                  "what is next to run out"])
+def test_what_runs_out_first_is_the_cover_list(text):
+    assert_parses(text, Q("days_of_stock", "on_hand", "avg_daily_units", by=("product",),
+                          filters=(ACTIVE_PRODUCTS,), order=LOWEST_COVER,
+                          intent="stock_alert_list"))
