@@ -63,7 +63,8 @@ def correct(phrase: str, index: VocabIndex) -> Correction | None:
     found = [Correction(*static[choice][:1], choice, score, static[choice][1])
              for choice, score, _ in process.extract(phrase, static.keys(), scorer=fuzz.ratio,
                                                      score_cutoff=70, limit=3)
-             if close_enough(phrase, choice, score)]
+             if close_enough(phrase, choice, score)
+             and not choice.startswith(phrase + " ")]  # "average" is not "average mrr" misspelt
     for choice, score in index.fuzzy(phrase):
         options = index.exact[tuple(choice.split())]
         found.append(Correction("entity", choice, score, tuple(v for _, v in options)))

@@ -245,3 +245,9 @@ def test_the_reading_line_names_a_list_not_its_columns():
     assert reading_line(query, "leaderboard") == "Reading this as: the leaderboard."
     assert reading_line(Query(("revenue", "orders"), None)) == \
         "Reading this as: revenue and orders."
+
+
+def test_a_whole_word_is_not_read_as_a_longer_phrase_it_starts():
+    # "average" alone is not a misspelt "average mrr" or "average cpc": no tie to refuse.
+    answer = ask("how many orders on average")
+    assert not (isinstance(answer, Unanswerable) and "could mean" in answer.missing)
