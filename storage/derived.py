@@ -9,7 +9,11 @@
   channel and source; ties in time go to the lower order id), for new and returning
   customers: new customers in a period are the rows whose ``first_at`` falls in it.
 
-Both are kept exact by :func:`refresh`, which runs inside the same transaction as every
+- ``_refunds``: every refund whose order exists, with that order's currency and
+  dimensions (country, channel, source, customer) and the rate of its own local date,
+  so refund questions never join ten million orders (storage/refund_rows.py).
+
+All are kept exact by :func:`refresh`, which runs inside the same transaction as every
 write (import, sync, webhook): only the orders and customers a batch touched are
 recomputed, so a webhook of one order costs one order's work.
 
@@ -31,7 +35,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from storage import rollups
+from storage import refund_rows, rollups
 from storage.loading import Staged
 
 COUNTED = "('paid', 'refunded', 'partially_refunded')"
@@ -118,7 +122,8 @@ class RatedTable:
 
 RATED = (RatedTable("_order_lines", ("order_id", "line_no"), "rate", "created_at"),
          RatedTable("orders", ("order_id",), "_rate", "created_at"),
-         RatedTable("subscription_mrr", ("subscription_id", "valid_from"), "_rate", "valid_from"))
+         RatedTable("subscription_mrr", ("subscription_id", "valid_from"), "_rate", "valid_from"),
+         RatedTable("_refunds", ("refund_id",), "rate", "created_at"))
 
 
 def add_row_rates() -> list[str]:
@@ -128,7 +133,7 @@ def add_row_rates() -> list[str]:
     engine opens the workspace) recompute every rate for the workspace's settings.
     """
     return [*(f"ALTER TABLE {t.name} ADD COLUMN IF NOT EXISTS {t.rate} DECIMAL(24,10)"
-              for t in RATED if t.name != "_order_lines"),
+              for t in RATED[1:3]),  # orders and subscription_mrr (a released migration)
             "DELETE FROM _tally_settings"]
 
 
@@ -193,6 +198,8 @@ def refresh(con: duckdb.DuckDBPyConnection, batches: Iterable[Staged]) -> None:
         recompute_rates(con)
     elif "subscription_mrr" in by_table:
         _fill_rates(con, RATED[2])
+    if refund_rows.refresh(con, by_table):
+        _fill_rates(con, RATED[3])
     order_sources = [f"SELECT order_id FROM {by_table[t]}" for t in ("orders", "order_items")
                      if t in by_table]
     if not order_sources:

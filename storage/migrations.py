@@ -68,6 +68,12 @@ def _v7() -> list[str]:
     return add_product_days()
 
 
+def _v8() -> list[str]:
+    from storage.refund_rows import add_refunds
+
+    return add_refunds()
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "normalized tables of data-model.md and the load log", _v1),
     Migration(2, "connector sync cursors, written in the same transaction as their rows", _v2),
@@ -76,4 +82,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "the exchange rate of each order and each MRR span", _v5),
     Migration(6, "the country, channel and source of each customer's first order", _v6),
     Migration(7, "the daily product rollup _product_days", _v7),
+    Migration(8, "_refunds: each refund with its order's currency, dimensions and rate", _v8),
 )

@@ -45,7 +45,7 @@ from storage.warehouse import Warehouse
 from storage.workspaces import Workspace
 
 EPOCH = datetime(1970, 1, 1)
-CURRENCY_TABLES = ("orders", "_order_lines", "subscription_mrr", "ad_performance_daily")
+CURRENCY_TABLES = ("orders", "_order_lines", "_refunds", "subscription_mrr", "ad_performance_daily")
 # Dimensions that only a relation knows (the stock relation filters locations inside and
 # names each product's supplier): their values come from their own tables.
 RELATION_DIMENSION_VALUES = {

@@ -1,8 +1,9 @@
 """Derived tables equal their definition after any sequence of imports; fx for any currency mix.
 
-storage/derived.py keeps ``_order_lines``, ``_first_orders`` and the stored rates exact by
-recomputing only what a batch touched. Here random batches re-state orders (another
-customer, another status, another time or currency), and after each one the tables are
+storage/derived.py keeps ``_order_lines``, ``_first_orders``, ``_refunds`` and the stored rates
+exact by recomputing only what a batch touched. Here random batches re-state orders (another
+customer, another status, another time or currency) and refunds (another order, one not loaded
+yet, another time), and after each one the tables are
 compared with their definitions written independently in the test: a window function for
 first orders, Python's zoneinfo for the local date that picks each rate.
 """
@@ -48,6 +49,13 @@ ORDER = st.fixed_dictionaries({
     "lines": st.integers(1, 2),
 })
 BATCH = st.lists(ORDER, min_size=1, max_size=6, unique_by=lambda o: o["order"])
+REFUND = st.fixed_dictionaries({
+    "refund": st.integers(0, 4),
+    "order": st.integers(0, 9),  # o8 and o9 are never loaded: their refunds wait for them
+    "minutes": st.sampled_from([0, 60, 180, 179]) | st.integers(0, 60 * 24 * 20),
+    "amount": st.integers(1, 300),
+})
+REFUNDS = st.lists(REFUND, max_size=4, unique_by=lambda r: r["refund"])
 
 FIRST_BY_DEFINITION = """
 SELECT customer_id, first_at, country, sales_channel, source FROM (
@@ -64,6 +72,13 @@ FROM order_items AS i JOIN orders AS o ON o.order_id = i.order_id ORDER BY 1, 2"
 LINES_STORED = """
 SELECT order_id, line_no, product_id, quantity, unit_price, discount, created_at, status, currency,
        customer_id, country, sales_channel, source FROM _order_lines ORDER BY 1, 2"""
+REFUNDS_BY_DEFINITION = """
+SELECT r.refund_id, r.order_id, r.created_at, r.amount, o.currency, o.customer_id, o.country,
+       o.sales_channel, o.source FROM refunds AS r JOIN orders AS o ON o.order_id = r.order_id
+ORDER BY 1"""
+REFUNDS_STORED = """
+SELECT refund_id, order_id, created_at, amount, currency, customer_id, country, sales_channel,
+       source FROM _refunds ORDER BY 1"""
 
 
 def rate_on(currency: str, at: datetime, tz: ZoneInfo) -> Decimal:
@@ -84,9 +99,20 @@ def batch_files(batch: list[dict[str, object]]) -> dict[str, str]:
     return {"orders.csv": "\n".join(orders) + "\n", "order_items.csv": "\n".join(items) + "\n"}
 
 
+def refund_files(refunds: list[dict[str, int]]) -> dict[str, str]:
+    rows = [f"r{r['refund']},o{r['order']},"
+            f"{(START + timedelta(minutes=r['minutes'])).strftime('%Y-%m-%dT%H:%M:%SZ')},{r['amount']}"
+            for r in refunds]
+    return {"refunds.csv": "\n".join(["refund_id,order_id,created_at,amount", *rows]) + "\n"} if rows else {}
+
+
 def assert_derived_exact(warehouse: Warehouse, tz: ZoneInfo) -> None:
     assert warehouse.fetch(FIRST_STORED) == warehouse.fetch(FIRST_BY_DEFINITION)
     assert warehouse.fetch(LINES_STORED) == warehouse.fetch(LINES_BY_DEFINITION)
+    assert warehouse.fetch(REFUNDS_STORED) == warehouse.fetch(REFUNDS_BY_DEFINITION)
+    for refund_id, currency, at, stored in warehouse.fetch(
+            "SELECT refund_id, currency, created_at, rate FROM _refunds"):
+        assert stored == rate_on(currency, at, tz), refund_id  # the refund's own local date
     for order_id, currency, at, stored in warehouse.fetch(
             "SELECT order_id, currency, created_at, _rate FROM orders"):
         assert stored == rate_on(currency, at, tz), order_id
@@ -96,7 +122,7 @@ def assert_derived_exact(warehouse: Warehouse, tz: ZoneInfo) -> None:
 
 
 @settings(max_examples=25, deadline=None)
-@given(batches=st.lists(BATCH, min_size=1, max_size=4),
+@given(batches=st.lists(st.tuples(st.none() | BATCH, REFUNDS), min_size=1, max_size=4),
        zone=st.sampled_from(["UTC", "America/Sao_Paulo", "Asia/Tokyo"]))
 def test_derived_tables_equal_their_definition_after_any_sequence_of_imports(batches, zone):
     tz = ZoneInfo(zone)
@@ -104,8 +130,10 @@ def test_derived_tables_equal_their_definition_after_any_sequence_of_imports(bat
     with tempfile.TemporaryDirectory() as folder:
         import_directory(warehouse, write_batch(Path(folder), {"fx_rates.csv": FX_CSV}))
         Engine(Workspace("w", "USD", zone), warehouse)  # records the workspace's settings
-        for batch in batches:
-            import_directory(warehouse, write_batch(Path(folder), batch_files(batch)))
+        for batch, refunds in batches:
+            files = {**(batch_files(batch) if batch else {}), **refund_files(refunds)}
+            if files:
+                import_directory(warehouse, write_batch(Path(folder), files))
             assert_derived_exact(warehouse, tz)
     warehouse.close()
 

@@ -118,7 +118,7 @@ def test_migrations_are_versioned_and_applied_once(tmp_path):
     Warehouse(path).close()
     again = Warehouse(path)
     versions = again.fetch("SELECT version FROM _tally_schema ORDER BY version")
-    assert versions == [(1,), (2,), (3,), (4,), (5,), (6,), (7,)]
+    assert versions == [(1,), (2,), (3,), (4,), (5,), (6,), (7,), (8,)]
 
 
 def test_derived_tables_follow_every_write(tmp_path):
