@@ -47,7 +47,7 @@ def test_a_stock_metric_refused_a_filter_names_the_ones_it_takes(multi, multi_as
         multi.run(Query(("on_hand",), filters=(Filter("country", ("US",)),)), multi_as_of)
     assert str(refused.value) == (
         "On hand can't be filtered by country; ask for it separately without that filter "
-        "(it can be filtered by category, location, product, sku, supplier)")
+        "(it can be filtered by category, location, product, product_status, sku, supplier)")
 
 
 def test_the_default_period_of_a_flow_is_the_last_30_days_said_so():
