@@ -35,7 +35,7 @@ from rapidfuzz.distance import OSA
 from agents.parser.dimensions import COUNTRY_NAMES, DIM_WORDS
 from agents.parser.lexicon import HINTS, METRICS, NOT_METRICS
 from agents.parser.slang import SLANG, spell_out
-from agents.parser.text import NUMBER_WORDS, SLACK_MARKUP
+from agents.parser.text import NUMBER_WORDS, SLACK_MARKUP, fold
 from agents.parser.vocab_index import VocabIndex
 from agents.parser.words import BY_WORDS, FILLER
 
@@ -91,7 +91,7 @@ def respell(message: str, index: VocabIndex) -> Respelled:
     last = 0
     for match in _WORD.finditer(text):
         typed = match.group()
-        folded = typed.lower().removesuffix("'s")
+        folded = fold(typed).replace(" ", "").removesuffix("'s")
         if _known(folded, words) or any(a <= match.start() < b for a, b in skip):
             continue
         fixed = _split(folded, words) or _correct(folded, words, ties, typed)
