@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import timedelta
 
 from agents.parser import Parsed
 from agents.parser.lexicon import BY_NAME
 from agents.parser.words import CARD_WORDS
 from storage.catalog.model import Filter, Order, Query
-from storage.catalog.periods import Period
+from storage.catalog.periods import Period, add_months
 
 # "the week before", "the 7 days before that", "before that", "the previous one".
 BEFORE = re.compile(r"\b(the\s+)?((?P<n>\d{1,3})\s+)?(?P<unit>day|week|wk|month|mo|mth|quarter|qtr|year|yr|"
@@ -24,23 +25,26 @@ BEFORE = re.compile(r"\b(the\s+)?((?P<n>\d{1,3})\s+)?(?P<unit>day|week|wk|month|
 _COMPARED = re.compile(r"^\W*((and|but|ok|okay|now)\s+)?(vs\.?|versus|compared?\s+(to|with)|against|"
                        r"relative\s+to|how\s+(does|did|do|is|was)\s+(that|it|this)\s+compare\s+(to|with)|"
                        r"compare\s+(that|it|this)\s+(to|with))\b", re.IGNORECASE)
+_VERSUS = re.compile(r"\b(vs|versus|compared?|against|relative\s+to)\b", re.IGNORECASE)
 # Words a follow-up adds that change nothing: "by league instead", "ctr then?", "only ones from X".
 _FILLERS = re.compile(r"\b(instead|rather|then|too|as\s+well|again|pls|plz|please|ones)\b", re.IGNORECASE)
 _RANKED = re.compile(r"^\W*((just|only|show)\s+)?(me\s+)?(the\s+)?"
                      r"(?P<word>top|best|highest|bottom|worst|lowest)\s+"
                      r"(?P<n>\d{1,3}|one|two|three|four|five|ten)(\s+(only|please))?\W*$", re.IGNORECASE)
 _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10}
-_HORIZON = re.compile(r"^\W*((in|within|next|the|over|for)\s+)*(?P<n>\d{1,3})\s*(days?|d)?\W*$",
-                      re.IGNORECASE)
+_HORIZON = re.compile(r"^\W*((in|within|next|the|over|for)\s+)*(?P<n>\d{1,3})\s*"
+                      r"((?P<weeks>weeks?|wks?)|days?|d)?\W*$", re.IGNORECASE)
 _WIDER = re.compile(r"^\W*((for|in|across)\s+)?(overall|in\s+total|all\s+up|everyone|everybody|"
                     r"everything|everywhere|the\s+whole\s+(guild|server|group|business|company|shop|store)|"
                     r"whole\s+guild|(the\s+)?guild(\s+|-)?wide|all\s+bettors|(with)?out\s+(the\s+|that\s+|any\s+)?"
                     r"filters?|no\s+filters?|unfiltered)\W*$", re.IGNORECASE)
 _PRONOUN = re.compile(r"\b(his|her|their)\b", re.IGNORECASE)
-_UNIT_DAYS = {"day": 1, "week": 7, "wk": 7}
+_UNIT_DAYS = {"day": 1, "week": 7}
+_UNITS = {"wk": "week", "mo": "month", "mth": "month", "qtr": "quarter", "yr": "year"}
 _CARD = ("profit_units", "roi", "record", "bets")
 _DEFAULTED = "the default metric for this ranking"
 _LIST_FILTERS = frozenset({"days_of_stock_below", "stockout_risk"})
+_TO_DATE = {"wtd": ("week", 0), "mtd": ("month", 1), "qtd": ("quarter", 3), "ytd": ("year", 12)}
 _FAMILIES = {"day": ("day",), "week": ("week", "wtd"), "month": ("month", "mtd"),
              "quarter": ("quarter", "qtd"), "year": ("year", "ytd")}
 
@@ -65,6 +69,11 @@ def strip_fillers(text: str) -> str:
 def compared_to(text: str) -> bool:
     """Whether the message is only a comparison ("vs last year?", "compared to april")."""
     return _COMPARED.match(text) is not None
+
+
+def compares(text: str) -> bool:
+    """Whether the message says a comparison anywhere ("last week vs the week before")."""
+    return _VERSUS.search(text) is not None
 
 
 def metric_said(plan: Parsed, text: str) -> bool:
@@ -93,12 +102,34 @@ def moved_back(body: str, last: Query) -> Query | None:
     found = BEFORE.search(body)
     if found is None or last.period is None:
         return None
-    n, unit = found.group("n") or found.group("n2"), found.group("unit") or found.group("unit2")
+    n, unit = found.group("n") or found.group("n2"), (found.group("unit") or found.group("unit2") or "").lower()
+    unit = _UNITS.get(unit, unit)
     if n is not None:
-        days = int(n) * _UNIT_DAYS.get(unit.lower(), 0)
-        if days != last.period.days:
+        if int(n) * _UNIT_DAYS.get(unit, 0) != last.period.days:
             return None
-    return replace(last, period=last.period.previous(), compare=None)
+    elif unit and unit != "period" and not _unit_fits(unit, last.period):
+        return None  # "the week before" after a month: which week? refused, not guessed
+    return replace(last, period=_before(last.period), compare=None)
+
+
+def _unit_fits(unit: str, period: Period) -> bool:
+    """Whether "the <unit> before" can follow the period: a month a month (or the last 30
+    days), a week a week (or 7 days), a day a day."""
+    if period.kind in _FAMILIES.get(unit, ()) or (period.kind == unit + "s" and period.n == 1):
+        return True
+    if unit == "month" and period.kind in ("days", "range"):
+        return 28 <= period.days <= 31
+    return _UNIT_DAYS.get(unit, 0) == period.days and period.kind in ("days", "range", "day", "week")
+
+
+def _before(period: Period) -> Period:
+    """The period before: a whole week, month, quarter or year before one running to
+    date ("this month so far" -> all of last month), else :meth:`Period.previous`."""
+    if period.kind not in _TO_DATE:
+        return period.previous()
+    kind, months = _TO_DATE[period.kind]
+    start = period.start - timedelta(days=7) if kind == "week" else add_months(period.start, -months)
+    return Period(start, period.start, kind)
 
 
 def ranked(body: str, last: Query) -> Query | None:
@@ -121,7 +152,8 @@ def horizon(body: str, last: Query, last_intent: str) -> Query | None:
     days = [f for f in last.filters if f.dimension == "days_of_stock_below"]
     if found is None or last_intent != "stock_alert_list" or not days:
         return None
-    filters = tuple(Filter(f.dimension, (found.group("n"),)) if f in days else f for f in last.filters)
+    horizon_days = str(int(found.group("n")) * (7 if found.group("weeks") else 1))
+    filters = tuple(Filter(f.dimension, (horizon_days,)) if f in days else f for f in last.filters)
     return replace(last, filters=filters)
 
 

@@ -20,6 +20,7 @@ from typing import Literal
 from agents.followup_rules import (
     BEFORE,
     compared_to,
+    compares,
     horizon,
     inherit,
     merge,
@@ -54,7 +55,8 @@ _WHY_WORDS = re.compile(r"^\s*(why(\s+(is|was|were|did|does|do|has|have|are))?|w
 # How the asker judges the number ("why is aov so low"): says nothing about which number.
 _JUDGED = re.compile(r"\b((so|that|this|too|really|very)\s+)?"
                      r"(low|high|bad|good|weak|strong|big|small|down|up)\b", re.IGNORECASE)
-_MARKER = re.compile(r"^\s*(and|n|&|also|what\s+about|how\s+about|what\s+if|same(\s+thing)?(\s+but)?|now|"
+_MARKER = re.compile(r"^\s*(and|n|&|also|what\s+about|how\s+about|what\s+if|same\s+thing(\s+but)?|"
+                     r"same(\s+but)?(?=\s+(for|with|in|on|at|by|from|over|during|but)\b)|now|"
                      r"ok(ay)?|then|but)\b", re.IGNORECASE)
 # Words of a question asked whole ("how many orders did we get yesterday?"), not a fragment.
 _ASKED_WHOLE = re.compile(r"\b(what|whats|what's|how|hows|how's|which|who|show|give|tell|list|"
@@ -98,7 +100,7 @@ def resolve_followup(text: str, last: Query | None, last_intent: str,
         if text != asked and isinstance(alone, Parsed):
             return Resolution("query", alone.query, alone.intent, alone.understood)
         return None
-    if BEFORE.search(body) and not compared_to(text):
+    if BEFORE.search(body) and not compares(body):
         # "the week before": the period before the last one, or nothing ("the 14 days
         # before" a week is no period this conversation has: refused, not guessed).
         moved = moved_back(body, last)
@@ -186,7 +188,10 @@ def _injected(body: str, last: Query, last_intent: str, ctx: ParseContext) -> Re
         return None
     if last_intent != "metric" and said.dimensions not in ((), last.dimensions):
         return None  # a leaderboard or stock list has its own rows: "by sport" is not one
-    changed = _compared(said, last) if compared_to(body) else said
+    # "vs last year?", "wow?": the parser alone implies a period ("this week") to compare;
+    # here the period is the last question's.
+    implied = any(n.startswith("period:") and "(implied by" in n for n in injected.understood)
+    changed = _compared(said, last) if compared_to(body) or implied else said
     if changed is None:
         return None
     return Resolution("query", merge(last, changed), last_intent, injected.understood)
@@ -197,6 +202,8 @@ def _compared(said: Query, last: Query) -> Query | None:
     month"); "vs april?" after May is the previous period, "vs May 2024" after May its year."""
     if said.period is None or last.period is None:
         return replace(said, period=None)
+    if said.compare == "previous" and last.period.kind == "day" and said.period.kind in ("week", "wtd"):
+        return replace(said, period=None, compare="week")  # "wow?" after a day: that day a week earlier
     if said.compare is not None:  # "vs last month" after a week is no comparison of it
         fits = said.compare != "previous" or same_length(said.period, last.period)
         return replace(said, period=None) if fits else None

@@ -224,3 +224,20 @@ def test_a_question_without_its_own_period_takes_the_conversations():
     assert q.metrics == ("aov",) and span(q) == LAST_WEEK and q.filters == (F("country", "MX"),)
     q = query_of("orders in mexico last week", "show me revenue by country")
     assert q.dimensions == ("country",) and not q.filters and span(q) == LAST_WEEK
+
+
+def test_wow_after_a_day_is_that_day_a_week_earlier_and_mom_is_refused():
+    q = query_of("revenue yesterday", "and wow?")
+    assert span(q) == YESTERDAY and q.compare == "week"
+    assert not isinstance(talk("revenue yesterday", "mom?"), Resolution)
+
+
+def test_a_comparison_of_its_own_inside_a_follow_up_is_not_a_move_back():
+    q = query_of("revenue this month", "and last week vs the week before?")
+    assert span(q) == LAST_WEEK and q.compare == "previous"
+
+
+def test_the_month_before_a_month_to_date_is_the_whole_month():
+    q = query_of("revenue this month", "and the month before?")
+    assert span(q) == LAST_MONTH
+    assert not isinstance(talk("revenue this month", "and the week before?"), Resolution)
