@@ -81,7 +81,8 @@ def _refused(refusal: Refusal, notes: list[str], sentence: Sentence, draft: Draf
              spelled: Respelled, ctx: ParseContext, offer_choices: bool) -> Unanswerable:
     """The refusal, with the words not understood and the readings that would work."""
     unknown = draft.lexed.unknown if draft is not None else []
-    typed = [u.said for u in unknown] + [w for w in spelled.ties if w not in notes]
+    typed = [u.said for u in unknown if any(ch.isalpha() for ch in u.said)]  # not "3", "%"
+    typed += [w for w in spelled.ties if w not in notes]
     refused = Unanswerable(tuple(notes), refusal.missing, unknown=tuple(dict.fromkeys(typed)))
     if not offer_choices:
         return refused
