@@ -50,6 +50,9 @@ _YEAR_PATTERNS = [
     _rx(r"yoy|year over year|yr over yr|year on year|y o y|"
         r"(?:the )?same (?:period|time|dates|week|month|quarter) (?:last|a) year|"
         r"(?:this|that) time last year"),
+    # "this year vs last": the year named just before is the unit
+    _rx(rf"(?:(?<=year\s)|(?<=yr\s)|(?<=ytd\s)){_VS} (?:the )?(?:last|previous|prior)"
+        rf"(?! (?:{_UNIT}|years?|yrs?|{NUMBER}))(?: one)?"),
 ]
 # "vs the same day last week": the same weekday seven days earlier (metrics.md).
 _WEEK_PATTERNS = [
@@ -70,6 +73,12 @@ _PREVIOUS_PATTERNS = [
     _rx(rf"(?:with|against) (?:the )?(?:previous|prior|preceding) (?P<unit>{_UNIT})"),
     _rx(r"(?P<unit>mom|wow|qoq|dod|m o m|w o w|q o q|month over month|week over week|"
         r"quarter over quarter|day over day|month on month|week on week)|period over period|pop"),
+    # "this week vs last", "mtd vs same period last month", "the 30 days vs the 30 before"
+    _rx(rf"{_VS} (?:the )?same (?:period|time|dates|days) (?:last|previous|prior) "
+        rf"(?P<unit>{_UNIT})"),
+    _rx(rf"{_VS} (?:the )?{NUMBER}(?: days| weeks| months)? (?:before|prior|earlier)"),
+    _rx(rf"{_VS} (?:the )?(?:last|previous|prior)(?! (?:{_UNIT}|years?|yrs?|{NUMBER}))"
+        r"(?: one)?"),
 ]
 _UNIT_NAMES = {"wk": "week", "mo": "month", "mth": "month", "qtr": "quarter",
                "yesterday": "day", "mom": "month", "m o m": "month", "wow": "week",

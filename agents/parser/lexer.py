@@ -439,7 +439,8 @@ def _fuzzy(words: tuple[str, ...], index: VocabIndex,
         unplaced += 1
     for length in range(unplaced, 0, -1):
         phrase = " ".join(words[:length])
-        if (length > 1 or lone_part) and (keys := index.containing(words[:length])):
+        lone = lone_part and unplaced == 1  # "running shoes": no part of "Running Sock"
+        if (length > 1 or lone) and (keys := index.containing(words[:length])):
             return length, Correction("loose", phrase, 100.0, tuple(" ".join(k) for k in keys))
         if length == 1 and lone_part and (keys := index.short_head(phrase)):  # "the mug"
             return length, Correction("loose", phrase, 100.0, tuple(" ".join(k) for k in keys))

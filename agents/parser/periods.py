@@ -191,11 +191,34 @@ def _last_weekend(m: re.Match[str], today: date) -> str:
     return f"from {saturday.isoformat()} to {(saturday + timedelta(days=1)).isoformat()}"
 
 
+def _this_weekend(m: re.Match[str], today: date) -> str:
+    """ "over the weekend": the weekend under way or just over (on a
+    Sunday, that Saturday and Sunday; midweek, the last one)."""
+    if today.weekday() < 5:
+        return _last_weekend(m, today)
+    saturday = today - timedelta(days=today.weekday() - 5)
+    return f"from {saturday.isoformat()} to {today.isoformat()}"
+
+
+def _month_half(m: re.Match[str], today: date) -> str:
+    """ "the first half of may": the 1st to the 15th; the second half, the 16th to the end
+    (of the most recent such month when no year is said)."""
+    month = MONTHS[m.group("m")]
+    year = int(m.group("y") or 0) or (today.year if month <= today.month else today.year - 1)
+    first = m.group("w")[0] in "1f"
+    start = date(year, month, 1 if first else 16)
+    end = date(year, month, 15) if first else \
+        date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+    return f"from {start.isoformat()} to {end.isoformat()}"
+
+
 def _half(m: re.Match[str], today: date) -> str:
-    """ "H1 2026", "the second half of 2025": January–June or July–December (the most
-    recent such half when no year is said)."""
+    """ "H1 2026", "the second half of 2025", "H1 last year": January–June or July–December
+    (the most recent such half when no year is said)."""
     first = (m.group("h") or m.group("w") or "1")[0] in "1f"
     year = int(m.group("y") or m.group("y2") or 0)
+    if m.group("rel"):
+        year = today.year - (1 if m.group("rel") == "last" else 0)
     if not year:
         year = today.year if (first or today.month > 6) else today.year - 1
     start, last = (date(year, 1, 1), date(year, 6, 30)) if first else (date(year, 7, 1), date(year, 12, 31))
@@ -210,11 +233,17 @@ def _since_weekday(m: re.Match[str], today: date) -> str:
     return f"from {weekday_before(m.group('d'), today).isoformat()} to {today.isoformat()}"
 
 
+# "may" alone is the month unless a subject or a verb follows ("may I see", "may be down").
+_MODAL_NEXT = (r"(?:i|we|you|it|they|he|she|be|have|has|not|need|want|also|still|well|get|see"
+               r"|ask|show|help|know|take|go|drop|rise|fall|look|come)\b")
 _RULES: list[Rule] = [
     (_rx(rf"(?:at |as of )?(?:the )?end of {_EDGE_OF}"), _end_of),
     (_rx(r"(?:over |on |during )?(?:the )?(?:last|past|previous|this past) weekend"), _last_weekend),
+    (_rx(r"(?:over |on |during )?the weekend"), _this_weekend),
+    (_rx(rf"(?:in |for |during )?(?:the )?(?P<w>first|second|1st|2nd) half of (?P<m>{MONTH})"
+         rf"(?: (?P<y>{YEAR}))?"), _month_half),
     (_rx(rf"(?:in |for |during )?(?:the )?(?:h(?P<h>[12])(?: of)?(?: (?P<y>{YEAR}))?|(?P<w>first|second|"
-         rf"1st|2nd) half(?: of)?(?: (?P<y2>{YEAR}))?)"), _half),
+         rf"1st|2nd) half(?: of)?(?: (?P<y2>{YEAR}))?)(?: (?:of )?(?P<rel>last|this) year)?"), _half),
     (_rx(rf"(?:for |in |during |over )?(?:the )?week (?P<how>of|starting|beginning) (?:on )?"
          rf"(?P<a>{TEXT_DATE}|{_ISO})"), _week_of),
     (_rx(rf"(?:from |between )?(?P<a>{_ISO}) (?:{_TO} )?(?P<b>{_ISO})"), _iso_range),
@@ -257,7 +286,7 @@ _RULES: list[Rule] = [
     (_rx(rf"(?:in |for |during )?(?P<m>{MONTH})(?: of)? (?P<y>{YEAR})"), _month_year),
     (_rx(rf"last (?P<m>{MONTH})"), _last_month_name),
     (_rx(rf"since (?P<m>{MONTH})"), _since_month),
-    (_rx(rf"(?:in|for|during|of|this) (?P<m>{MONTH})|(?P<m2>(?!may){MONTH})"),
+    (_rx(rf"(?:in|for|during|of|this) (?P<m>{MONTH})|(?P<m2>(?!may {_MODAL_NEXT}){MONTH})"),
      lambda m, t: m.group("m") or m.group("m2")),
     (_rx(rf"(?:in |for |during )?(?P<y>{YEAR})"), lambda m, t: m.group("y")),
     (_rx(rf"since (?P<d>{WEEKDAY})"), _since_weekday),

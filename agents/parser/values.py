@@ -23,6 +23,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from rapidfuzz.distance import OSA
+
 from agents.parser.lexer import EntityMention
 from agents.parser.lexicon import MetricEntry
 from agents.parser.text import fold
@@ -84,7 +86,25 @@ def _resolve(entities: Sequence[EntityMention], i: int, floor: int,
             return _Found(first, last, options)
     if entity.loose and len({value for _, value in entity.options}) > 1:
         return _Found(i, i, list(entity.options))
+    if entity.loose:
+        _refuse_other_name(entity)
     return None
+
+
+def _refuse_other_name(entity: EntityMention) -> None:
+    """A value read from a misspelling must be a misspelling of it, word by word: "running
+    shoes" is not "Running Sock 3-Pack" (the rest of the name differs, not by a typo).
+
+    Raises:
+        Refusal: with the value as the reading to offer.
+    """
+    dim, value = entity.options[0]
+    held = _words(value)
+    for word in _words(entity.said):
+        most = 0 if len(word) < 4 else 1 if len(word) < 6 else 2
+        if not any(OSA.distance(word, other) <= most for other in held):
+            raise Refusal(f"'{entity.said}' is not a {dim.replace('_', ' ')} in your data; "
+                          f"did you mean {value}?", ((entity.said, value),))
 
 
 def _mention(entities: Sequence[EntityMention], found: _Found,

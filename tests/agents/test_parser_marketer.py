@@ -203,3 +203,51 @@ def test_customers_we_had_at_the_end_of_a_year_are_active_customers():
 
 def test_a_plan_that_is_not_stored_is_refused_not_read_past():
     assert_refused("Team plan arr last month", "Team")
+
+
+# --- periods and comparisons as marketers and founders type them ------------------------
+
+
+def test_may_alone_is_the_month_unless_a_verb_follows():
+    assert_parses("roas may vs april", Q("roas", period=("2025-05-01", "2025-06-01"),
+                                         compare="previous"), MARKETING)
+    assert_refused("revenue may be down", "may")
+
+
+def test_the_first_half_of_a_month_is_its_first_fifteen_days():
+    assert_parses("roas first half of may", Q("roas", period=("2025-05-01", "2025-05-16")),
+                  MARKETING)
+    assert_parses("roas second half of april", Q("roas", period=("2025-04-16", "2025-05-01")),
+                  MARKETING)
+
+
+def test_h1_last_year_is_one_period():
+    assert_parses("sessions in h1 last year", Q("sessions", period=("2024-01-01", "2024-07-01")),
+                  MARKETING)
+
+
+def test_over_the_weekend_midweek_is_the_last_weekend():
+    assert_parses("cpa over the weekend", Q("cpa", period=("2025-11-15", "2025-11-17")), MARKETING)
+
+
+@pytest.mark.parametrize(("text", "metric", "period", "compare"), [
+    ("impressions this week vs last", "impressions", ("2025-11-17", "2025-11-20"), "previous"),
+    ("churned customers this quarter vs last", "churned_customers", ("2025-10-01", "2025-11-20"),
+     "previous"),
+    ("logo churn this year vs last", "logo_churn_rate", ("2025-01-01", "2025-11-20"), "year"),
+    ("cpa mtd vs same period last month", "cpa", ("2025-11-01", "2025-11-20"), "previous"),
+    ("users last 30 days compared to the 30 before", "users", ("2025-10-20", "2025-11-19"),
+     "previous"),
+])
+def test_vs_last_compares_with_the_period_before(text, metric, period, compare):
+    assert_parses(text, Q(metric, period=period, compare=compare))
+
+
+def test_a_misspelt_name_must_be_a_typo_of_it_word_by_word():
+    socks = Vocabulary(values={"product": ["Running Sock 3-Pack", "Linen Shirt"]},
+                       verticals=frozenset({"shop"}))
+    refused = assert_refused("running shoes revenue last month", "not a product",
+                             vocabulary=socks)
+    assert "Running Sock 3-Pack" in refused.missing
+    assert_parses("linen shrt revenue last month", Q(
+        "product_revenue", period=LAST_MONTH, filters=(F("product", "Linen Shirt"),)), socks)
