@@ -307,7 +307,10 @@ METRICS: tuple[MetricEntry, ...] = (
        "on purchase orders|on purchase order|on po|on pos|on open pos|on open purchase orders|"
        "waiting on|still waiting on|waiting for|still waiting for|waiting on from suppliers|"
        "still waiting on from suppliers|waiting for from suppliers|on order from suppliers|"
-       "coming in|have we got coming in|we have coming in|got coming in|arriving"),
+       "coming in|have we got coming in|we have coming in|got coming in|arriving|"
+       "units incoming|stock incoming|po quantity|po quantities|quantity on order|"
+       "on order quantity|units due in|stock due in|due in from|how many units incoming|"
+       "units are incoming|what is incoming|stock is incoming"),
     _m("sell_through", "ops", OPS,
        "sell through|sell through rate|sellthrough|sell thru|str"),
     # --- betting ------------------------------------------------------------------------

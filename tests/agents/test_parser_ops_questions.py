@@ -219,3 +219,19 @@ def test_what_runs_out_first_is_the_cover_list(text):
     assert_parses(text, Q("days_of_stock", "on_hand", "avg_daily_units", by=("product",),
                           filters=(ACTIVE_PRODUCTS,), order=LOWEST_COVER,
                           intent="stock_alert_list"))
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("po qty by supplier", Q("open_po_units", by=("supplier",))),
+    ("qty on order for the canvas tote", Q("open_po_units", filters=(F("product", "Canvas Tote"),))),
+    ("how many units incoming from globex", Q("open_po_units", filters=(F("supplier", "Globex"),))),
+    ("units due in from acme textiles",
+     Q("open_po_units", filters=(F("supplier", "Acme Textiles"),))),
+])
+def test_units_on_the_way_are_open_po_units(text, expected):
+    assert_parses(text, expected)
+
+
+def test_incoming_orders_are_not_read_as_purchase_orders_and_orders():
+    answer = ask("how many incoming orders today")
+    assert not isinstance(answer, Parsed) or len(answer.query.metrics) == 1, answer
