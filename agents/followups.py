@@ -169,8 +169,9 @@ def _with_metric(text: str, body: str, alone: Parsed | Help | Unanswerable, last
             and not said.filters:  # "by roi instead": the leaderboard ranked by another of its columns
         ranking = replace(said, order=Order(said.metrics[0], not BY_NAME[said.metrics[0]].lower_is_better))
         return Resolution("query", merge(last, ranking), last_intent, alone.understood)
-    if _NARROWED.search(text) and not _MARKER.match(text):
-        return Resolution("query", merge(last, alone.query), last_intent, alone.understood)
+    if _NARROWED.search(text) and not _MARKER.match(text) and set(said.metrics) <= set(last.metrics):
+        # "only bets on baseball" after a leaderboard: its own rows, narrowed
+        return Resolution("query", merge(last, said), last_intent, alone.understood)
     return Resolution("query", inherit(alone.query, last), alone.intent, alone.understood)
 
 

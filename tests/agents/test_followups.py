@@ -241,3 +241,8 @@ def test_the_month_before_a_month_to_date_is_the_whole_month():
     q = query_of("revenue this month", "and the month before?")
     assert span(q) == LAST_MONTH
     assert not isinstance(talk("revenue this month", "and the week before?"), Resolution)
+
+
+def test_only_with_another_metric_swaps_the_metric():
+    q = query_of("revenue by source last week", "only orders from google")
+    assert q.metrics == ("orders",) and q.filters == (F("source", "google"),) and span(q) == LAST_WEEK
