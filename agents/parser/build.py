@@ -23,7 +23,6 @@ from agents.parser.lexer import DimMention, EntityMention, Lexed, MetricMention
 from agents.parser.lexicon import BY_NAME, NO_DATA, MetricEntry
 from agents.parser.periods import PeriodHit, resolve
 from agents.parser.rankings import Ranking
-from agents.parser.senses import in_context
 from agents.parser.resolve import (
     choose_metrics,
     dimension_available,
@@ -31,6 +30,7 @@ from agents.parser.resolve import (
     filters_for,
     metric_for_dimension,
 )
+from agents.parser.senses import in_context
 from agents.parser.types import Parsed, Refusal, Vocabulary
 from agents.parser.units import at_an_instant, own_units, refuse_ambiguous
 from agents.parser.unknown import explain_unknown, ignorable
