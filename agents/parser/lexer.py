@@ -344,29 +344,6 @@ def _name_can_stand(tokens: list[Token], i: int, result: Lexed, state: _State) -
     return not (state.subject and result.metrics and before == state.previous)
 
 
-# Before a word, these make it a verb or an idiom, not a name: "a wash", "give me a hand",
-# "should I watch", "are we running".
-_NOT_BEFORE_NAMES = frozenset({"a", "an", "i", "we", "you", "they", "it", "to", "im", "were"})
-_AUXILIARIES = frozenset({"did", "does", "do", "is", "was", "has", "have", "had", "will",
-                          "are", "were"})
-
-
-def _name_can_stand(tokens: list[Token], i: int, result: Lexed, state: _State) -> bool:
-    """A lone word that is only part of a name ("sunscreen", "northwind") may be read as
-    that name only where a name can stand: not a word that changes the number on its own
-    ("running total"), not after "a" or a subject ("a wash", "we running"), not as the verb
-    of a metric ("did revenue slip")."""
-    word = tokens[i].text
-    if word in QUALIFIERS:
-        return False
-    before = tokens[i - 1].text if i else ""
-    if before in _NOT_BEFORE_NAMES:
-        return False
-    if before in FILTER_WORDS:  # "what's on order from northwind", "are on the shelves at soho"
-        return True
-    return not (state.subject and result.metrics and before == state.previous)
-
-
 _PEOPLE = frozenset({"customers", "customer", "shoppers", "buyers", "clients", "users"})
 
 
