@@ -166,16 +166,14 @@ def _everyone(draft: Draft, metrics: list[MetricEntry], dims: list[str],
               filters: list[Filter]) -> None:
     """Outside the leaderboard, "everyone" is no minimum of bets but the guild's total, and
     "every bettor" (or a streak, which only a bettor has) a row per bettor."""
-    if draft.everyone is None:
-        return
-    if draft.min_bets == 1:
+    if draft.everyone is not None and draft.min_bets == 1:
         draft.min_bets = None
     names = [m.name for m in metrics]
     if wants_per_bettor(draft.everyone, names) and "bettor" not in dims \
             and all(m.source == "betting" for m in metrics) \
             and not any(f.dimension == "bettor" and not f.exclude for f in filters):
         dims.append("bettor")
-        draft.extra.append("by: bettor (every bettor)")
+        draft.extra.append("one row per bettor")
 
 
 _RUNNING = re.compile(r"(?<![a-z])(?:running|cumulative) totals?(?: (?:of|on|for))?(?![a-z])",
@@ -333,9 +331,13 @@ _LOSS_WORDS = frozenset({"lose", "losing", "losses", "lost"})
 
 
 def _losing_ranks_lowest(draft: Draft, mentions: list[MetricMention]) -> None:
-    """ "Which league am I losing the most in": the most lost is the lowest profit."""
-    if draft.ranking is not None and any(m.phrase in _LOSS_WORDS for m in mentions):
-        draft.ranking = replace(draft.ranking, descending=not draft.ranking.descending)
+    """ "Which league am I losing the most in": the most lost is the lowest profit (see
+    :func:`_order`)."""
+    read = in_context(mentions)  # "lost the most mrr to churn" is churned MRR: the most
+    if draft.ranking is not None and any(
+            m.phrase in _LOSS_WORDS and r.candidates[0].name == "profit_units"
+            for m, r in zip(mentions, read, strict=True)):
+        draft.ranking = replace(draft.ranking, losing=True)
 
 
 _BET_VERBS = frozenset({"bet", "wager", "wagered"})
@@ -362,6 +364,9 @@ def _ranked_dimension(draft: Draft) -> tuple[DimWord | None, list[DimMention]]:
     bettors = _bettors_ranked(draft)
     if ranking is None and draft.lexed.superlative and bettors is not None:
         word = draft.lexed.superlative  # "lowest ROI this month": of the bettors
+        if draft.lexed.mine:  # "my biggest win": one of the asker's bets, not a bettor
+            raise Refusal(f"'{word}' among your own bets: I have totals, not single bets; try "
+                          "'my profit by sport' or 'my best sport'")
         if word in ("best", "worst") and {m.candidates[0].name for m in draft.lexed.metrics} == {"bets"}:
             draft.lexed.metrics.clear()  # "best at soccer bets": the best bettor, by profit
         draft.ranking = ranking = Ranking(
@@ -500,10 +505,19 @@ def _order(draft: Draft, mentions: list[MetricMention],
         return None, None
     by = next((entry for m, entry in zip(mentions, chosen, strict=True) if m.after_by), None)
     target = by or chosen[0]
+    if target.name in _TEXT_METRICS:  # "12-7-1" and "W3" sort as text, not as a standing
+        said = next(m.said for m, entry in zip(mentions, chosen, strict=True) if entry is target)
+        raise Refusal(f"I can't rank by {target.label} ('{said}'); try 'who has the highest "
+                      "win rate' or 'top bettors by profit'", ((said, "win rate"),))
     descending = ranking.descending
+    if ranking.losing and target.name == "profit_units":  # "who lost the most": lowest first
+        descending = not descending
     if ranking.judgement and target.lower_is_better:
         descending = not descending
     return Order(target.name, descending), ranking.limit
+
+
+_TEXT_METRICS = frozenset({"record", "streak"})
 
 
 def _profit_direction(word: str, metrics: list[MetricEntry]) -> bool:

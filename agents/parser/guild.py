@@ -42,8 +42,12 @@ _GUILD = re.compile(
 # settled bets the metric counts; "placed" is not: bets count by when they settled):
 # "my total risk on NHL games", "what odds do I usually take".
 _BETTING_FILLER = re.compile(
-    r"(?<![a-z0-9])(?:(?:usually|typically|normally|tend to) (?:take|play|bet|back|get)"
-    r"|games?|matchups?|settle|usually|typically|normally)(?![a-z0-9])")
+    r"(?<![a-z0-9])(?:games?|matchups?|settle)(?![a-z0-9])")
+# "what odds do I usually take": the average odds ("usually" alone is not read past: "how
+# much do I usually bet" asks for an average stake, which is not a metric).
+_ODDS_TAKEN = re.compile(r"(?:odds|price|prices) (?:do|does|did) [a-z]+ (?P<taken>"
+                         r"(?:usually|typically|normally|tend to) (?:take|get|play|bet))"
+                         r"(?![a-z0-9])")
 _GRAIN_PERIODS = {"weekly": "this week", "monthly": "this month", "daily": "today"}
 PER_BETTOR_ONLY = frozenset({"streak"})  # a guild has no streak of its own
 
@@ -76,6 +80,8 @@ def take_guild(sentence: Sentence, sources: frozenset[str]) -> None:
     if "betting" in sources:
         sentence.take(_GUILD)
         sentence.take(_BETTING_FILLER)
+        for found in _ODDS_TAKEN.finditer(sentence.text):
+            sentence.blank(found.start("taken"), found.end("taken"))
 
 
 def find_everyone(sentence: Sentence) -> Everyone | None:
@@ -89,10 +95,11 @@ def find_everyone(sentence: Sentence) -> Everyone | None:
 
 
 def wants_per_bettor(everyone: Everyone | None, metrics: list[str]) -> bool:
-    """A row per bettor: "clv for every bettor", "streaks for everyone"."""
-    if everyone is None:
-        return False
-    return everyone.per_bettor or set(metrics) <= PER_BETTOR_ONLY
+    """A row per bettor: "clv for every bettor"; a streak asked of no one bettor ("streaks
+    for everyone", "who is hot right now") is each bettor's."""
+    if metrics and set(metrics) <= PER_BETTOR_ONLY:
+        return True
+    return everyone is not None and everyone.per_bettor
 
 
 def board_period(breakdowns: list[DimMention], period: Period | None,

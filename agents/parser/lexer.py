@@ -295,6 +295,8 @@ def _record(sentence: Sentence, run: list[Token], kind: str, value: object, resu
             result.metrics.append(MetricMention(entries, " ".join(t.text for t in run), said,
                                                 state.by, state.exclude))
         result.mine = result.mine or any(t.text in MINE_WORDS for t in run)  # "did i win"
+        ranked = next((t.text for t in run if t.text in SUPERLATIVES), None)
+        result.superlative = result.superlative or ranked  # "make the most money on"
         state.exclude = False
     elif kind == "not_metric":
         result.not_metric = result.not_metric or str(value)
@@ -335,6 +337,29 @@ def _name_can_stand(tokens: list[Token], i: int, result: Lexed, state: _State) -
     of a metric ("did revenue slip")."""
     word = tokens[i].text
     if word in QUALIFIERS or word in _vocabulary_words():  # "our google ads", "on hand"
+        return False
+    before = tokens[i - 1].text if i else ""
+    if before in _NOT_BEFORE_NAMES:
+        return False
+    if before in FILTER_WORDS:  # "what's on order from northwind", "are on the shelves at soho"
+        return True
+    return not (state.subject and result.metrics and before == state.previous)
+
+
+# Before a word, these make it a verb or an idiom, not a name: "a wash", "give me a hand",
+# "should I watch", "are we running".
+_NOT_BEFORE_NAMES = frozenset({"a", "an", "i", "we", "you", "they", "it", "to", "im", "were"})
+_AUXILIARIES = frozenset({"did", "does", "do", "is", "was", "has", "have", "had", "will",
+                          "are", "were"})
+
+
+def _name_can_stand(tokens: list[Token], i: int, result: Lexed, state: _State) -> bool:
+    """A lone word that is only part of a name ("sunscreen", "northwind") may be read as
+    that name only where a name can stand: not a word that changes the number on its own
+    ("running total"), not after "a" or a subject ("a wash", "we running"), not as the verb
+    of a metric ("did revenue slip")."""
+    word = tokens[i].text
+    if word in QUALIFIERS:
         return False
     before = tokens[i - 1].text if i else ""
     if before in _NOT_BEFORE_NAMES:

@@ -45,6 +45,7 @@ class Ranking:
     leaderboard: bool
     words: str
     board: bool = False  # "leaderboard", "standings" said: the leaderboard whatever it sorts by
+    losing: bool = False  # "who lost the most": by profit, the lowest first
 
 
 _DIMS = "|".join(sorted((w.replace(" ", r"\s+") for w in DIM_WORDS), key=len, reverse=True))
@@ -59,11 +60,16 @@ _JUDGEMENTS = ("best", "worst", "strongest", "weakest", "fastest", "quickest", "
 # "we have the least of", "do we hold the most of": ranked by stock on hand.
 _HAVE = r"(?:that |which )?(?:we|i) (?:have|hold|stock|carry|got)"
 _HOW = (r"selling|sellers?|sold|sells|performing|earning|earned|grossing|made|makes|revenue|"
-        r"converting|converted|spending|spent|profitable|won|up|down|brought in|generated")
+        r"converting|converted|spending|spent|profitable|won|up|down|brought in|generated|"
+        r"lost|losing|lose")
 _HINTS = {"sell": "units_sold", "sold": "units_sold", "earn": "revenue", "gros": "revenue",
           "made": "revenue", "make": "revenue", "reve": "revenue", "brou": "revenue",
           "gene": "revenue", "conv": "conversions", "spen": "ad_spend", "prof": "profit_units",
-          "won": "profit_units", "up": "profit_units", "down": "profit_units"}
+          "won": "profit_units", "up": "profit_units", "down": "profit_units",
+          "lost": "profit_units", "losi": "profit_units", "lose": "profit_units"}
+# "who's down the most", "who lost the most": ranked by profit, the lowest first (the build
+# decides: "which plan lost the most MRR to churn" ranks churned MRR, highest first).
+_LOSING = frozenset({"down", "lost", "losing", "lose"})
 _VERBS = (r"had|has|have|got|gets|with|is|are|was|were|did|does|in|of|for|at|on|by|"
           + _HOW)
 
@@ -83,9 +89,6 @@ _PATTERNS = [
                   r"|(?:rank|ranked)(?=[\s\x00]*\x00[\s\x00]*by ))")),
     ("top", _rx(rf"(?P<dir>{_TOP_UP}|{_TOP_DOWN})(?: (?P<n>{NUMBER}))?(?: (?P<how>{_HOW}))?"
                 rf" (?P<dim>{_DIMS})")),
-    ("top", _rx(rf"(?P<dir>most|least) (?:popular|liked|in demand) (?P<dim>{_DIMS})")),
-    ("front", _rx(rf"(?:the )?front ?runners? (?:among|of|in|for) (?:the |our |all |all our )?"
-                  rf"(?P<dim>{_DIMS})")),
     ("which", _rx(rf"(?P<wh>which|what|who)(?:'s)?(?: (?P<n>{NUMBER}))?(?: (?P<dim>{_DIMS}))?"
                   rf"(?P<mid>(?: (?:{_VERBS}))*)"
                   rf"(?: the)? (?P<dir>{_UP}|{_DOWN})(?: (?P<how>{_HOW}))?")),
@@ -117,8 +120,6 @@ def _ranking(kind: str, match: re.Match[str], words: str) -> Ranking:
         number = groups.get("n") or groups.get("n2")
         return Ranking(DIM_WORDS["products"], groups.get("dir") != "slow", False,
                        to_int(number) if number else None, "avg_daily_units", False, words)
-    if kind == "front":  # "the front runner among products": the one leading
-        return Ranking(dim, True, True, 1, None, False, words)
     if kind == "seller":
         said = (groups.get("dir") or groups.get("dir2") or "").split()[0]
         down = said.startswith(("worst", "slow"))
@@ -139,8 +140,9 @@ def _ranking(kind: str, match: re.Match[str], words: str) -> Ranking:
     who = groups.get("wh") == "who"
     if who:
         dim = DIM_WORDS["bettor"]
+    losing = bool(_LOSING & {groups.get("how") or "", *(groups.get("mid") or "").split()})
     return Ranking(dim, descending, judgement, limit, _hint(groups) or _speed(said, dim), who,
-                   words)
+                   words, losing=losing)
 
 
 def _speed(said: str, dim: DimWord | None) -> str | None:

@@ -67,6 +67,7 @@ QUALIFIERS: dict[str, dict[str, str]] = {
                      "outstanding", "not settled", "not yet settled", "yet to settle", "still live"),
                     _OPEN),
     "won": {"bets": "record"},
+    "win": {"bets": "record"},  # "how many bets did I win": the wins, in the record
     # "who has wagered the most units": the units staked
     **dict.fromkeys(("wagered", "staked", "risked", "put in"), _STAKED),
     # "how much did Hedgehog bet" is units staked, "how much skincare did we sell" money

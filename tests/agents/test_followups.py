@@ -246,10 +246,3 @@ def test_the_month_before_a_month_to_date_is_the_whole_month():
 def test_only_with_another_metric_swaps_the_metric():
     q = query_of("revenue by source last week", "only orders from google")
     assert q.metrics == ("orders",) and q.filters == (F("source", "google"),) and span(q) == LAST_WEEK
-
-
-def test_ok_or_now_before_a_whole_question_does_not_make_it_a_follow_up():
-    q = query_of("revenue in mexico last week", "ok, how many orders did we get yesterday?")
-    assert q.metrics == ("orders",) and span(q) == YESTERDAY and not q.filters
-    q = query_of("revenue in mexico last week", "ok now by channel")
-    assert q.dimensions == ("sales_channel",) and q.filters == (F("country", "MX"),)

@@ -82,6 +82,14 @@ CASES = [
     ("how did i do yesterday", Q(*BOARD, filters=(ME,), period=YESTERDAY)),
     ("rank everyone by profit", board(min_count=1)),
     ("where do i rank this month", board(period=THIS_MONTH)),
+    ("which sport do i make the most money on", Q("profit_units", by=("sport",), filters=(ME,),
+                                                  order=Order("profit_units", True), limit=1)),
+    ("who's down the most this year", board(period=THIS_YEAR, limit=1,
+                                            order=Order("profit_units", False))),
+    ("who lost the most last month", board(period=LAST_MONTH, limit=1,
+                                           order=Order("profit_units", False))),
+    ("how many bets did i win last month", Q("record", period=LAST_MONTH, filters=(ME,))),
+    ("who is hot right now", Q("streak", by=("bettor",))),
     # a common word that is a market, right before a metric it filters
     ("my prop units this month", Q("profit_units", period=THIS_MONTH,
                                    filters=(F("market", "prop"), ME))),
@@ -125,3 +133,13 @@ def test_leagues_and_markets_by_the_names_bettors_use(text, expected):
 def test_live_bets_are_not_pending_bets():
     assert isinstance(ask("my record on live bets", GUILD), Unanswerable)
     assert_parses("how many of my bets are still live", Q("pending_bets", filters=(ME,)), GUILD)
+
+
+@pytest.mark.parametrize("text", [
+    "who has the best record",  # "12-7-1" sorts as text: never a standing
+    "who's on the longest streak",
+    "my biggest win",  # one bet, not a total
+    "how much do i usually bet",  # an average stake is not a metric
+])
+def test_a_ranking_or_average_the_data_cannot_give_is_refused(text):
+    assert isinstance(ask(text), Unanswerable), text

@@ -209,17 +209,3 @@ def test_a_value_right_after_a_filter_value_describes_it_where_it_cannot_filter(
     assert_parses("sessions from chatgpt referrals last month",
                   Q("sessions", period=LAST_MONTH,
                     filters=(F("source", "chatgpt.com"), F("medium", "referral"))), web)
-
-
-def test_least_popular_product_by_units_is_the_bottom_one() -> None:
-    assert_parses("least popular product by units last month",
-                  Q("units_sold", period=LAST_MONTH, by=("product",),
-                    order=Order("units_sold", False), limit=1), SHOP)
-
-
-def test_the_front_runner_among_products_is_the_top_seller_not_a_runner() -> None:
-    runners = Vocabulary(values={"product": ["Trail Runner", "Table Runner", "Hammock"]},
-                         verticals=frozenset({"shop"}))
-    assert_parses("who's the front runner among products this month?",
-                  Q("product_revenue", period=THIS_MONTH, by=("product",),
-                    order=Order("product_revenue"), limit=1), runners)
