@@ -118,6 +118,7 @@ _REORDER = _rx(
     r"|(?:which|what)(?: products?| items?| skus?)?(?: are| is)? at risk(?: of (?:a )?"
     r"stock\s*outs?)?"
     r"|at risk of (?:a )?(?:stock\s*outs?|stocking out|running out|selling out|going out of stock)"
+    r"|(?:at or )?(?:below|under|beneath)(?: their| its| the)? re\s*order (?:points?|levels?|thresholds?)"
     r"|(?:products?|items?|skus?|stock|inventory) (?:that )?(?:are |is )?at risk"
     r"|order more|buy more"
 )

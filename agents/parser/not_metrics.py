@@ -54,6 +54,10 @@ NOT_METRICS = {
                           "on hand and days of stock",
     "value of stock": "the value of stock on hand is not a metric I have; I can give units on "
                       "hand and days of stock",
+    **dict.fromkeys(("inventory turnover", "stock turnover", "inventory turns", "stock turns",
+                     "inventory turn", "stock turn", "turnover rate", "inventory turnover rate"),
+                    "inventory turnover is not a metric I have; I can give sell-through (the "
+                    "share of stock sold in a period) and days of stock"),
 }
 
 # When a phrase's only metrics are in verticals the workspace lacks: what to try instead,

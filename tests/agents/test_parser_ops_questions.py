@@ -235,3 +235,12 @@ def test_units_on_the_way_are_open_po_units(text, expected):
 def test_incoming_orders_are_not_read_as_purchase_orders_and_orders():
     answer = ask("how many incoming orders today")
     assert not isinstance(answer, Parsed) or len(answer.query.metrics) == 1, answer
+
+
+@pytest.mark.parametrize("text", ["inventory turnover", "stock turns by category"])
+def test_inventory_turnover_is_refused_not_read_as_revenue(text):
+    assert_refused(text, "turnover is not a metric", "sell-through")
+
+
+def test_products_below_their_reorder_point_are_the_reorder_list():
+    assert_parses("how many products are below reorder point", REORDER)
