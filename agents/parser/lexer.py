@@ -113,6 +113,7 @@ class _State:
     value_end: int = -1  # where a value said as a filter ended ("from aussie| customers")
     dim_end: int = -1  # where the last dimension word ended ("product category": one name)
     subject: bool = False  # the last metric followed "did"/"is"...: "did revenue slip"
+    excluded: bool = False  # the exclusion under way has taken a value already
 
 
 @cache
@@ -290,6 +291,7 @@ def _record(sentence: Sentence, run: list[Token], kind: str, value: object, resu
     said = sentence.original(run[0].start, run[-1].end)
     if kind == "metric":
         state.subject = state.previous in _AUXILIARIES
+        state.exclude = state.exclude and not state.excluded  # "except marketplace — revenue"
         entries = tuple(cast("list[MetricEntry]", value))
         if not _names_who(sentence, run, result, state):
             result.metrics.append(MetricMention(entries, " ".join(t.text for t in run), said,
@@ -303,6 +305,7 @@ def _record(sentence: Sentence, run: list[Token], kind: str, value: object, resu
     elif kind in ("entity", "loose", "group", "soft"):
         options = tuple(cast("list[Option]", value))
         qualifies = state.value_end >= 0 and not sentence.raw[state.value_end:run[0].start].strip()
+        state.excluded = state.exclude
         result.entities.append(EntityMention(options, said, run[0].start, state.exclude,
                                              loose=kind == "loose", group=kind == "group",
                                              soft=kind == "soft" or qualifies))
@@ -346,29 +349,6 @@ def _name_can_stand(tokens: list[Token], i: int, result: Lexed, state: _State) -
     return not (state.subject and result.metrics and before == state.previous)
 
 
-# Before a word, these make it a verb or an idiom, not a name: "a wash", "give me a hand",
-# "should I watch", "are we running".
-_NOT_BEFORE_NAMES = frozenset({"a", "an", "i", "we", "you", "they", "it", "to", "im", "were"})
-_AUXILIARIES = frozenset({"did", "does", "do", "is", "was", "has", "have", "had", "will",
-                          "are", "were"})
-
-
-def _name_can_stand(tokens: list[Token], i: int, result: Lexed, state: _State) -> bool:
-    """A lone word that is only part of a name ("sunscreen", "northwind") may be read as
-    that name only where a name can stand: not a word that changes the number on its own
-    ("running total"), not after "a" or a subject ("a wash", "we running"), not as the verb
-    of a metric ("did revenue slip")."""
-    word = tokens[i].text
-    if word in QUALIFIERS:
-        return False
-    before = tokens[i - 1].text if i else ""
-    if before in _NOT_BEFORE_NAMES:
-        return False
-    if before in FILTER_WORDS:  # "what's on order from northwind", "are on the shelves at soho"
-        return True
-    return not (state.subject and result.metrics and before == state.previous)
-
-
 _PEOPLE = frozenset({"customers", "customer", "shoppers", "buyers", "clients", "users"})
 
 
@@ -401,8 +381,9 @@ def _marker(word: str, tokens: list[Token], i: int, result: Lexed, state: _State
     following = tokens[i + 1].text if i + 1 < len(tokens) else ""
     if word in BY_WORDS:
         state.by, state.exclude = True, False
-    elif word in EXCLUDE_WORDS or (word == "other" and following == "than"):
-        state.exclude = True
+    elif word in EXCLUDE_WORDS or (word == "other" and following == "than") or (
+            word in ("counting", "including") and previous in ("not", "without")):
+        state.exclude, state.excluded = True, False  # "not counting amazon"
     elif word == "all" and previous in ("across", "for", "over", "on", "in"):  # "on all the google campaigns"
         state.by, state.total = False, True
     elif word in JOINERS or (word in ("down", "out", "up")

@@ -89,6 +89,9 @@ _PATTERNS = [
                   r"|(?:rank|ranked)(?=[\s\x00]*\x00[\s\x00]*by ))")),
     ("top", _rx(rf"(?P<dir>{_TOP_UP}|{_TOP_DOWN})(?: (?P<n>{NUMBER}))?(?: (?P<how>{_HOW}))?"
                 rf" (?P<dim>{_DIMS})")),
+    ("top", _rx(rf"(?P<dir>most|least) (?:popular|liked|in demand) (?P<dim>{_DIMS})")),
+    ("front", _rx(rf"(?:the )?front ?runners? (?:among|of|in|for) (?:the |our |all |all our )?"
+                  rf"(?P<dim>{_DIMS})")),
     ("which", _rx(rf"(?P<wh>which|what|who)(?:'s)?(?: (?P<n>{NUMBER}))?(?: (?P<dim>{_DIMS}))?"
                   rf"(?P<mid>(?: (?:{_VERBS}))*)"
                   rf"(?: the)? (?P<dir>{_UP}|{_DOWN})(?: (?P<how>{_HOW}))?")),
@@ -120,6 +123,8 @@ def _ranking(kind: str, match: re.Match[str], words: str) -> Ranking:
         number = groups.get("n") or groups.get("n2")
         return Ranking(DIM_WORDS["products"], groups.get("dir") != "slow", False,
                        to_int(number) if number else None, "avg_daily_units", False, words)
+    if kind == "front":  # "the front runner among products": the one leading
+        return Ranking(dim, True, True, 1, None, False, words)
     if kind == "seller":
         said = (groups.get("dir") or groups.get("dir2") or "").split()[0]
         down = said.startswith(("worst", "slow"))

@@ -209,3 +209,29 @@ def test_a_value_right_after_a_filter_value_describes_it_where_it_cannot_filter(
     assert_parses("sessions from chatgpt referrals last month",
                   Q("sessions", period=LAST_MONTH,
                     filters=(F("source", "chatgpt.com"), F("medium", "referral"))), web)
+
+
+def test_least_popular_product_by_units_is_the_bottom_one() -> None:
+    assert_parses("least popular product by units last month",
+                  Q("units_sold", period=LAST_MONTH, by=("product",),
+                    order=Order("units_sold", False), limit=1), SHOP)
+
+
+def test_the_front_runner_among_products_is_the_top_seller_not_a_runner() -> None:
+    runners = Vocabulary(values={"product": ["Trail Runner", "Table Runner", "Hammock"]},
+                         verticals=frozenset({"shop"}))
+    assert_parses("who's the front runner among products this month?",
+                  Q("product_revenue", period=THIS_MONTH, by=("product",),
+                    order=Order("product_revenue"), limit=1), runners)
+
+
+def test_not_counting_a_channel_excludes_it() -> None:
+    assert_parses("revenue not counting marketplace last week",
+                  Q("revenue", period=LAST_WEEK,
+                    filters=(F("sales_channel", "marketplace", exclude=True),)), SHOP)
+
+
+def test_a_metric_after_the_excluded_values_is_not_excluded() -> None:
+    assert_parses("everything except marketplace, revenue last month",
+                  Q("revenue", period=LAST_MONTH,
+                    filters=(F("sales_channel", "marketplace", exclude=True),)), SHOP)
