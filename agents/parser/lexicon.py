@@ -228,7 +228,8 @@ METRICS: tuple[MetricEntry, ...] = (
        "conversions|ad conversions|convs|conv|platform conversions|how many conversions"),
     _m("conversion_value", "ads", ADS,
        "conversion value|conversions value|conv value|ad revenue|attributed revenue|"
-       "purchase value"),
+       "purchase value|did the ads make us|the ads make us|ads made us|according to the platforms|"
+       "according to the ad platforms|platform reported revenue"),
     _m("ctr", "ads", ADS,
        "ctr|click through rate|clickthrough rate|click rate|click through"),
     _m("cpc", "ads", ADS,
@@ -243,7 +244,10 @@ METRICS: tuple[MetricEntry, ...] = (
        "cpa|cost per acquisition|cost per conversion|cost per action|cost per purchase|"
        "cost per result|per conversion|each conversion|for each conversion|every conversion|"
        "to get each conversion|to get a conversion|to get one conversion", lower=True),
-    _m("roas", "ads", ADS, "roas|return on ad spend|ad roas|platform roas"),
+    _m("roas", "ads", ADS,
+       "roas|return on ad spend|ad roas|platform roas|for every dollar we put into|"
+       "for every dollar we spend on|for every dollar spent on|for every dollar we put in|"
+       "how much did we get back|did we get back|get back per dollar|return per dollar"),
     _m("blended_roas", "ads", TIME,
        "blended roas|mer|marketing efficiency ratio|marketing efficiency|"
        "blended return on ad spend|revenue divided by ad spend|store revenue divided by ad spend|"
@@ -333,7 +337,7 @@ METRICS: tuple[MetricEntry, ...] = (
        "how much have i bet|how much did we bet|how much have we bet|how much did i wager|"
        "how much have i wagered|how much did we wager|how much have we wagered|wagered|"
        "amount wagered|amount bet|how much bet|how much wagered|put in|units put in|"
-       "have i put in|total risk", lower=True),
+       "have i put in|total risk|risk", lower=True),
     _m("roi", "betting", BETS, "roi|return on investment|yield|return"),
     _m("win_rate", "betting", BETS,
        "win rate|hit rate|win %|win percentage|winning percentage|strike rate|win pct|hit %|"

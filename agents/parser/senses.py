@@ -69,7 +69,7 @@ QUALIFIERS: dict[str, dict[str, str]] = {
     "won": {"bets": "record"},
     "win": {"bets": "record"},  # "how many bets did I win": the wins, in the record
     # "who has wagered the most units": the units staked
-    **dict.fromkeys(("wagered", "staked", "risked", "put in"), _STAKED),
+    **dict.fromkeys(("wagered", "staked", "risked", "risk", "put in"), _STAKED),
     # "how much did Hedgehog bet" is units staked, "how much skincare did we sell" money
     "how much": {"bets": "staked_units", "units_sold": "revenue"},
     **dict.fromkeys(("came back", "come back", "customers who returned",
@@ -84,6 +84,11 @@ QUALIFIERS: dict[str, dict[str, str]] = {
                      "waiting for", "still waiting for", "coming in", "arriving"), _ON_ORDER),
     **dict.fromkeys(("in stock", "on hand", "stock", "inventory", "on the shelves",
                      "on the shelf", "left", "are left", "is left"), _IN_STOCK),
+    # "how many units do we have": the units held, not sold ("how many customers do we
+    # have" keeps customers: a count of people is not narrowed)
+    **dict.fromkeys(("do we have", "we have", "have we got", "we got", "do we got",
+                     "do we hold", "we hold", "have left", "do we have left", "left in stock",
+                     "sitting"), _IN_STOCK),
     # "how much did we spend to get each conversion": spend per unit is the unit's cost
     **dict.fromkeys(("per conversion", "each conversion", "for each conversion",
                      "every conversion", "to get each conversion", "to get a conversion",

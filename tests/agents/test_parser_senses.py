@@ -199,6 +199,16 @@ def test_a_founders_words(text, expected):
     assert_parses(text, expected, vocabulary=SAAS)
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("how much money did the ads make us last month according to the platforms",
+     Q("conversion_value", period=LAST_MONTH)),
+    ("for every dollar we put into meta how much did we get back last month",
+     Q("roas", period=LAST_MONTH, filters=(F("channel", "meta"),))),
+])
+def test_a_marketers_words(text, expected):
+    assert_parses(text, expected)
+
+
 def test_a_word_that_only_sounds_like_a_metric_is_not_read_as_one():
     assert_refused("what are we paying for ads", "paying", vocabulary=SAAS)
 
