@@ -115,11 +115,13 @@ def _build(draft: Draft) -> Parsed:
     filters = _filters(draft, metrics, leaderboard)
     if not leaderboard:
         _everyone(draft, metrics, dims, filters)
-    if lexed.versus and compare is None:  # "meta ROAS vs google ROAS": side by side
+    side = _values_compared(lexed, filters)
+    if (lexed.versus or side) and compare is None:  # "meta ROAS vs google ROAS": side by side
         _side_by_side(draft, filters, dims)
     _losing_ranks_lowest(draft, mentions)
     order, limit = _order(draft, mentions, chosen)
-    if compare is None and lexed.change and not _profit_direction(lexed.change, metrics):
+    if compare is None and lexed.change and not side \
+            and not _profit_direction(lexed.change, metrics):
         compare = "previous"
         draft.extra.append(f"compare: previous period ('{lexed.change}')")
     min_count = draft.min_bets or (DEFAULT_MIN_BETS if leaderboard or _rated_bettors(
@@ -211,6 +213,13 @@ def _refuse_unanswerable(draft: Draft) -> None:
         raise Refusal(explain_unknown(lexed, draft.index))
     draft.assumed += [f"ignored '{u.said}'" for u in lexed.unknown]
     draft.read_past = bool(lexed.unknown)
+
+
+def _values_compared(lexed: Lexed, filters: list[Filter]) -> bool:
+    """ "compare Sharpie and Hedgehog": the values side by side, not each against its
+    previous period."""
+    return lexed.change in ("compare", "compared") and any(
+        len(f.values) > 1 and not f.exclude for f in filters)
 
 
 def _side_by_side(draft: Draft, filters: list[Filter], dims: list[str]) -> None:
@@ -364,9 +373,10 @@ def _ranked_dimension(draft: Draft) -> tuple[DimWord | None, list[DimMention]]:
     bettors = _bettors_ranked(draft)
     if ranking is None and draft.lexed.superlative and bettors is not None:
         word = draft.lexed.superlative  # "lowest ROI this month": of the bettors
-        if draft.lexed.mine:  # "my biggest win": one of the asker's bets, not a bettor
-            raise Refusal(f"'{word}' among your own bets: I have totals, not single bets; try "
-                          "'my profit by sport' or 'my best sport'")
+        if draft.lexed.mine or (word in ("biggest", "largest") and {
+                m.phrase for m in draft.lexed.metrics} <= {"win", "won"}):  # one bet
+            raise Refusal(f"'{word}' picks out a single bet; I have totals, not single bets: "
+                          "try 'my profit by sport', 'my best sport' or 'best bettor'")
         if word in ("best", "worst") and {m.candidates[0].name for m in draft.lexed.metrics} == {"bets"}:
             draft.lexed.metrics.clear()  # "best at soccer bets": the best bettor, by profit
         draft.ranking = ranking = Ranking(

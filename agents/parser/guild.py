@@ -48,6 +48,10 @@ _BETTING_FILLER = re.compile(
 _ODDS_TAKEN = re.compile(r"(?:odds|price|prices) (?:do|does|did) [a-z]+ (?P<taken>"
                          r"(?:usually|typically|normally|tend to) (?:take|get|play|bet))"
                          r"(?![a-z0-9])")
+_AGAINST_GUILD = re.compile(
+    r"(?<![a-z0-9])(?:vs|versus|compared (?:to|with)|against|than|relative to) (?:the )?"
+    r"(?:rest of the )?(?:guild|server|everyone|everybody|others|average bettor)"
+    r"(?:'s)?(?![a-z0-9])")
 _GRAIN_PERIODS = {"weekly": "this week", "monthly": "this month", "daily": "today"}
 PER_BETTOR_ONLY = frozenset({"streak"})  # a guild has no streak of its own
 
@@ -76,8 +80,18 @@ def refuse_advice(sentence: Sentence, sources: frozenset[str]) -> None:
 
 def take_guild(sentence: Sentence, sources: frozenset[str]) -> None:
     """Consumes "the guild" and its kin in a betting workspace: the whole guild is what a
-    question without a bettor already covers ("guild units ytd" = units ytd)."""
+    question without a bettor already covers ("guild units ytd" = units ytd).
+
+    Raises:
+        Refusal: for a bettor set against the guild ("my ROI vs the guild"), two numbers
+            of different scopes that one query does not give.
+    """
     if "betting" in sources:
+        if found := _AGAINST_GUILD.search(sentence.text):
+            said = sentence.original(found.start(), found.end())
+            raise Refusal(f"'{said}': I answer for one bettor or for the guild at a time; ask "
+                          "'my roi' and 'roi', or 'roi by bettor' to see everyone side by side",
+                          ((said, ""), (said, "by bettor")))
         sentence.take(_GUILD)
         sentence.take(_BETTING_FILLER)
         for found in _ODDS_TAKEN.finditer(sentence.text):

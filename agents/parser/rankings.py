@@ -86,6 +86,7 @@ _PATTERNS = [
                   # "where do I rank", "rank everyone by profit" (the minimum-of-bets stage
                   # has taken "everyone": a rank followed by "by" ranks the bettors)
                   r"|where (?:do|does|did) [a-z]+ (?:rank|stand)|my (?:rank|ranking|position)"
+                  r"|who(?:'s| is| s) (?:winning|on top|ahead|in front|leading the way)"
                   r"|(?:rank|ranked)(?=[\s\x00]*\x00[\s\x00]*by ))")),
     ("top", _rx(rf"(?P<dir>{_TOP_UP}|{_TOP_DOWN})(?: (?P<n>{NUMBER}))?(?: (?P<how>{_HOW}))?"
                 rf" (?P<dim>{_DIMS})")),
@@ -98,7 +99,7 @@ _PATTERNS = [
     ("with", _rx(rf"(?:(?P<n>{NUMBER}) )?(?P<dim>{_DIMS}) (?:with|that had|that has|having"
                  rf"|(?P<have>{_HAVE})) (?:the )?(?P<dir>{_UP}|{_DOWN})(?: of)?")),
     ("rank", _rx(rf"(?:rank|ranked|ranking|sort|sorted|order|ordered)(?: (?:the|all|our|my))?"
-                 rf" (?P<dim>{_DIMS})")),
+                 rf" (?P<dim>{_DIMS})|(?P<dim2>{_DIMS}) (?:ranked|sorted|ordered)(?= by )")),
 ]
 
 
@@ -114,7 +115,8 @@ def find_ranking(sentence: Sentence) -> Ranking | None:
 
 def _ranking(kind: str, match: re.Match[str], words: str) -> Ranking:
     groups = match.groupdict()
-    dim = DIM_WORDS[" ".join(groups["dim"].split())] if groups.get("dim") else None
+    named = groups.get("dim") or groups.get("dim2")  # "bettors ranked by units"
+    dim = DIM_WORDS[" ".join(named.split())] if named else None
     if kind == "board":  # "top 3 on the leaderboard": its first three rows
         limit = to_int(groups["n"]) if groups.get("n") else None
         return Ranking(DIM_WORDS["bettors"], groups.get("dir") != "bottom", True, limit, None,

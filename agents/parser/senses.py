@@ -89,11 +89,6 @@ QUALIFIERS: dict[str, dict[str, str]] = {
     **dict.fromkeys(("do we have", "we have", "have we got", "we got", "do we got",
                      "do we hold", "we hold", "have left", "do we have left", "left in stock",
                      "sitting"), _IN_STOCK),
-    # "how many units do we have": the units held, not sold ("how many customers do we
-    # have" keeps customers: a count of people is not narrowed)
-    **dict.fromkeys(("do we have", "we have", "have we got", "we got", "do we got",
-                     "do we hold", "we hold", "have left", "do we have left", "left in stock",
-                     "sitting"), _IN_STOCK),
     # "how much did we spend to get each conversion": spend per unit is the unit's cost
     **dict.fromkeys(("per conversion", "each conversion", "for each conversion",
                      "every conversion", "to get each conversion", "to get a conversion",

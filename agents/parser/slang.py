@@ -35,7 +35,7 @@ SLANG: dict[str, str] = {
     # chat
     "u": "you", "ur": "your", "r": "are", "pls": "please", "plz": "please", "pleeze": "please",
     "thx": "thanks", "thnx": "thanks", "tks": "thanks", "ty": "thanks", "abt": "about",
-    "hv": "have", "cn": "can", "frm": "from", "wat": "what", "wut": "what", "whats": "what is",
+    "hv": "have", "cn": "can", "frm": "from", "wat": "what", "wut": "what", "whats": "what is", "whos": "who is",
     "hw": "how", "wats": "what is", "wht": "what", "lst": "last", "gonna": "going to",
     "gotta": "got to", "wanna": "want to", "gimme": "give me", "lemme": "let me",
     "thru": "through", "til": "until", "doin": "doing", "goin": "going", "sellin": "selling",

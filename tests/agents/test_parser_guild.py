@@ -90,6 +90,11 @@ CASES = [
                                            order=Order("profit_units", False))),
     ("how many bets did i win last month", Q("record", period=LAST_MONTH, filters=(ME,))),
     ("who is hot right now", Q("streak", by=("bettor",))),
+    ("who's winning this month", board(period=THIS_MONTH)),
+    ("bettors ranked by roi", Q("roi", by=("bettor",), order=Order("roi", True), min_count=5)),
+    ("compare sharpie and luckylou roi", Q("roi", by=("bettor",),
+                                           filters=(F("bettor", "Sharpie", "LuckyLou"),))),
+    ("how many units did i risk on props", Q("staked_units", filters=(F("market", "prop"), ME))),
     # a common word that is a market, right before a metric it filters
     ("my prop units this month", Q("profit_units", period=THIS_MONTH,
                                    filters=(F("market", "prop"), ME))),
@@ -140,6 +145,8 @@ def test_live_bets_are_not_pending_bets():
     "who's on the longest streak",
     "my biggest win",  # one bet, not a total
     "how much do i usually bet",  # an average stake is not a metric
+    "biggest parlay win",
+    "my roi compared to the guild",  # two scopes: one bettor and the guild
 ])
 def test_a_ranking_or_average_the_data_cannot_give_is_refused(text):
     assert isinstance(ask(text), Unanswerable), text

@@ -244,12 +244,3 @@ def test_inventory_turnover_is_refused_not_read_as_revenue(text):
 
 def test_products_below_their_reorder_point_are_the_reorder_list():
     assert_parses("how many products are below reorder point", REORDER)
-
-
-@pytest.mark.parametrize(("text", "expected"), [
-    ("how many units do we have", Q("on_hand")),
-    ("how many items have we got left", Q("on_hand")),
-    ("how many customers do we have", Q("customers")),
-])
-def test_units_we_have_are_on_hand_and_customers_stay_customers(text, expected):
-    assert_parses(text, expected)
