@@ -27,7 +27,7 @@ EVERYDAY_WORDS = frozenset({
     "precisely", "whole", "entire", "basically", "honestly", "literally", "alright", "umm",
     "ummm", "lol", "haha", "boss", "buddy", "pal", "dude", "friend", "yall", "oh", "ah",
     "eh", "well", "anyhow", "gotta", "needed", "idea", "figured", "gotten", "getting",
-    "went", "gone", "happened", "happen", "came", "come", "coming", "say", "saying", "ya",
+    "went", "gone", "happened", "happen", "came", "come", "comes", "coming", "say", "saying", "ya",
     "yah", "yep", "cool", "great", "awesome", "nice", "lately", "nutshell", "bar", "pie",
     "move", "moved", "everything", "too", "aswell",
 })

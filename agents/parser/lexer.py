@@ -193,7 +193,8 @@ def _step(sentence: Sentence, tokens: list[Token], i: int, index: VocabIndex, re
         return length
     if _marker(word, tokens, i, result, state):
         return 1
-    fixed = _fuzzy(words, index, _name_can_stand(tokens, i, result, state))
+    fixed = _fuzzy(words, index, _name_can_stand(tokens, i, result, state)
+                   or _before_label(words, index))
     if fixed:
         length, correction = fixed
         said = sentence.original(run[0].start, run[length - 1].end)
@@ -208,6 +209,27 @@ def _step(sentence: Sentence, tokens: list[Token], i: int, index: VocabIndex, re
     result.unknown.append(Unknown(said, word, state.previous, tokens[i].start, after))
     state.previous = word
     return 1
+
+
+def _plural_label(result: Lexed, word: DimWord, start: int) -> bool:
+    """ "the EUR plans", "prospecting campaigns": part of several names, then their plural
+    dimension word, names all of them together (a group), not one to pick; the dimension
+    word is their label then, not a breakdown."""
+    last = result.entities[-1] if result.entities else None
+    if word.plural and last is not None and last.loose \
+            and 0 <= start - (last.position + len(last.said)) <= 2 \
+            and {dim for dim, _ in last.options} <= set(word.options):
+        result.entities[-1] = replace(last, group=True)
+        return True
+    return False
+
+
+def _before_label(words: tuple[str, ...], index: VocabIndex) -> bool:
+    """A word before a plural dimension word whose names hold it ("yearly plans")."""
+    label = _DIM_KEYS.get(words[1:2])
+    keys = index.containing(words[:1]) if label is not None and label.plural else []
+    return bool(keys) and label is not None and all(
+        dim in label.options for key in keys for dim, _ in index.exact[key])
 
 
 def _names_a_value(words: tuple[str, ...], state: _State) -> bool:
@@ -310,7 +332,8 @@ def _record(sentence: Sentence, run: list[Token], kind: str, value: object, resu
                                              loose=kind == "loose", group=kind == "group",
                                              soft=kind == "soft" or qualifies))
     elif isinstance(value, DimWord):
-        if not state.total and not _compound(sentence, run, value, result, state):
+        labelled = _plural_label(result, value, run[0].start)
+        if not (labelled or state.total) and not _compound(sentence, run, value, result, state):
             result.dims.append(DimMention(value, said, run[0].start, state.by))
         state.exclude = state.total = False
         state.dim_end = run[-1].end

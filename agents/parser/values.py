@@ -29,7 +29,7 @@ from agents.parser.lexer import EntityMention
 from agents.parser.lexicon import MetricEntry
 from agents.parser.text import fold
 from agents.parser.types import Refusal, Vocabulary
-from agents.parser.vocab_index import Option
+from agents.parser.vocab_index import WORD_SYNONYMS, Option
 
 _MAX_GAP = 3  # characters between two values said "right beside" each other ("tiktok, mx")
 
@@ -41,6 +41,7 @@ class _Found:
     first: int
     last: int
     options: list[Option]
+    together: bool = False  # "the EUR plans": every value named filters, none is picked
 
 
 def values_for(entities: Sequence[EntityMention], metrics: Sequence[MetricEntry],
@@ -81,11 +82,11 @@ def _resolve(entities: Sequence[EntityMention], i: int, floor: int,
         words = [w for e in entities[first:last + 1] for w in _words(e.said)]
         own = dims if entity.loose or last > first else \
             [d for d in dims if any(d == dim for dim, _ in entity.options)]
-        options = _holding(words, own, metrics, vocabulary)
+        options = _holding(words, own, metrics, vocabulary, whole=not entity.group)
         if options:
-            return _Found(first, last, options)
+            return _Found(first, last, options, entity.group)
     if entity.loose and len({value for _, value in entity.options}) > 1:
-        return _Found(i, i, list(entity.options))
+        return _Found(i, i, list(entity.options), entity.group)
     if entity.loose:
         _refuse_other_name(entity)
     return None
@@ -112,6 +113,10 @@ def _mention(entities: Sequence[EntityMention], found: _Found,
     group = entities[found.first:found.last + 1]
     said = " ".join(e.said for e in group)
     values = sorted({value for _, value in found.options})
+    if len(values) > 1 and found.together:
+        assumed.append(f"read '{said}' as {', '.join(values)}")
+        return EntityMention(tuple(found.options), said, group[0].position, group[0].exclude,
+                             group=True)
     if len(values) > 1:
         readings = [" and ".join(values)] if len(values) == 2 else []
         readings += values
@@ -158,9 +163,9 @@ def _beside(left: EntityMention, right: EntityMention) -> bool:
 
 
 def _holding(words: list[str], dims: Sequence[str], metrics: Sequence[MetricEntry],
-             vocabulary: Vocabulary) -> list[Option]:
-    """The metrics' values holding every word, fewest extra words first: a value holding
-    another's words and more ("non brand" beside "brand") is dropped."""
+             vocabulary: Vocabulary, whole: bool = True) -> list[Option]:
+    """The metrics' values holding every word; of one name to pick (``whole``), a value
+    holding another's words and more ("non brand" beside "brand") is dropped."""
     if not words:
         return []
     found: list[tuple[Option, frozenset[str]]] = []
@@ -170,10 +175,11 @@ def _holding(words: list[str], dims: Sequence[str], metrics: Sequence[MetricEntr
             if value in allowed and all(_held(word, held) for word in words):
                 found.append(((dim, value), held))
     return [option for option, held in found
-            if not any(other < held for _, other in found)]
+            if not whole or not any(other < held for _, other in found)]
 
 
 def _held(word: str, held: frozenset[str]) -> bool:
+    word = WORD_SYNONYMS.get(word, word)
     return word in held or (len(word) > 4 and word.endswith("s") and word[:-1] in held)
 
 

@@ -21,6 +21,9 @@ from agents.parser.types import Vocabulary
 
 Option = tuple[str, str]  # (dimension, stored value)
 
+# Everyday words for a word inside stored names ("euro plans" are the "(EUR)" plans).
+WORD_SYNONYMS = {"euro": "eur", "euros": "eur", "annual": "yearly", "annually": "yearly",
+                 "dollar": "usd", "dollars": "usd"}
 _MIN_FUZZY = 5  # shorter words are never fuzzy-matched: too many false friends
 _FUZZY_CUTOFF = 75.0
 
@@ -82,6 +85,9 @@ class VocabIndex:
             if len(key) > 1:
                 for word in key:
                     found.setdefault(word, set()).add(key)
+        for said, stored in WORD_SYNONYMS.items():  # "euro plans": the "(EUR)" plans
+            if stored in found and said not in found:
+                found[said] = found[stored]
         return found
 
     def short_head(self, word: str) -> list[tuple[str, ...]]:

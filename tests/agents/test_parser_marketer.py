@@ -251,3 +251,36 @@ def test_a_misspelt_name_must_be_a_typo_of_it_word_by_word():
     assert "Running Sock 3-Pack" in refused.missing
     assert_parses("linen shrt revenue last month", Q(
         "product_revenue", period=LAST_MONTH, filters=(F("product", "Linen Shirt"),)), socks)
+
+
+# --- part of several names, then their plural label: all of them ----------------------
+
+SAAS_PLANS = Vocabulary(values={"plan": ["Starter", "Pro", "Pro (EUR)", "Starter (EUR)",
+                                         "Pro (yearly)", "Business (yearly)"]},
+                        verticals=frozenset({"saas"}))
+
+
+def test_the_eur_plans_are_every_eur_plan():
+    assert_parses("mrr from the EUR plans", Q(
+        "mrr", filters=(F("plan", "Pro (EUR)", "Starter (EUR)"),)), SAAS_PLANS)
+
+
+def test_euro_and_annual_are_the_stored_eur_and_yearly():
+    assert_parses("mrr excluding the euro plans", Q(
+        "mrr", filters=(F("plan", "Pro (EUR)", "Starter (EUR)", exclude=True),)), SAAS_PLANS)
+    assert_parses("net new mrr on annual plans this year", Q(
+        "net_new_mrr", period=("2025-01-01", "2025-11-20"),
+        filters=(F("plan", "Pro (yearly)", "Business (yearly)"),)), SAAS_PLANS)
+
+
+def test_prospecting_campaigns_are_all_of_them_and_prospecting_alone_asks():
+    assert_parses("meta prospecting campaigns spend last month", Q(
+        "ad_spend", period=LAST_MONTH,
+        filters=(F("campaign", "Meta — Prospecting BR", "Meta — Prospecting US"),)), MARKETING)
+    assert_refused("the EUR plan mrr", "several names", vocabulary=SAAS_PLANS)
+
+
+def test_losing_the_most_mrr_to_churn_is_the_most_churned_mrr():
+    assert_parses("which plan lost the most mrr to churn this year", Q(
+        "churned_mrr", period=("2025-01-01", "2025-11-20"), by=("plan",),
+        order=Order("churned_mrr", descending=True), limit=1))
