@@ -17,6 +17,7 @@ from rapidfuzz import fuzz, process
 
 from agents.parser.lexer import MetricMention
 from agents.parser.lexicon import BY_NAME, HINTS, phrase_table
+from agents.parser.types import Refusal
 from agents.parser.words import SPELLINGS
 
 # What each kind of data is called, and a question that works with it alone.
@@ -97,6 +98,15 @@ QUALIFIERS: dict[str, dict[str, str]] = {
                      "to get each click", "to get a click"), _CPC),
     **dict.fromkeys(("per 1000 impressions", "per thousand impressions"), _CPM),
 }
+# State words that are no metric beside another one: what they do go with.
+BARE: dict[str, str] = {
+    **dict.fromkeys(("cancelled", "canceled", "got cancelled", "got canceled", "were cancelled",
+                     "were canceled", "cancellations", "cancellation"),
+                    "orders (cancelled orders) or customers (churned customers)"),
+    **dict.fromkeys(("open", "still open", "pending", "still pending", "unsettled", "outstanding",
+                     "not settled", "not yet settled", "yet to settle", "still live"),
+                    "bets (pending bets)"),
+}
 # Weak phrases name a metric only when the question names no other: "how many canvas
 # sneakers do we have" is stock on hand, "how many customers do we have" is customers;
 # "which countries did we sell to" is revenue, "how many units did we sell to them" units;
@@ -149,7 +159,26 @@ def in_context(mentions: Sequence[MetricMention]) -> list[MetricMention]:
     narrowed = list(mentions)
     for i in range(len(mentions)):
         _narrow(i, mentions, keys, narrowed, [keys[s] for s in strong])
+    _refuse_stray(mentions, keys, narrowed, strong)
     return _units([narrowed[s] for s in stands], keys)
+
+
+def _refuse_stray(mentions: Sequence[MetricMention], keys: list[str],
+                  narrowed: list[MetricMention], strong: list[int]) -> None:
+    """Refuses a bare state word ("cancelled", "open") said beside a metric it cannot
+    narrow: "cancelled subscriptions", "open orders", "pending refunds" have no metric, and
+    answering the two words as two metrics would be a wrong number.
+
+    Raises:
+        Refusal: naming both, and what the state word does go with.
+    """
+    for i, key in enumerate(keys):
+        if key not in BARE or narrowed[i] is not mentions[i]:
+            continue
+        other = next((mentions[j] for j in strong if j != i and keys[j] not in BARE), None)
+        if other is not None:
+            raise Refusal(f"'{mentions[i].said}' with '{other.said}' is not a number I have: "
+                          f"'{key}' goes with {BARE[key]}; ask for '{other.said}' on its own")
 
 
 def _narrow(i: int, mentions: Sequence[MetricMention], keys: list[str],

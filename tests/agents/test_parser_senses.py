@@ -209,6 +209,15 @@ def test_a_marketers_words(text, expected):
     assert_parses(text, expected)
 
 
+@pytest.mark.parametrize(("text", "said"), [
+    ("cancelled subscriptions last month", "subscriptions"),
+    ("open orders", "orders"),
+    ("pending refunds last week", "refunds"),
+])
+def test_a_state_word_beside_a_metric_it_does_not_go_with_is_refused(text, said):
+    assert_refused(text, "not a number I have", said, vocabulary=ALL)
+
+
 def test_a_word_that_only_sounds_like_a_metric_is_not_read_as_one():
     assert_refused("what are we paying for ads", "paying", vocabulary=SAAS)
 
