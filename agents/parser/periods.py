@@ -24,6 +24,7 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from agents.parser.dates import MONTH, TEXT_DATE, WEEKDAY, YEAR, past_date, text_date, weekday_before
+from agents.parser.holidays import find_holidays
 from agents.parser.text import NUMBER, Sentence, to_int
 from agents.parser.text import phrase_pattern as _rx
 from agents.parser.types import Refusal
@@ -316,7 +317,8 @@ def find_periods(sentence: Sentence, as_of: AsOf) -> list[PeriodHit]:
         said = sentence.original(hours[0].start(), hours[0].end())
         raise Refusal(f"'{said}': I count in whole calendar days, not hours; try 'today' or "
                       "'yesterday'")
-    hits: list[PeriodHit] = []
+    hits = [PeriodHit(phrase, _resolve(phrase, words, as_of), words, start)
+            for phrase, words, start in find_holidays(sentence, as_of.day)]  # "memorial day"
     for pattern, canonical in _RULES:
         for match in sentence.take(pattern):
             words = sentence.original(match.start(), match.end())

@@ -1,0 +1,26 @@
+"""Holidays are one-day periods: the most recent one, or the year said (issue #15, the shop
+owner's questions)."""
+
+from __future__ import annotations
+
+import pytest
+
+from agents.parser import Unanswerable
+from tests.agents.parser_cases import SHOP_ONLY, Q, ask, assert_parses
+
+
+@pytest.mark.parametrize(("question", "day"), [
+    ("orders on mother's day", ("2025-05-11", "2025-05-12")),
+    ("how much did we sell on memorial day", ("2025-05-26", "2025-05-27")),
+    ("revenue on thanksgiving", ("2024-11-28", "2024-11-29")),  # this year's is to come
+    ("black friday revenue last year", ("2024-11-29", "2024-11-30")),
+    ("orders on christmas eve 2024", ("2024-12-24", "2024-12-25")),
+    ("how much did we sell on new year's day", ("2025-01-01", "2025-01-02")),
+])
+def test_a_holiday_is_its_day(question: str, day: tuple[str, str]) -> None:
+    metric = "orders" if question.startswith("orders") else "revenue"
+    assert_parses(question, Q(metric, period=day), SHOP_ONLY)
+
+
+def test_a_holiday_not_yet_come_this_year_is_refused() -> None:
+    assert isinstance(ask("black friday sales this year", SHOP_ONLY), Unanswerable)
