@@ -189,7 +189,7 @@ METRICS: tuple[MetricEntry, ...] = (
        "how many customers churned|how many churned|customers did we lose|"
        "how many customers did we lose|cancelled|canceled|people cancelled|people canceled|"
        "ppl cancelled|ppl canceled|subscribers cancelled|accounts cancelled|users cancelled|"
-       "how many people cancelled|how many ppl cancelled", lower=True),
+       "how many people cancelled|how many ppl cancelled|who left|that left", lower=True),
     _m("logo_churn_rate", "saas", SAAS,
        "logo churn|logo churn rate|churn rate|customer churn|customer churn rate|churn|"
        "account churn|logo churn %|% of customers churned|what % of customers churned|"

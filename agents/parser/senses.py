@@ -56,6 +56,7 @@ _ADDED = {"mrr": "net_new_mrr", **{name: name for name in (
     "net_new_mrr", "new_mrr", "expansion_mrr", "reactivation_mrr", "new_subscriptions",
     "new_customers")}}
 _IN_STOCK = {"units_sold": "on_hand", "profit_units": "on_hand", "on_hand": "on_hand"}
+_LEFT = {**_IN_STOCK, "customers": "churned_customers", "active_customers": "churned_customers"}
 _CPA = {"ad_spend": "cpa", "cpa": "cpa"}
 _CPC = {"ad_spend": "cpc", "cpc": "cpc"}
 _CPM = {"ad_spend": "cpm", "cpm": "cpm"}
@@ -84,11 +85,13 @@ QUALIFIERS: dict[str, dict[str, str]] = {
                      "on open pos", "on open purchase orders", "waiting on", "still waiting on",
                      "waiting for", "still waiting for", "coming in", "arriving"), _ON_ORDER),
     **dict.fromkeys(("in stock", "on hand", "stock", "inventory", "on the shelves",
-                     "on the shelf", "left", "are left", "is left"), _IN_STOCK),
+                     "on the shelf", "are left", "is left"), _IN_STOCK),
+    # "how many customers left" are churned customers; "how many units left" stock held
+    **dict.fromkeys(("left", "have left", "who left", "that left"), _LEFT),
     # "how many units do we have": the units held, not sold ("how many customers do we
     # have" keeps customers: a count of people is not narrowed)
     **dict.fromkeys(("do we have", "we have", "have we got", "we got", "do we got",
-                     "do we hold", "we hold", "have left", "do we have left", "left in stock",
+                     "do we hold", "we hold", "do we have left", "left in stock",
                      "sitting"), _IN_STOCK),
     # "how much did we spend to get each conversion": spend per unit is the unit's cost
     **dict.fromkeys(("per conversion", "each conversion", "for each conversion",
@@ -112,6 +115,7 @@ BARE: dict[str, str] = {
 # "which countries did we sell to" is revenue, "how many units did we sell to them" units;
 # "what did we make" is revenue in a shop and profit in a guild.
 WEAK = frozenset({
+    "up or down", "are we up or down", "am i up or down",  # "is my roi going up or down"
     "sell to", "sold to", "did we sell to", "do we have", "we have", "have left",
     "do we have left", "left in stock", "we got", "have we got", "do we got", "left", "are left",
     "is left", "sitting", "do we hold", "we hold", "make", "made", "pull in", "pulled in",
@@ -129,6 +133,7 @@ PLAIN = frozenset({"units", "unit", "how many units", "items", "how many items",
                    "bets", "bet", "how many bets", "number of bets", "bet count", "picks",
                    "plays", "wagers", "customers", "customer", "how many customers",
                    "number of customers", "customer count", "stock", "inventory", "mrr",
+                   "subscribers", "accounts", "how many subscribers", "how many accounts",
                    "revenue", "new mrr", "spend", "spent", "ad spend", "spending", "by spend",
                    "how much did we spend", "how much have we spent", "how much are we spending",
                    "cost", "costs", "cost us", "did it cost", "did it cost us"})

@@ -218,6 +218,15 @@ def test_a_state_word_beside_a_metric_it_does_not_go_with_is_refused(text, said)
     assert_refused(text, "not a number I have", said, vocabulary=ALL)
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("how many customers left last month", Q("churned_customers", period=LAST_MONTH)),
+    ("how many subscribers have left last month", Q("churned_customers", period=LAST_MONTH)),
+    ("how many units left", Q("on_hand")),
+])
+def test_left_is_churn_for_customers_and_stock_for_units(text, expected):
+    assert_parses(text, expected)
+
+
 def test_a_word_that_only_sounds_like_a_metric_is_not_read_as_one():
     assert_refused("what are we paying for ads", "paying", vocabulary=SAAS)
 
