@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from agents.parser import Parsed
-from agents.parser.lexicon import BY_NAME
+from agents.parser.lexicon import BY_NAME, phrase_table
 from agents.parser.words import CARD_WORDS
 from storage.catalog.model import Filter, Order, Query
 from storage.catalog.periods import Period, add_months
@@ -165,6 +165,21 @@ def widened(body: str, last: Query, last_intent: str) -> Query | None:
     return replace(last, filters=(), dimensions=(), order=None, limit=None)
 
 
+def in_conversation_sense(body: str, said: Query, last: Query) -> Query:
+    """A word with several metrics reads in the last question's sense: "cancellations"
+    after new subscriptions are churned customers, after orders cancelled orders."""
+    words = tuple(w for w in re.findall(r"[a-z0-9%]+", body.lower()) if w not in ("the", "our", "of"))
+    names = [entry.name for entry in phrase_table().get(words, [])]
+    if len(said.metrics) != 1 or said.metrics[0] not in names or not last.metrics:
+        return said
+    source = BY_NAME[last.metrics[0]].source if last.metrics[0] in BY_NAME else None
+    same = [name for name in names if BY_NAME[name].source == source]
+    if not same or same[0] == said.metrics[0] or BY_NAME[said.metrics[0]].source == source:
+        return said
+    order = Order(same[0], said.order.descending) if said.order is not None else None
+    return replace(said, metrics=(same[0],), order=order)
+
+
 def sibling(body: str, last: Query) -> str | None:
     """ "and churned?" after new MRR is churned MRR; "and returning?" after new customers
     is returning customers: one word of the last metric's name replaced."""
@@ -174,8 +189,9 @@ def sibling(body: str, last: Query) -> str | None:
     parts = last.metrics[0].split("_")
     if len(parts) < 2:
         return None
+    source = BY_NAME[last.metrics[0]].source if last.metrics[0] in BY_NAME else None
     for name in ("_".join([words[0], *parts[1:]]), "_".join([*parts[:-1], words[0]])):
-        if name in BY_NAME and name != last.metrics[0]:
+        if name in BY_NAME and name != last.metrics[0] and BY_NAME[name].source == source:
             return name
     return None
 

@@ -22,6 +22,7 @@ from agents.followup_rules import (
     compared_to,
     compares,
     horizon,
+    in_conversation_sense,
     inherit,
     merge,
     metric_said,
@@ -55,9 +56,11 @@ _WHY_WORDS = re.compile(r"^\s*(why(\s+(is|was|were|did|does|do|has|have|are))?|w
 # How the asker judges the number ("why is aov so low"): says nothing about which number.
 _JUDGED = re.compile(r"\b((so|that|this|too|really|very)\s+)?"
                      r"(low|high|bad|good|weak|strong|big|small|down|up)\b", re.IGNORECASE)
-_MARKER = re.compile(r"^\s*(and|n|&|also|what\s+about|how\s+about|what\s+if|same\s+thing(\s+but)?|"
-                     r"same(\s+but)?(?=\s+(for|with|in|on|at|by|from|over|during|but)\b)|now|"
-                     r"ok(ay)?|then|but)\b", re.IGNORECASE)
+_MARKER = re.compile(r"^\W*(and|n|&|also|what\s+about|how\s+about|what\s+if|same\s+thing(\s+but)?|"
+                     r"same(\s+but)?(?=\s+(for|with|in|on|at|by|from|over|during|but)\b))\b", re.IGNORECASE)
+# Openers that carry no meaning ("ok, now by country"): read past, but they don't make a
+# whole question ("ok, how many orders did we get yesterday?") a follow-up.
+_OPENER = re.compile(r"^\W*(ok(ay)?|now|then|but|so|right|cool|great|thanks|thx|ty)\b\W*", re.IGNORECASE)
 # Words of a question asked whole ("how many orders did we get yesterday?"), not a fragment.
 _ASKED_WHOLE = re.compile(r"\b(what|whats|what's|how|hows|how's|which|who|show|give|tell|list|"
                           r"compare|did|does|do|was|were|is|are|can|could)\b", re.IGNORECASE)
@@ -92,6 +95,8 @@ def resolve_followup(text: str, last: Query | None, last_intent: str,
     if _HOW.match(text):
         return Resolution("how", last, last_intent)
     asked, text = text, with_referent(text, last)
+    while (opener := _OPENER.match(text)) is not None and opener.end() < len(text):
+        text = text[opener.end():]
     marked = _MARKER.match(text) is not None
     body = strip_fillers(_MARKER.sub("", text, count=1) if marked else text)
     alone = parse(body or text, ctx)
@@ -164,7 +169,7 @@ def _with_metric(text: str, body: str, alone: Parsed | Help | Unanswerable, last
     baseball" narrows the last answer and keeps its metric."""
     if not isinstance(alone, Parsed) or not metric_said(alone, body):
         return None
-    said = alone.query
+    said = in_conversation_sense(body, alone.query, last)
     if last_intent == "leaderboard" and len(said.metrics) == 1 and said.metrics[0] in last.metrics \
             and not said.filters:  # "by roi instead": the leaderboard ranked by another of its columns
         ranking = replace(said, order=Order(said.metrics[0], not BY_NAME[said.metrics[0]].lower_is_better))
@@ -172,7 +177,7 @@ def _with_metric(text: str, body: str, alone: Parsed | Help | Unanswerable, last
     if _NARROWED.search(text) and not _MARKER.match(text) and set(said.metrics) <= set(last.metrics):
         # "only bets on baseball" after a leaderboard: its own rows, narrowed
         return Resolution("query", merge(last, said), last_intent, alone.understood)
-    return Resolution("query", inherit(alone.query, last), alone.intent, alone.understood)
+    return Resolution("query", inherit(said, last), alone.intent, alone.understood)
 
 
 def _injected(body: str, last: Query, last_intent: str, ctx: ParseContext) -> Resolution | None:

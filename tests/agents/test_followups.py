@@ -246,3 +246,19 @@ def test_the_month_before_a_month_to_date_is_the_whole_month():
 def test_only_with_another_metric_swaps_the_metric():
     q = query_of("revenue by source last week", "only orders from google")
     assert q.metrics == ("orders",) and q.filters == (F("source", "google"),) and span(q) == LAST_WEEK
+
+
+def test_ok_or_now_before_a_whole_question_does_not_make_it_a_follow_up():
+    q = query_of("revenue in mexico last week", "ok, how many orders did we get yesterday?")
+    assert q.metrics == ("orders",) and span(q) == YESTERDAY and not q.filters
+    q = query_of("revenue in mexico last week", "ok now by channel")
+    assert q.dimensions == ("sales_channel",) and q.filters == (F("country", "MX"),)
+
+
+def test_a_word_with_two_senses_reads_in_the_conversations():
+    q = query_of("new subscriptions this month", "what about cancellations")
+    assert q.metrics == ("churned_customers",)
+    assert query_of("orders this month", "what about cancellations").metrics == ("cancelled_orders",)
+    assert query_of("sessions last week", "and conversions?").metrics == ("web_conversions",)
+    assert query_of("ad spend last week", "and conversions?").metrics == ("conversions",)
+    assert query_of("new subscriptions this month", "and customers?").metrics == ("active_customers",)
