@@ -33,4 +33,10 @@ IDIOMS: tuple[tuple[str, str], ...] = (
      "average daily units of"),
     (rf"\b(?:do|did|does) (?:we|they|it) (?:move|sell|shift) {_EVERY_DAY}(?: on (?:avg|average))?",
      "average daily units"),
+    # "how fast is the hammock selling", "how quickly are hoodies moving": daily demand
+    (r"\bhow (?:fast|quickly|quick) (?:is|are|do|does) (?:the |our |my )?"
+     r"(?!(?:the|our|my|we|i|you|they|it|total|revenue|sales|orders|mrr|arr|profit|traffic|sessions|"
+     r"signups|customers|subscriptions|spend|bets|stock|inventory|units|things|stuff)\b)"
+     r"(.{1,40}?) (?:selling|sell|moving|move"
+     r"|flying off(?: the shelves?)?)\b", r"average daily units for \1"),
 )

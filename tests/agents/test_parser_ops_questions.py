@@ -244,3 +244,23 @@ def test_inventory_turnover_is_refused_not_read_as_revenue(text):
 
 def test_products_below_their_reorder_point_are_the_reorder_list():
     assert_parses("how many products are below reorder point", REORDER)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("how many units do we have", Q("on_hand")),
+    ("how many items have we got left", Q("on_hand")),
+    ("how many customers do we have", Q("customers")),
+])
+def test_units_we_have_are_on_hand_and_customers_stay_customers(text, expected):
+    assert_parses(text, expected)
+
+
+def test_how_fast_a_product_sells_is_its_daily_demand():
+    assert_parses("how fast is the canvas tote selling",
+                  Q("avg_daily_units", filters=(F("product", "Canvas Tote"),)))
+
+
+@pytest.mark.parametrize("text", ["how fast are sales moving", "how fast is our stock moving"])
+def test_how_fast_a_metric_moves_is_not_daily_demand(text):
+    answer = ask(text)
+    assert not isinstance(answer, Parsed) or "avg_daily_units" not in answer.query.metrics
