@@ -112,7 +112,8 @@ METRICS: tuple[MetricEntry, ...] = (
        "aov|average order value|average order|order value|average basket|basket size|"
        "average basket size|average basket value|average ticket|average cart|"
        "average cart value|average order size|revenue per order|sales per order|"
-       "average revenue per order|spend per order"),
+       "average revenue per order|spend per order|per order|make per order|made per order|"
+       "did we make per order"),
     _m("revenue_per_customer", "shop", SHOP_CUSTOMER,
        "revenue per customer|average revenue per customer|avg revenue per customer|"
        "spend per customer|average spend per customer|average customer spend|"

@@ -14,6 +14,8 @@ NOT_METRICS = {
                         "try revenue last 30 days, or ARR for subscriptions",
     "sales run rate": "a sales run rate is a projection, and I only report what happened; "
                       "try revenue last 30 days, or ARR for subscriptions",
+    "cost per order": "cost per order is not a metric I have; try CPA (ad spend per "
+                      "conversion) or CAC (ad spend per new customer)",
     "impression share": "impression share is not in your data (the ad platforms' auction "
                         "metrics are not imported); I can give impressions, clicks and CTR",
     "return rate": "return rate is not a metric I have; I can give refunds and orders",

@@ -47,6 +47,7 @@ _CHURNED = {"customers": "churned_customers", "active_customers": "churned_custo
 _OPEN = {"bets": "pending_bets", "pending_bets": "pending_bets"}
 _ON_ORDER = {"units_sold": "open_po_units", "profit_units": "open_po_units",
              "on_hand": "open_po_units", "open_po_units": "open_po_units"}
+_SOLD = {"on_hand": "units_sold"}
 _CAME_BACK = {"mrr": "reactivation_mrr", "customers": "returning_customers",
               "reactivation_mrr": "reactivation_mrr"}
 _STAKED = {"units_sold": "staked_units", "profit_units": "staked_units", "on_hand": "staked_units",
@@ -64,6 +65,10 @@ QUALIFIERS: dict[str, dict[str, str]] = {
     **dict.fromkeys(("cancelled", "canceled", "got cancelled", "got canceled", "were cancelled",
                      "were canceled", "cancellations", "cancellation"), _CANCELLED),
     "churned": _CHURNED,
+    # "how much did we make per order" is the average order value
+    "per order": {"revenue": "aov", "aov": "aov"},
+    # "how much stock did we sell" is units sold
+    **dict.fromkeys(("did we sell", "have we sold", "we sold", "sold", "did we move"), _SOLD),
     "churn": {"mrr": "churned_mrr"},  # "which plan lost the most mrr to churn"
     **dict.fromkeys(("open", "still open", "pending", "still pending", "unsettled",
                      "outstanding", "not settled", "not yet settled", "yet to settle", "still live"),
@@ -109,6 +114,7 @@ BARE: dict[str, str] = {
     **dict.fromkeys(("open", "still open", "pending", "still pending", "unsettled", "outstanding",
                      "not settled", "not yet settled", "yet to settle", "still live"),
                     "bets (pending bets)"),
+    "per order": "revenue (average order value)",
 }
 # Weak phrases name a metric only when the question names no other: "how many canvas
 # sneakers do we have" is stock on hand, "how many customers do we have" is customers;
@@ -123,7 +129,9 @@ WEAK = frozenset({
     "we sold", "were sold", "did we sold", "do we sell", "sold", "money", "how much money",
     "did we move", "have we moved", "we moved", "how much", "cost", "cost us", "costs", "costing",
     "did it cost", "did it cost us", "add", "added", "did we add", "have we added", "book",
-    "booked", "did we book", "have we booked", "selling", "is selling",
+    "booked", "did we book", "have we booked", "selling", "is selling", "lose", "losing",
+    "losses", "how much did we lose", "how much did i lose", "how much have i lost",
+    "how much have we lost",
     "active"})
 # Weaker still: "how much stuff is sitting in the warehouse" is stock, not money.
 WEAKEST = frozenset({"how much", "money", "how much money"})
@@ -139,7 +147,11 @@ PLAIN = frozenset({"units", "unit", "how many units", "items", "how many items",
                    "cost", "costs", "cost us", "did it cost", "did it cost us"})
 # What a qualifier may narrow, where it is not the plain nouns: "how much" narrows the
 # generic verbs ("did we sell") and bets, never "units" ("how much units" is units sold).
-_SCOPE = {"how much": WEAK | {"bet", "bets", "wager", "wagers"}}
+_SCOPE = {"how much": WEAK | {"bet", "bets", "wager", "wagers"},
+          "per order": WEAK | PLAIN | {"how much did we make", "how much have we made", "sales",
+                                       "how much did we sell", "money", "how much money"},
+          **dict.fromkeys(("did we sell", "have we sold", "we sold", "sold", "did we move"),
+                          PLAIN | {"how much stock", "how much inventory"})}
 # "units" is only the unit of a metric counted in units: "average daily sales units" is
 # average daily units, "profit in units" profit.
 UNIT_WORDS = frozenset({"units", "unit", "how many units", "quantity", "pieces", "pcs"})

@@ -227,6 +227,18 @@ def test_left_is_churn_for_customers_and_stock_for_units(text, expected):
     assert_parses(text, expected)
 
 
+def test_per_order_money_is_the_average_order_value():
+    assert_parses("how much did we make per order last month", Q("aov", period=LAST_MONTH))
+    assert_refused("units sold per order", "not a number I have")
+    assert_refused("cost per order last month", "cost per order is not a metric")
+
+
+def test_a_stronger_word_wins_over_a_weak_verb():
+    assert_parses("how much money did we lose on refunds last week",
+                  Q("refunds", period=LAST_WEEK))
+    assert_parses("how much stock did we sell last week", Q("units_sold", period=LAST_WEEK))
+
+
 def test_a_word_that_only_sounds_like_a_metric_is_not_read_as_one():
     assert_refused("what are we paying for ads", "paying", vocabulary=SAAS)
 
