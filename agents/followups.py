@@ -192,6 +192,8 @@ def _injected(body: str, last: Query, last_intent: str, ctx: ParseContext) -> Re
     said = injected.query
     if not (said.period or said.dimensions or said.filters or said.compare or said.limit):
         return None
+    if not set(said.metrics) <= set(last.metrics):
+        return None  # the fragment named a metric of its own the parse alone refused
     if last_intent != "metric" and said.dimensions not in ((), last.dimensions):
         return None  # a leaderboard or stock list has its own rows: "by sport" is not one
     # "vs last year?", "wow?": the parser alone implies a period ("this week") to compare;

@@ -262,3 +262,8 @@ def test_a_word_with_two_senses_reads_in_the_conversations():
     assert query_of("sessions last week", "and conversions?").metrics == ("web_conversions",)
     assert query_of("ad spend last week", "and conversions?").metrics == ("conversions",)
     assert query_of("new subscriptions this month", "and customers?").metrics == ("active_customers",)
+
+
+def test_a_fragment_is_never_answered_with_the_last_metric_when_it_names_another():
+    plan = talk("revenue last week", "and orders in Narnia?")
+    assert not (isinstance(plan, Resolution) and plan.query.metrics == ("revenue",))
