@@ -255,14 +255,15 @@ _PLACE_KINDS = ("store", "warehouse", "depot", "distribution center")
 
 
 def _add_the_place(index: VocabIndex, vocabulary: Vocabulary) -> None:
-    """ "the store" names the only location whose name holds "store" ("SoHo Store"), so
-    "stock at the store" is filtered to it; with two stores, or none, it names nothing."""
+    """ "the store" (or "our store") names the only location whose name holds "store"
+    ("SoHo Store"), so "stock at the store" is filtered to it; with two stores, or none, it
+    names nothing."""
     for kind in _PLACE_KINDS:
         held = [str(v) for v in vocabulary.values.get("location", ())
                 if v and f" {kind} " in f" {fold(str(v))} "]
-        key = ("the", *kind.split())
-        if len(held) == 1 and key not in index.exact:
-            index.add(f"the {kind}", ("location", held[0]))
+        for said in (f"the {kind}", f"our {kind}"):
+            if len(held) == 1 and tuple(said.split()) not in index.exact:
+                index.add(said, ("location", held[0]))
 
 
 def _add_first_and_last(index: VocabIndex) -> None:

@@ -264,3 +264,7 @@ def test_how_fast_a_product_sells_is_its_daily_demand():
 def test_how_fast_a_metric_moves_is_not_daily_demand(text):
     answer = ask(text)
     assert not isinstance(answer, Parsed) or "avg_daily_units" not in answer.query.metrics
+
+
+def test_our_warehouse_is_the_one_warehouse():
+    assert_parses("stock in our warehouse", Q("on_hand", filters=(F("location", "Main Warehouse"),)))
