@@ -74,11 +74,12 @@ def weekday_before(name: str, today: date) -> date:
     return today - timedelta(days=back)
 
 
-def slash_dates(text: str) -> list[tuple[re.Match[str], date]]:
+def slash_dates(text: str, today: date | None = None) -> list[tuple[re.Match[str], date]]:
     """Slash or dotted dates in ``text``, read only when unambiguous.
 
-    "2025/03/04" (year first) and "25/03/2025" (a day above 12) are read;
-    "3/4", "3/4/2025" and "03.04.25" are refused with a request for ISO dates.
+    "2025/03/04" (year first) and "25/03/2025" (a day above 12) are read, and with
+    ``today`` "5/20" (the most recent May 20); "3/4", "3/4/2025" and "03.04.25" are
+    refused with a request for ISO dates.
 
     Raises:
         Refusal: for an ambiguous or impossible date.
@@ -96,6 +97,10 @@ def slash_dates(text: str) -> list[tuple[re.Match[str], date]]:
                 raise _ambiguous(match.group())
             day, month = (a, b) if a > 12 else (b, a)
             parts = (int(third), month, day)
+        elif not third and today is not None and (int(first) > 12) != (int(second) > 12):
+            day, month = sorted((int(first), int(second)), reverse=True)  # "5/20": May 20
+            year = today.year if (month, day) <= (today.month, today.day) else today.year - 1
+            parts = (year, month, day)
         else:
             raise _ambiguous(match.group())
         try:

@@ -1,5 +1,6 @@
-"""Holidays as one-day periods: "on memorial day", "black friday last year",
-"mother's day 2024", "sales over christmas".
+"""Holidays and other named days and spans the period rules miss: "on memorial day",
+"black friday last year", "mother's day 2024", "the day before yesterday", "Q4 last
+year", "jan through march".
 
 Dates are the US ones (Mother's Day is the second Sunday of May, Memorial Day the
 last Monday of May, Thanksgiving the fourth Thursday of November, Black Friday the
@@ -14,8 +15,9 @@ import re
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from agents.parser.dates import YEAR
+from agents.parser.dates import MONTH, YEAR
 from agents.parser.text import Sentence, phrase_pattern
+from storage.catalog.periods import MONTHS
 
 
 def _nth(year: int, month: int, weekday: int, n: int) -> date:
@@ -77,7 +79,47 @@ def find_holidays(sentence: Sentence, today: date) -> list[tuple[str, str, int]]
         if year is None:
             year = today.year if day_of(today.year) <= today else today.year - 1
         found.append((day_of(year).isoformat(), words, match.start()))
+    for pattern, canonical in _SPANS:
+        for match in list(pattern.finditer(sentence.text)):
+            if _CHANGE.search(sentence.text[:match.start()]):
+                continue  # "how did roas change from april to may": a comparison
+            sentence.blank(match.start(), match.end())
+            found.append((canonical(match, today), sentence.original(match.start(), match.end()),
+                          match.start()))
     return found
+
+
+_CHANGE = re.compile(r"\b(?:chang\w*|grow\w*|grew|go|went|mov\w*|drop\w*|compar\w*|differ\w*"
+                     r"|ris\w*|rose|fell|fall\w*|vs|versus)\b")
+
+
+def _quarter(match: re.Match[str], today: date) -> str:
+    """ "Q4 last year": that quarter of that year."""
+    return f"Q{match.group('q') or match.group('q2')} {_year(match, today)}"
+
+
+def _month_span(match: re.Match[str], today: date) -> str:
+    """ "jan through march": the first day of one month to the last of the other, the most
+    recent such span that has begun (a year said applies to both)."""
+    first, last = MONTHS[match.group("a")], MONTHS[match.group("b")]
+    if match.group("y"):  # "nov to feb 2025": the year the span ends in
+        year = int(match.group("y")) - (last < first)
+    else:
+        year = today.year - (date(today.year, first, 1) > today)
+    start = date(year, first, 1)
+    end_year = year + (last < first)
+    end = date(end_year + last // 12, last % 12 + 1, 1) - timedelta(days=1)
+    return f"from {start.isoformat()} to {end.isoformat()}"
+
+
+_SPANS: list[tuple[re.Pattern[str], Callable[[re.Match[str], date], str]]] = [
+    (phrase_pattern(r"(?:on )?(?:the )?day before yesterday"),
+     lambda _, today: (today - timedelta(days=2)).isoformat()),
+    (phrase_pattern(r"(?:in |for |during )?(?:q(?P<q>[1-4]) (?:of )?(?P<rel>last|this) year"
+                    r"|(?P<rel2>last|this) year'?s q(?P<q2>[1-4]))"), _quarter),
+    (phrase_pattern(rf"(?:from |between )?(?P<a>{MONTH}) (?:through|thru|to|until|till|-) "
+                    rf"(?P<b>{MONTH})(?: (?P<y>{YEAR}))?"), _month_span),
+]
 
 
 def _year(match: re.Match[str], today: date) -> int | None:

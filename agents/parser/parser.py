@@ -130,7 +130,7 @@ def _deferring(deferred: list[str], stage: Callable[[], T], fallback: T) -> T:
 def _slash_periods(sentence: Sentence, as_of: AsOf) -> list[PeriodHit]:
     """Unambiguous slash dates ("25/03/2025") as one-day periods."""
     hits = []
-    for match, day in slash_dates(sentence.text):
+    for match, day in slash_dates(sentence.text, as_of.day):
         phrase = day.isoformat()
         words = sentence.original(match.start(), match.end())
         hits.append(PeriodHit(phrase, resolve(phrase, as_of, words), words, match.start()))
