@@ -154,6 +154,13 @@ VALUE_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "Outdoor": ("outdoors", "outdoor gear", "camping gear"),
         "Accessories": ("accessory",),
     },
+    # ad platforms and traffic sources by the names marketers use
+    "channel": {
+        "meta": ("facebook", "fb", "facebook ads", "fb ads", "meta ads", "instagram ads"),
+        "google": ("adwords", "google ads", "gads"),
+        "tiktok": ("tik tok", "tiktok ads", "tik tok ads"),
+    },
+    "source": {"meta": ("facebook", "fb")},
     # a guild's leagues and markets by the names bettors use
     "league": {
         "EPL": ("premier league", "english premier league", "the prem", "prem"),
