@@ -447,7 +447,9 @@ def _implied_metrics(draft: Draft, ranked: DimWord | None) -> list[MetricMention
         profit = BY_NAME["profit_units"]  # "how much is Fade Queen up": units won or lost
         return [MetricMention((profit,), profit.name, draft.lexed.change, False)]
     bettor = any(dim == "bettor" for e in draft.lexed.entities for dim, _ in e.options)
-    if bettor or (draft.lexed.mine and draft.lexed.card and "betting" in sources):
+    guild_card = draft.lexed.card and sources == frozenset({"betting"}) \
+        and _DID.search(draft.raw) is not None  # "how did we do" (not a bare "stats?")
+    if bettor or guild_card or (draft.lexed.mine and draft.lexed.card and "betting" in sources):
         return [MetricMention((BY_NAME[name],), name, name, False) for name in LEADERBOARD]
     if counted := _goods_counted(draft):
         return [counted]
@@ -528,6 +530,7 @@ def _order(draft: Draft, mentions: list[MetricMention],
 
 
 _TEXT_METRICS = frozenset({"record", "streak"})
+_DID = re.compile(r"(?<![a-z])(?:do|did|doing|done)(?![a-z])", re.IGNORECASE)
 
 
 def _profit_direction(word: str, metrics: list[MetricEntry]) -> bool:

@@ -154,13 +154,6 @@ VALUE_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "Outdoor": ("outdoors", "outdoor gear", "camping gear"),
         "Accessories": ("accessory",),
     },
-    # ad platforms and traffic sources by the names marketers use
-    "channel": {
-        "meta": ("facebook", "fb", "facebook ads", "fb ads", "meta ads", "instagram ads"),
-        "google": ("adwords", "google ads", "gads"),
-        "tiktok": ("tik tok", "tiktok ads", "tik tok ads"),
-    },
-    "source": {"meta": ("facebook", "fb")},
     # a guild's leagues and markets by the names bettors use
     "league": {
         "EPL": ("premier league", "english premier league", "the prem", "prem"),
@@ -171,7 +164,7 @@ VALUE_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "market": {
         "moneyline": ("money line", "money lines", "h2h", "head to head"),
-        "spread": ("point spread", "point spreads", "handicap", "against the spread"),
+        "spread": ("point spread", "point spreads", "handicap", "against the spread", "ats"),
         "total": ("over under", "over unders", "o u"),
         "parlay": ("accumulator", "accumulators", "acca", "accas"),
         "prop": ("player prop", "player props"),

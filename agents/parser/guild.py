@@ -6,6 +6,7 @@
   guild" ask for the guild's total, except for a streak, which only a bettor has.
 - "the guild", "guild wide", "the server" name the whole guild: no bettor filter; "games"
   and "usually take" are how bets are talked about, not numbers.
+- The side of a bet ("dogs", "favourites", "overs") is not recorded: refused.
 - "weekly / monthly / daily leaderboard" is this week's / month's / today's board.
 """
 
@@ -52,6 +53,8 @@ _AGAINST_GUILD = re.compile(
     r"(?<![a-z0-9])(?:vs|versus|compared (?:to|with)|against|than|relative to) (?:the )?"
     r"(?:rest of the )?(?:guild|server|everyone|everybody|others|average bettor)"
     r"(?:'s)?(?![a-z0-9])")
+_SIDES = re.compile(r"(?<![a-z0-9])(?:under ?dogs?|dogs|favou?rites|favs|faves|chalk|overs"
+                    r"|unders|home teams?|away teams?|road teams?)(?![a-z0-9])")
 _GRAIN_PERIODS = {"weekly": "this week", "monthly": "this month", "daily": "today"}
 PER_BETTOR_ONLY = frozenset({"streak"})  # a guild has no streak of its own
 
@@ -96,6 +99,21 @@ def take_guild(sentence: Sentence, sources: frozenset[str]) -> None:
         sentence.take(_BETTING_FILLER)
         for found in _ODDS_TAKEN.finditer(sentence.text):
             sentence.blank(found.start("taken"), found.end("taken"))
+
+
+def refuse_sides(sentence: Sentence, sources: frozenset[str]) -> None:
+    """Refuses the side of a bet ("my units on dogs", "roi on favourites"): the data has
+    each bet's market, sport and league, not whether it backed the favourite. Runs after
+    the multi-word names, so a bettor called "Dogs Only" is already taken.
+
+    Raises:
+        Refusal: naming what the bets can be split by instead.
+    """
+    if "betting" in sources and (found := _SIDES.search(sentence.text)):
+        said = sentence.original(found.start(), found.end())
+        raise Refusal(f"'{said}': bets are not recorded by side (favourite or underdog); "
+                      "split them by market, sport or league instead, e.g. 'my roi by market'",
+                      ((said, ""),))
 
 
 def find_everyone(sentence: Sentence) -> Everyone | None:

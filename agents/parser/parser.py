@@ -26,7 +26,7 @@ from agents.parser.build import Draft, build
 from agents.parser.choices import with_choices
 from agents.parser.compare import find_compare
 from agents.parser.dates import slash_dates
-from agents.parser.guild import find_everyone, refuse_advice, take_guild
+from agents.parser.guild import find_everyone, refuse_advice, refuse_sides, take_guild
 from agents.parser.intents import find_min_bets, find_stock_ask, help_or_greeting, refuse_changes, refuse_future
 from agents.parser.lexer import lex, take_multiword_entities
 from agents.parser.periods import PeriodHit, find_periods, resolve
@@ -104,6 +104,7 @@ def _draft(sentence: Sentence, ctx: ParseContext, notes: list[str], index: Vocab
     no_periods: list[PeriodHit] = []
     dated = _deferring(deferred, lambda: _slash_periods(sentence, ctx.as_of), no_periods)
     early = take_multiword_entities(sentence, index)
+    refuse_sides(sentence, index.sources)
     stock = find_stock_ask(sentence)
     everyone = find_everyone(sentence)  # before the minimum of bets reads "everyone"
     min_bets = find_min_bets(sentence)

@@ -245,7 +245,7 @@ def _add_synonyms(index: VocabIndex, vocabulary: Vocabulary) -> None:
                 continue
             for name in names:
                 key = tuple(fold(name).split())
-                if key not in index.exact or key in index.soft:  # "facebook": channel and source
+                if key not in index.exact:
                     index.add(name, (dimension, stored[fold(value)]))
                     index.soft.add(key)
 

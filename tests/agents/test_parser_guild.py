@@ -91,6 +91,7 @@ CASES = [
     ("how many bets did i win last month", Q("record", period=LAST_MONTH, filters=(ME,))),
     ("who is hot right now", Q("streak", by=("bettor",))),
     ("who's winning this month", board(period=THIS_MONTH)),
+    ("is my roi going up or down", Q("roi", filters=(ME,))),
     ("bettors ranked by roi", Q("roi", by=("bettor",), order=Order("roi", True), min_count=5)),
     ("compare sharpie and luckylou roi", Q("roi", by=("bettor",),
                                            filters=(F("bettor", "Sharpie", "LuckyLou"),))),
@@ -147,6 +148,14 @@ def test_live_bets_are_not_pending_bets():
     "how much do i usually bet",  # an average stake is not a metric
     "biggest parlay win",
     "my roi compared to the guild",  # two scopes: one bettor and the guild
+    "my units on dogs",  # the side of a bet is not recorded
+    "roi on favourites",
 ])
 def test_a_ranking_or_average_the_data_cannot_give_is_refused(text):
     assert isinstance(ask(text), Unanswerable), text
+
+
+@pytest.mark.parametrize("text", ["how did the guild do last month", "how did we do last month",
+                                  "hows everyone doing last month"])
+def test_how_the_guild_did_is_the_guilds_card(text):
+    assert_parses(text, Q(*BOARD, period=LAST_MONTH), GUILD)
