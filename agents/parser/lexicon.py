@@ -317,7 +317,9 @@ METRICS: tuple[MetricEntry, ...] = (
        "on order quantity|units due in|stock due in|due in from|how many units incoming|"
        "units are incoming|what is incoming|stock is incoming"),
     _m("sell_through", "ops", OPS,
-       "sell through|sell through rate|sellthrough|sell thru|str"),
+       "sell through|sell through rate|sellthrough|sell thru|str|sell through %|% sell through|"
+       "sell through percent|sell through percentage|% sold|percent sold|percentage sold|"
+       "share sold|share of stock sold|% of stock sold|percent of stock sold"),
     # --- betting ------------------------------------------------------------------------
     _m("profit_units", "betting", BETS,
        "profit units|profit|profits|p&l|pnl|p l|units up|units won|units profit|net units|"

@@ -268,3 +268,8 @@ def test_how_fast_a_metric_moves_is_not_daily_demand(text):
 
 def test_our_warehouse_is_the_one_warehouse():
     assert_parses("stock in our warehouse", Q("on_hand", filters=(F("location", "Main Warehouse"),)))
+
+
+@pytest.mark.parametrize("text", ["sell through %", "% sell through", "pct sold"])
+def test_sell_through_said_as_a_percent(text):
+    assert_parses(text, Q("sell_through"))
