@@ -47,9 +47,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "ops": (
         "what runs out of stock in 14 days",
         "days of cover by product",
-        "stock by location",
         "open PO units",
         "what should I reorder",
+        # last: the terminal's batch is one conversation, and a breakdown by location
+        # carried to the next question would be refused (only on hand splits by location)
+        "stock by location",
     ),
     "betting": (
         "leaderboard this month",
