@@ -183,6 +183,8 @@ def _step(sentence: Sentence, tokens: list[Token], i: int, index: VocabIndex, re
         kind, length, value = found
         _record(sentence, run[:length], kind, value, result, state)
         return length
+    if shared := _shared_noun(sentence, run, words, result, state):
+        return shared
     word = words[0]
     if _names_a_value(words, state):  # "Team plan": a plan's name, not filler
         said = sentence.original(tokens[i].start, tokens[i].end)
@@ -382,6 +384,34 @@ def _names_who(sentence: Sentence, run: list[Token], result: Lexed, state: _Stat
     if not result.metrics or len(run) != 1 or run[0].text not in _PEOPLE or state.value_end < 0:
         return False
     return not sentence.raw[state.value_end:run[0].start].strip()
+
+
+def _shared_noun(sentence: Sentence, run: list[Token], words: tuple[str, ...], result: Lexed,
+                 state: _State) -> int:
+    """ "new vs returning customers", "new / expansion / churned mrr": words before a
+    metric phrase that each make a metric with its last word(s) name those metrics too.
+    Returns how many words were read (0 when the run is not such a list)."""
+    table = _metric_table()
+    modifiers: list[int] = []
+    for k in range(len(words)):
+        apart = k > 0 and (words[k - 1] in JOINERS
+                           or bool(sentence.raw[run[k - 1].end:run[k].start].strip()))
+        if k > 0 and words[k] not in JOINERS and not apart:
+            return 0  # "total store revenue": one phrase, not a list
+        for length in range(len(words) - k, 1, -1):
+            noun = words[k + 1:k + length]
+            if (words[k], *noun) in table and modifiers and all(
+                    (words[m], *noun) in table for m in modifiers):
+                for m in modifiers:
+                    _record(sentence, run[m:m + 1], "metric", table[(words[m], *noun)],
+                            result, state)
+                return k
+        if words[k] in JOINERS or words[k] in ("slash", "or"):
+            continue
+        if not any((words[k], *words[j:j + 1]) in table for j in range(k + 1, len(words))):
+            return 0
+        modifiers.append(k)
+    return 0
 
 
 def _compound(sentence: Sentence, run: list[Token], word: DimWord, result: Lexed,

@@ -235,3 +235,13 @@ def test_a_metric_after_the_excluded_values_is_not_excluded() -> None:
     assert_parses("everything except marketplace, revenue last month",
                   Q("revenue", period=LAST_MONTH,
                     filters=(F("sales_channel", "marketplace", exclude=True),)), SHOP)
+
+
+def test_new_vs_returning_customers_are_both_metrics() -> None:
+    assert_parses("new vs returning customers this month",
+                  Q("new_customers", "returning_customers", period=THIS_MONTH), SHOP)
+
+
+def test_a_list_of_mrr_kinds_shares_the_noun() -> None:
+    assert_parses("new / expansion / churned mrr last month",
+                  Q("new_mrr", "expansion_mrr", "churned_mrr", period=LAST_MONTH), SHOP)
