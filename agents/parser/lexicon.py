@@ -295,7 +295,7 @@ METRICS: tuple[MetricEntry, ...] = (
        "days of stock|days of cover|days of inventory|days of supply|days on hand|"
        "stock cover|inventory cover|cover|coverage|how long will stock last|days left|"
        "how many days of stock|days of stock left|days of cover left|days of inventory left|"
-       "days of supply left|doc"),
+       "days of supply left|doc|doh|dos|dsi"),
     _m("lead_time_days", "ops", OPS,
        "lead time|lead times|lead time days|supplier lead time|delivery time|lead time in days|"
        "take to deliver|takes to deliver|take to arrive|takes to arrive|to deliver|"

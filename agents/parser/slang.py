@@ -29,6 +29,7 @@ SLANG: dict[str, str] = {
     # comparisons
     "versus": "vs", "vrs": "vs",
     # metrics and words around them
+    "lvl": "level", "lvls": "levels", "oos": "out of stock",  # stock levels, stock-outs
     "rev": "revenue", "revs": "revenue", "amt": "amount", "avg": "average", "nbr": "number",
     "num": "number", "qty": "quantity", "pct": "percent", "perc": "percent", "ppl": "people",
     "pts": "points", "inv": "inventory", "lb": "leaderboard", "doc": "days of cover",

@@ -273,3 +273,13 @@ def test_our_warehouse_is_the_one_warehouse():
 @pytest.mark.parametrize("text", ["sell through %", "% sell through", "pct sold"])
 def test_sell_through_said_as_a_percent(text):
     assert_parses(text, Q("sell_through"))
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("stock lvl for apparel", Q("on_hand", filters=(F("category", "Apparel"),))),
+    ("DOH by product", Q("days_of_stock", by=("product",))),
+    ("DOS for apparel", Q("days_of_stock", filters=(F("category", "Apparel"),))),
+    ("any OOS?", REORDER),
+])
+def test_ops_shorthand(text, expected):
+    assert_parses(text, expected)
