@@ -207,16 +207,11 @@ def _row_changes(result: Result, defs: CatalogDefs, currency: str) -> list[str]:
         return []
     metric = result.query.metrics[0]
     dims = result.query.dimensions
-    by_time = all(defs.dimensions[d].grain for d in dims)
-    # Days, weeks or months are compared in order (the 3rd day of this month with the 3rd
-    # of the last): their dates differ, so matching by value would call every row "new".
-    before: dict[tuple[Any, ...], Any] = (
-        {(i,): r.get(metric) for i, r in enumerate(cmp.rows)} if by_time
-        else {tuple(r.get(d) for d in dims): r.get(metric) for r in cmp.rows})
+    before = {tuple(r.get(d) for d in dims): r.get(metric) for r in cmp.rows}
     fmt = defs.metrics[metric].format
     cells = []
-    for i, row in enumerate(result.rows):
-        old = before.get((i,) if by_time else tuple(row.get(d) for d in dims))
+    for row in result.rows:
+        old = before.get(tuple(row.get(d) for d in dims))
         now = row.get(metric)
         if not isinstance(now, int | float | Decimal) or isinstance(now, bool):
             cells.append("")

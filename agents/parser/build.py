@@ -99,6 +99,7 @@ def _build(draft: Draft) -> Parsed:
     if draft.stock:
         return _stock_list(draft, draft.stock)
     period, compare = _period(draft)
+    _bets_doing(draft)
     ranked, breakdowns = _ranked_dimension(draft)
     mentions = _staked_amount(draft, _net_of_exclusions(draft) or _implied_metrics(draft, ranked))
     mentions = at_an_instant(mentions, [hit.words for hit in draft.periods])
@@ -347,6 +348,17 @@ def _losing_ranks_lowest(draft: Draft, mentions: list[MetricMention]) -> None:
             m.phrase in _LOSS_WORDS and r.candidates[0].name == "profit_units"
             for m, r in zip(mentions, read, strict=True)):
         draft.ranking = replace(draft.ranking, losing=True)
+
+
+_BET_NOUNS = frozenset({"bets", "bet", "picks", "plays", "wagers"})
+
+
+def _bets_doing(draft: Draft) -> None:
+    """ "How are my bets doing": how they went (the bettor's card), not how many there are."""
+    lexed = draft.lexed
+    if lexed.card and lexed.metrics and all(m.phrase in _BET_NOUNS for m in lexed.metrics) \
+            and (lexed.mine or any(d == "bettor" for e in lexed.entities for d, _ in e.options)):
+        lexed.metrics.clear()
 
 
 _BET_VERBS = frozenset({"bet", "wager", "wagered"})

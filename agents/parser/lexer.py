@@ -133,7 +133,8 @@ _NAMED_BEFORE = frozenset({"plan", "tier", "campaign", "medium", "segment", "lea
 _FILLER_NOUNS = frozenset({"team", "stuff", "thing", "app", "bot", "boss", "bar", "pie", "info",
                            "idea", "friend", "mate", "buddy", "pal"})
 _FOR_ME = frozenset({"for", "by", "about"})  # "roi for me", "bets placed by me"
-_DOERS = MINE_WORDS | {"we", "everyone", "everybody", "did"}  # "how did I / we / the guild do"
+_DOERS = MINE_WORDS | {"we", "everyone", "everybody", "did", "bets", "picks", "plays"}  # "how did
+# I / we / the guild / my bets do"
 SUPERLATIVES = frozenset({"top", "bottom", "best", "worst", "highest", "lowest", "biggest",
                           "smallest", "largest", "most", "least", "fewest"})
 

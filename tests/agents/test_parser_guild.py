@@ -92,6 +92,8 @@ CASES = [
     ("who is hot right now", Q("streak", by=("bettor",))),
     ("who's winning this month", board(period=THIS_MONTH)),
     ("is my roi going up or down", Q("roi", filters=(ME,))),
+    ("how are my bets doing", Q(*BOARD, filters=(ME,))),
+    ("how did my bets do yesterday", Q(*BOARD, filters=(ME,), period=YESTERDAY)),
     ("bettors ranked by roi", Q("roi", by=("bettor",), order=Order("roi", True), min_count=5)),
     ("compare sharpie and luckylou roi", Q("roi", by=("bettor",),
                                            filters=(F("bettor", "Sharpie", "LuckyLou"),))),
