@@ -9,6 +9,7 @@ two commands, with the garbage collector paused (:func:`bot.cli.common.gc_paused
 from __future__ import annotations
 
 import sys
+import uuid
 from typing import Any
 
 import click
@@ -64,7 +65,9 @@ def chat_command(workspace_name: str | None, as_of: Any) -> None:
         graph = make_graph(app)
         when = as_of_for(app, workspace_name, as_of.date() if as_of else None)
         session = TerminalSession(app, graph, workspace_name, when, chart=False)
+    # Each chat session is a conversation of its own: a follow-up never reaches into
+    # yesterday's session (`tally ask` keeps one conversation across commands on purpose).
     chat(graph, workspace_name, when, console, app.settings.data_dir / ".chat_history",
-         asker=session.ask, waiting=session.waiting())
+         f"terminal:chat:{uuid.uuid4().hex[:12]}", asker=session.ask, waiting=session.waiting())
 
 

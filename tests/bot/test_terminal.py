@@ -144,3 +144,16 @@ def test_a_digest_subscribed_from_the_terminal_waits_for_the_next_tally_chat(tmp
     assert "while you were away" in first.stdout
     again = tally("chat", "-w", "shop", data=folder, stdin="exit\n")
     assert "while you were away" not in again.stdout
+
+
+def test_a_new_tally_chat_session_remembers_nothing_of_the_last_one(tmp_path_factory):
+    # A stranger's "refund rate last month" in a new session came back "(in MX)" from the
+    # session before: each `tally chat` is a conversation of its own.
+    folder = shop_folder(tmp_path_factory.mktemp("sessions"))
+    first = tally("chat", "-w", "shop", "--as-of", "2025-04-10", data=folder,
+                  stdin="revenue march 2025\nand the month before?\nexit\n")
+    assert "February 2025" in chat_replies(first.stdout)[1]
+    again = tally("chat", "-w", "shop", "--as-of", "2025-04-10", data=folder,
+                  stdin="and the month before?\nexit\n")
+    assert "February 2025" not in chat_replies(again.stdout)[0]
+    assert "January 2025" not in chat_replies(again.stdout)[0]
