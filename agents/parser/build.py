@@ -465,8 +465,23 @@ def _implied_metrics(draft: Draft, ranked: DimWord | None) -> list[MetricMention
         return [MetricMention((BY_NAME[name],), name, name, False) for name in LEADERBOARD]
     if counted := _goods_counted(draft):
         return [counted]
+    if sold := _sales_of(draft):
+        return [sold]
     raise Refusal("which number? Ask about a metric, e.g. revenue, orders, MRR, ROAS, "
                   "days of stock or ROI")
+
+
+def _sales_of(draft: Draft) -> MetricMention | None:
+    """ "How did the high-top sneaker do last week", "how's the online store doing": a
+    shop value's sales (revenue; of a product, its product revenue)."""
+    named = any(dim in ("product", "category", "sales_channel") for e in draft.lexed.entities
+                if not e.exclude for dim, _ in e.options)
+    if not named or "shop" not in draft.index.sources:
+        return None
+    if not (draft.lexed.card or _DID.search(draft.raw)):
+        return None
+    draft.extra.append("revenue: the sales of what was named")
+    return MetricMention((BY_NAME["revenue"],), "revenue", "sales", False)
 
 
 def _goods_counted(draft: Draft) -> MetricMention | None:

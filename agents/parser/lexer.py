@@ -350,6 +350,7 @@ def _record(sentence: Sentence, run: list[Token], kind: str, value: object, resu
 # Before a word, these make it a verb or an idiom, not a name: "a wash", "give me a hand",
 # "should I watch", "are we running".
 _NOT_BEFORE_NAMES = frozenset({"a", "an", "i", "we", "you", "they", "it", "to", "im", "were"})
+_OBJECTS = frozenset({"me", "us", "them", "him", "her", "it", "you"})
 _AUXILIARIES = frozenset({"did", "does", "do", "is", "was", "has", "have", "had", "will",
                           "are", "were"})
 
@@ -369,7 +370,8 @@ def _name_can_stand(tokens: list[Token], i: int, result: Lexed, state: _State) -
     if word in QUALIFIERS or word in _vocabulary_words():  # "our google ads", "on hand"
         return False
     before = tokens[i - 1].text if i else ""
-    if before in _NOT_BEFORE_NAMES:
+    after = tokens[i + 1].text if i + 1 < len(tokens) else ""
+    if before in _NOT_BEFORE_NAMES or after in _OBJECTS:  # "set me up", "watch it"
         return False
     if before in FILTER_WORDS:  # "what's on order from northwind", "are on the shelves at soho"
         return True

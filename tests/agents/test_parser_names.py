@@ -245,3 +245,16 @@ def test_new_vs_returning_customers_are_both_metrics() -> None:
 def test_a_list_of_mrr_kinds_shares_the_noun() -> None:
     assert_parses("new / expansion / churned mrr last month",
                   Q("new_mrr", "expansion_mrr", "churned_mrr", period=LAST_MONTH), SHOP)
+
+
+def test_how_did_a_product_do_is_its_sales() -> None:
+    assert_parses("how did the hammock do last week",
+                  Q("product_revenue", period=LAST_WEEK, filters=(F("product", "Hammock"),)),
+                  SHOP)
+
+
+def test_a_word_of_a_name_before_me_is_a_verb() -> None:
+    sets = Vocabulary(values={"product": ["Picnic Set", "Stoneware Bowl Set"]},
+                      verticals=frozenset({"shop"}))
+    parsed = ask("set me up with revenue last week", sets)
+    assert not (isinstance(parsed, Parsed) and parsed.query.filters), parsed
