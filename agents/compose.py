@@ -142,12 +142,28 @@ def _breakdown_text(result: Result, defs: CatalogDefs, currency: str, intent: st
         return f"No {sentence_label(label)} by {by}{where} {when}: there is no data for it.", None
     if query.limit == 1:
         return _top_row_text(result, defs, currency, where, when), table
-    total = _display(defs, first, result.values.get(first), currency)
-    text = f"{label} by {by}{where} {when}: {total} in total."
+    text = f"{label} by {by}{where} {when}" + _total_words(result, defs, first, currency)
     text += _comparison_words(result, defs, first, currency)
     if intent == "leaderboard":
         return _leaderboard_heading(query.min_count or 0, when), table
     return text + _leader_words(result, defs, currency), table
+
+
+def is_additive(defs: CatalogDefs, metric: str) -> bool:
+    """A sum or count, whose rows add up to a total: an average or a ratio of sums (AOV,
+    CPC, ARPA) is money too, yet its rows do not add up."""
+    definition = defs.metrics[metric]
+    return definition.format in ADDITIVE_FORMATS and "/" not in definition.expr
+
+
+def _total_words(result: Result, defs: CatalogDefs, metric: str, currency: str) -> str:
+    """": $1,200.00 in total." for a sum, ": 54.7 days overall." for an average or a rate,
+    and just "." for a text value (a streak), which has no total."""
+    value = result.values.get(metric)
+    if defs.metrics[metric].format in ("text", "bool") or isinstance(value, str | bool):
+        return "."
+    shown = _display(defs, metric, value, currency)
+    return f": {shown} {'in total' if is_additive(defs, metric) else 'overall'}."
 
 
 def _breakdown_table(result: Result, defs: CatalogDefs, currency: str) -> TableData:
