@@ -523,7 +523,16 @@ def _filters(draft: Draft, metrics: list[MetricEntry], leaderboard: bool) -> lis
     if draft.lexed.mine and betting and not leaderboard \
             and not any(f.dimension == "bettor" for f in filters):
         filters.append(Filter("bettor", (_asker(draft),)))
+    elif draft.lexed.mine and draft.lexed.versus and betting and not leaderboard:
+        _with_asker(draft, filters)  # "Hedgehog's roi vs mine": both, side by side
     return filters
+
+
+def _with_asker(draft: Draft, filters: list[Filter]) -> None:
+    for i, flt in enumerate(filters):
+        asker = _asker(draft)
+        if flt.dimension == "bettor" and not flt.exclude and asker not in flt.values:
+            filters[i] = Filter("bettor", (*flt.values, asker))
 
 
 def _asker(draft: Draft) -> str:

@@ -292,7 +292,20 @@ def _entity_allowed(sentence: Sentence, run: list[Token], key: tuple[str, ...],
     if typed == "us" and _BOUGHT_FROM.search(sentence.raw[:run[0].start]):
         return False  # "bought from us", "spend with us": the pronoun, not the United States
     named = typed.isupper() or (word in COMMON_VALUES and typed[:1].isupper())
+    if word in FILLER and _sum_of_metric(sentence, run, key):
+        return labelled or named  # "the total stake": the sum, not the market "total"
     return filter_context or labelled or named or _qualifies_metric(run, key, index)
+
+
+_DETERMINERS = frozenset({"the", "a", "my", "our", "your", "their", "whats", "what"})
+
+
+def _sum_of_metric(sentence: Sentence, run: list[Token], key: tuple[str, ...]) -> bool:
+    """A filler word ("total") after a determiner and before a metric qualifies the metric."""
+    before = sentence.text[:run[0].start].replace("\x00", " ").split()
+    following = run[len(key)].text if len(run) > len(key) else ""
+    return bool(before) and before[-1] in _DETERMINERS \
+        and (SPELLINGS.get(following, following),) in _metric_table()
 
 
 # Common values that before a metric read as a quantity or a time, not a name ("max ROI").
