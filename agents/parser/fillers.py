@@ -52,7 +52,8 @@ FILLER_PHRASES: frozenset[tuple[str, ...]] = frozenset(tuple(p.split()) for p in
     # idioms whose words are also names ("a hand" is not Hand Cream, "a wash" not Body Wash)
     "give me a hand", "lend me a hand", "lend a hand", "a wash", "running total",
     "the score", "heads up", "how are we running", "how r we running", "are we short on",
-    "set me up with", "set me up w", "hook me up with", "hook me up w",
+    "set me up with", "set me up w", "hook me up with", "hook me up w", "any traction with",
+    "any traction w", "any traction",
 ))
 # Words that change the number when read past: never ignored, always asked about.
 QUALIFIERS = frozenset({
