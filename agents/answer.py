@@ -24,7 +24,7 @@ from agents.insights.digest import build_digest
 from agents.parser import Help, ParseContext, Parsed, Unanswerable, Vocabulary, parse
 from agents.ports import AsOfClock, Engines, LLMConfig, Synonyms
 from agents.reading import with_reading
-from agents.reply import Reply
+from agents.reply import Reply, end_sentence
 from agents.teach import apply_synonyms
 from agents.vocabulary import Vocabularies
 from storage.catalog import AsOf, Engine, Query
@@ -204,7 +204,7 @@ def unanswerable_reply(text: str, understood: tuple[str, ...], missing: str,
     examples = examples_for(verticals)[:3]
     lowered = missing[0].lower() + missing[1:] if missing and not missing.startswith("I ") else missing
     message = f"{got}{lowered if got else missing}"
-    message = message.rstrip(".") + ". I won't guess a number."
+    message = end_sentence(message) + " I won't guess a number."
     if choices:
         message += " Did you mean one of these?"
     data = {"question": text, "text": message, "error": "unanswerable",

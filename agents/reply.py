@@ -98,3 +98,10 @@ def json_number(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value
+
+
+def end_sentence(text: str) -> str:
+    """``text`` ending as a sentence: a period added unless it already ends in ".", "?" or
+    "!" ("did you mean MX?" stays as it is, never "did you mean MX?.")."""
+    text = text.rstrip()
+    return text if text.endswith((".", "?", "!")) else text + "."

@@ -23,7 +23,7 @@ from agents.betting import parsing, views
 from agents.betting.book import Book
 from agents.betting.model import Actor
 from agents.betting.stats import leaderboard, member_stats, record
-from agents.reply import Reply
+from agents.reply import Reply, end_sentence
 from bot.channels.base import InboundMessage
 from bot.commands import CommandHandler, HandlerSet
 from storage.access import AccessDenied, Action, allows, require, role_named
@@ -245,4 +245,4 @@ async def _run(work: Callable[[], Reply]) -> Reply:
 
 def _sentence(text: str) -> str:
     text = text.strip()
-    return (text[:1].upper() + text[1:]).rstrip(".") + "."
+    return end_sentence(text[:1].upper() + text[1:])

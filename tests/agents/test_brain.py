@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from agents.answer import Conversation, answer
-from agents.reply import Reply
+from agents.answer import Conversation, answer, unanswerable_reply
+from agents.reply import Reply, end_sentence
 from bot.app import App
 from bot.brain_ports import brain_ports
 from storage.catalog import AsOf
@@ -135,6 +135,22 @@ def test_refusals_never_carry_a_number(brain, question):
     assert reply.data["error"] == "unanswerable"
     assert "value" not in reply.data
     assert len(reply.data["examples"]) >= 2
+
+
+def test_a_refusal_asking_did_you_mean_mx_gets_no_extra_period():
+    reply = unanswerable_reply("sales in mexcio last month", ("sales (revenue)",),
+                               "'mexcio' is not a country in your data; did you mean MX?",
+                               frozenset({"shop"}))
+    assert "did you mean MX? I won't guess a number." in reply.text
+    assert "?." not in reply.text and "!." not in reply.text
+
+
+@pytest.mark.parametrize(("said", "sentence"), [
+    ("did you mean MX?", "did you mean MX?"), ("no such bettor!", "no such bettor!"),
+    ("no data", "no data."), ("no data.", "no data."), ("no data. ", "no data."),
+])
+def test_a_sentence_ending_in_a_question_or_exclamation_mark_gets_no_period(said, sentence):
+    assert end_sentence(said) == sentence
 
 
 def test_saas_question_in_a_shop_workspace_is_refused_with_the_reason(brain):
