@@ -64,6 +64,9 @@ _OPENER = re.compile(r"^\W*(ok(ay)?|now|then|but|so|right|cool|great|thanks|thx|
 # Words of a question asked whole ("how many orders did we get yesterday?"), not a fragment.
 _ASKED_WHOLE = re.compile(r"\b(what|whats|what's|how|hows|how's|which|who|show|give|tell|list|"
                           r"compare|did|does|do|was|were|is|are|can|could)\b", re.IGNORECASE)
+# "atm", "right now", "still open": the asker means now, not the last question's period.
+_PRESENT = re.compile(r"\b(atm|now|right\s+now|currently|at\s+the\s+moment|at\s+present|"
+                      r"still|as\s+of\s+(now|today)|these\s+days)\b", re.IGNORECASE)
 # "only meta", "just footwear": the last answer narrowed, its metric kept.
 _NARROWED = re.compile(r"\b(only|just)\b", re.IGNORECASE)
 
@@ -100,7 +103,7 @@ def resolve_followup(text: str, last: Query | None, last_intent: str,
     marked = _MARKER.match(text) is not None
     body = strip_fillers(_MARKER.sub("", text, count=1) if marked else text)
     alone = parse(body or text, ctx)
-    if isinstance(alone, Help) or (not marked and _stands_alone(text, alone, last_intent)):
+    if isinstance(alone, Help) or (not marked and _stands_alone(text, alone, last_intent, last)):
         # A question of its own: answered, or refused, as asked, never bent ("his" named).
         if text != asked and isinstance(alone, Parsed):
             return Resolution("query", alone.query, alone.intent, alone.understood)
@@ -127,7 +130,8 @@ def _why(text: str, last: Query | None, last_intent: str, ctx: ParseContext) -> 
     return Resolution("why", last, last_intent) if last is not None else None
 
 
-def _stands_alone(text: str, alone: Parsed | Help | Unanswerable, last_intent: str) -> bool:
+def _stands_alone(text: str, alone: Parsed | Help | Unanswerable, last_intent: str,
+                  last: Query | None = None) -> bool:
     """Whether an unmarked message is a question of its own rather than a fragment.
 
     It is when it names its metric and is asked whole with its own period ("how many
@@ -146,8 +150,20 @@ def _stands_alone(text: str, alone: Parsed | Help | Unanswerable, last_intent: s
         return False
     if alone.query.compare is not None:
         return True
-    whole = _ASKED_WHOLE.search(text) is not None and not _NARROWED.search(text)
-    return whole and alone.query.period is not None
+    if alone.query.period is not None and _ASKED_WHOLE.search(text) and not _NARROWED.search(text):
+        return True  # asked whole with its own period ("how many orders did we get yesterday?")
+    if _PRESENT.search(text):
+        return True  # "mrr atm", "bets still open": now, whatever the last period was
+    return _other_vertical(alone.query, last)
+
+
+def _other_vertical(said: Query, last: Query | None) -> bool:
+    """Whether the new metric belongs to another part of the business than the last
+    question's ("what's our mrr?" after shop revenue): then nothing of it carries over."""
+    if last is None or not last.metrics:
+        return False
+    sources = {BY_NAME[m].source for m in (said.metrics[0], last.metrics[0]) if m in BY_NAME}
+    return len(sources) == 2 and not sources <= {"ads", "web"}
 
 
 def _reshaped(body: str, last: Query, last_intent: str) -> Resolution | None:

@@ -129,8 +129,14 @@ class TallyGraph:
     def _understand(self, state: GraphState) -> dict[str, Any]:
         # "2" or "the second one" right after a reply that offered readings is that reading,
         # asked as it was offered: from here on the turn is that question.
-        question = picked_choice(state["question"], state.get("choices") or ()) or state["question"]
-        plan = understand(question, self._conversation(state), self.ports)
+        offered = state.get("choices") or ()
+        picked = picked_choice(state["question"], offered) or (
+            state["question"] if state["question"] in offered else None)  # a choice button's text
+        question = picked or state["question"]
+        conversation = self._conversation(state)
+        if picked is not None:  # a reading offered is a whole question: asked as offered, not bent
+            conversation = replace(conversation, last=None)
+        plan = understand(question, conversation, self.ports)
         agent, llm = agent_of(plan), False
         if self.llm is not None and isinstance(plan, Parsed | Unanswerable):
             try:

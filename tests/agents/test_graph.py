@@ -230,3 +230,17 @@ def test_a_refused_question_naming_its_own_metric_is_not_bent_into_a_follow_up(a
     reply = graph.ask("shop", "refunds in Narnia the month before", "c", as_of(app))
     assert not reply.ok
     assert reply.data.get("metrics") != ["orders"]
+
+
+@pytest.mark.parametrize("pick", ["1", "revenue by week march 2025"])
+def test_a_picked_reading_is_answered_as_offered_not_bent_by_the_conversation(app, tmp_path, pick):
+    # A stranger picked "revenue last month" after a question about Mexico and got Mexico's
+    # revenue: a reading offered is a whole question, by its number or its button's text.
+    graph = TallyGraph(brain_ports(app), memory_path=tmp_path / "m.sqlite")
+    graph.ask("shop", "revenue in Brazil march 2025", "c", as_of(app))
+    offered = graph.ask("shop", "revenue by weekday march 2025", "c", as_of(app))
+    assert not offered.ok and offered.choices[0] == "revenue by week march 2025"
+    picked = graph.ask("shop", pick, "c", as_of(app))
+    assert picked.ok, picked.text
+    assert picked.data.get("filters", []) == [] and "Brazil" not in picked.text
+    assert picked.data["value"] == 240  # all of March, every country
