@@ -419,7 +419,7 @@ def _names_values_kind(dim: DimMention, entities: list[EntityMention]) -> bool:
         not e.exclude and 0 <= dim.position - (e.position + len(e.said)) <= 1 for e in entities)
 
 
-_LOW_WORDS = ("bottom", "worst", "lowest", "smallest", "least", "fewest")
+_LOW_WORDS = ("bottom", "worst", "lowest", "smallest", "least", "fewest", "cheapest", "quietest")
 
 
 def _bettors_ranked(draft: Draft) -> DimWord | None:

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from agents.parser.dates import MONTH
 from agents.parser.text import NUMBER, Sentence, to_int
 from agents.parser.text import phrase_pattern as _rx
 from storage.catalog.model import Compare
+from storage.catalog.periods import MONTHS
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ _VS = (r"(?:(?:(?:trend(?:ing)?|change|growth|up|down) )?(?:vs|versus|v|compared
        r"(?:change|growth|increase|decrease|difference|delta|up|down|grew|dropped) "
        r"(?:from|over|since|on))")  # a "trend over the last 12 months" is a series, not a change
 _UNIT = r"(?:day|week|wk|month|mo|mth|quarter|qtr|period)"
+_CHANGED = r"(?:change|changed|go|went|move|moved|grow|grew|drop|dropped|shift|shifted)"
 _YEAR_PATTERNS = [
     _rx(rf"{_VS} (?:the )?(?:same (?:period|time|dates?|days?|week|month|quarter) )?"
         r"(?:(?:in|of) )?(?:last|previous|prior|a|one|the previous|the prior) (?:year|yr)"
@@ -109,7 +112,21 @@ def find_compare(sentence: Sentence) -> CompareHit | None:
             words = sentence.original(match.start(), match.end())
             unit, implied = _unit(match.groupdict().get("unit"))
             return CompareHit("previous", unit, implied, words)
-    return None
+    return _month_to_next(sentence)
+
+
+_MONTH_TO_MONTH = _rx(rf"{_CHANGED} (?P<span>from (?P<a>{MONTH}) to (?P<b>{MONTH}))")
+
+
+def _month_to_next(sentence: Sentence) -> CompareHit | None:
+    """ "how did roas change from april to may": May against April, when April is the
+    month before May (otherwise "from april to june" stays a range of months)."""
+    match = _MONTH_TO_MONTH.search(sentence.text)
+    if match is None or (MONTHS[match.group("b")] - MONTHS[match.group("a")]) % 12 != 1:
+        return None
+    sentence.blank(match.start("span"), match.end("span"))
+    words = sentence.original(match.start("span"), match.end("span"))
+    return CompareHit("previous", "month", match.group("b"), words)
 
 
 def _unit(said: str | None) -> tuple[str | None, str | None]:

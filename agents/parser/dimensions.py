@@ -36,7 +36,7 @@ DIM_WORDS: dict[str, DimWord] = {
     **_words(("source",), "source|utm source|referrer|traffic source|referral source",
              "sources|utm sources|referrers|traffic sources|referral sources"),
     **_words(("medium",), "medium|utm medium", "mediums|utm mediums"),
-    **_words(("campaign",), "campaign|ad campaign", "campaigns|ad campaigns"),
+    **_words(("campaign",), "campaign|ad campaign|utm campaign", "campaigns|ad campaigns|utm campaigns"),
     **_words(("product",), "product|item|sku|variant", "products|items|skus|variants"),
     **_words(("category",), "category|collection|product type|product category|product line",
              "categories|collections|product types|product categories|product lines"),
@@ -154,6 +154,13 @@ VALUE_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "Outdoor": ("outdoors", "outdoor gear", "camping gear"),
         "Accessories": ("accessory",),
     },
+    # ad platforms and traffic sources by the names marketers use
+    "channel": {
+        "meta": ("facebook", "fb", "facebook ads", "fb ads", "meta ads", "instagram ads"),
+        "google": ("adwords", "google ads", "gads"),
+        "tiktok": ("tik tok", "tiktok ads", "tik tok ads"),
+    },
+    "source": {"meta": ("facebook", "fb")},
     # a guild's leagues and markets by the names bettors use
     "league": {
         "EPL": ("premier league", "english premier league", "the prem", "prem"),

@@ -114,6 +114,7 @@ class _State:
     dim_end: int = -1  # where the last dimension word ended ("product category": one name)
     subject: bool = False  # the last metric followed "did"/"is"...: "did revenue slip"
     excluded: bool = False  # the exclusion under way has taken a value already
+    listing: bool = False  # the last phrase was a metric: "spend, clicks and cpc" lists more
 
 
 @cache
@@ -136,6 +137,7 @@ _FOR_ME = frozenset({"for", "by", "about"})  # "roi for me", "bets placed by me"
 _DOERS = MINE_WORDS | {"we", "everyone", "everybody", "did", "bets", "picks", "plays"}  # "how did
 # I / we / the guild / my bets do"
 SUPERLATIVES = frozenset({"top", "bottom", "best", "worst", "highest", "lowest", "biggest",
+                          "cheapest", "busiest", "quietest",
                           "smallest", "largest", "most", "least", "fewest"})
 
 
@@ -254,7 +256,11 @@ def _run(tokens: list[Token], i: int) -> list[Token]:
 
 def _longest(sentence: Sentence, run: list[Token], words: tuple[str, ...], index: VocabIndex,
              state: _State) -> tuple[str, int, object] | None:
-    filter_context = state.exclude or state.previous in FILTER_WORDS
+    filter_context = state.exclude or (state.previous in FILTER_WORDS and not (
+        state.listing and state.previous in JOINERS))  # "ctr and cpc": a metric, not the medium
+    # "users from google cpc": right after a value said as a filter, a value ("cpc" medium)
+    filter_context = filter_context or (
+        state.value_end >= 0 and 0 <= run[0].start - state.value_end <= 1)
     for length in range(len(words), 0, -1):
         key = words[:length]
         allowed = _entity_allowed(sentence, run, key, filter_context, index)
@@ -328,6 +334,7 @@ def _qualifies_metric(run: list[Token], key: tuple[str, ...], index: VocabIndex)
 def _record(sentence: Sentence, run: list[Token], kind: str, value: object, result: Lexed,
             state: _State) -> None:
     said = sentence.original(run[0].start, run[-1].end)
+    state.listing = kind == "metric"
     if kind == "metric":
         state.subject = state.previous in _AUXILIARIES
         state.exclude = state.exclude and not state.excluded  # "except marketplace — revenue"

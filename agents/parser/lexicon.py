@@ -265,7 +265,8 @@ METRICS: tuple[MetricEntry, ...] = (
        "sessions|visits|traffic|site visits|website visits|web sessions|site traffic|"
        "website traffic|web traffic"),
     _m("users", "web", WEB,
-       "users|visitors|unique visitors|site users|web users|uniques|website visitors"),
+       "users|visitors|unique visitors|site users|web users|uniques|website visitors|"
+       "people visited|how many people visited|people who visited|people visiting"),
     _m("web_conversions", "web", WEB,
        "web conversions|site conversions|website conversions|goal completions|"
        "ga conversions|ga4 conversions|conversions|conv|convs|how many conversions"),

@@ -49,11 +49,11 @@ class Ranking:
 
 
 _DIMS = "|".join(sorted((w.replace(" ", r"\s+") for w in DIM_WORDS), key=len, reverse=True))
-_UP = "top|best|highest|biggest|largest|leading|strongest|most|longest|fastest|quickest"
-_DOWN = "bottom|worst|lowest|smallest|weakest|least|fewest|shortest|slowest"
+_UP = "top|best|highest|biggest|largest|leading|strongest|most|longest|fastest|quickest|busiest"
+_DOWN = "bottom|worst|lowest|smallest|weakest|least|fewest|shortest|slowest|cheapest|quietest"
 # Before a noun, "most/least" quantify it ("the most customers"), so they do not rank.
-_TOP_UP = "top|best|highest|biggest|largest|leading|strongest|longest|fastest|quickest"
-_TOP_DOWN = "bottom|worst|lowest|smallest|weakest|shortest|slowest"
+_TOP_UP = "top|best|highest|biggest|largest|leading|strongest|longest|fastest|quickest|busiest"
+_TOP_DOWN = "bottom|worst|lowest|smallest|weakest|shortest|slowest|cheapest|quietest"
 # Speed is a judgement: the fastest supplier has the shortest lead time, the fastest mover
 # the highest daily demand (the metric's lower_is_better decides).
 _JUDGEMENTS = ("best", "worst", "strongest", "weakest", "fastest", "quickest", "slowest")

@@ -224,4 +224,4 @@ def _listed(vocabulary: Vocabulary, source: str, dim: str) -> _Listed:
 
 
 def _words(text: str) -> list[str]:
-    return [w.removesuffix("'s") for w in fold(text).split()]
+    return [w.removesuffix("'s").rstrip("+") for w in fold(text).split()]

@@ -85,6 +85,8 @@ class VocabIndex:
             if len(key) > 1:
                 for word in key:
                     found.setdefault(word, set()).add(key)
+                    if word.rstrip("+") != word:  # "advantage+" is typed "advantage" too
+                        found.setdefault(word.rstrip("+"), set()).add(key)
         for said, stored in WORD_SYNONYMS.items():  # "euro plans": the "(EUR)" plans
             if stored in found and said not in found:
                 found[said] = found[stored]
@@ -245,7 +247,7 @@ def _add_synonyms(index: VocabIndex, vocabulary: Vocabulary) -> None:
                 continue
             for name in names:
                 key = tuple(fold(name).split())
-                if key not in index.exact:
+                if key not in index.exact or key in index.soft:  # "facebook": channel and source
                     index.add(name, (dimension, stored[fold(value)]))
                     index.soft.add(key)
 

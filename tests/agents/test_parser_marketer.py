@@ -284,3 +284,55 @@ def test_losing_the_most_mrr_to_churn_is_the_most_churned_mrr():
     assert_parses("which plan lost the most mrr to churn this year", Q(
         "churned_mrr", period=("2025-01-01", "2025-11-20"), by=("plan",),
         order=Order("churned_mrr", descending=True), limit=1))
+
+
+# --- a metric word that is also a value, and the ad platforms' everyday names ----------
+
+
+def test_a_metric_listed_after_metrics_is_a_metric_not_the_medium():
+    assert_parses("spend, clicks and cpc by channel last week", Q(
+        "ad_spend", "clicks", "cpc", period=LAST_WEEK, by=("channel",)), MARKETING)
+
+
+def test_cpc_right_after_a_source_said_as_a_filter_is_the_medium():
+    assert_parses("users from google cpc last week", Q(
+        "users", period=LAST_WEEK, filters=(F("source", "google"), F("medium", "cpc"))),
+        MARKETING)
+    assert_parses("google cpc last week", Q(
+        "cpc", period=LAST_WEEK, filters=(F("channel", "google"),)), MARKETING)
+
+
+def test_fb_and_adwords_are_the_meta_and_google_channels():
+    assert_parses("fb spend last week", Q(
+        "ad_spend", period=LAST_WEEK, filters=(F("channel", "meta"),)), MARKETING)
+    assert_parses("adwords spend last week", Q(
+        "ad_spend", period=LAST_WEEK, filters=(F("channel", "google"),)), MARKETING)
+    assert_parses("sessions from facebook last week", Q(
+        "sessions", period=LAST_WEEK, filters=(F("source", "meta"),)), MARKETING)
+
+
+def test_a_change_from_one_month_to_the_next_compares_the_later_one():
+    assert_parses("how did roas change from april to may", Q(
+        "roas", period=("2025-05-01", "2025-06-01"), compare="previous"), MARKETING)
+
+
+# --- lists, superlatives and names as marketers type them ------------------------------
+
+
+def test_cheapest_and_busiest_rank_low_and_high():
+    assert_parses("cheapest cpc campaign last month", Q(
+        "cpc", period=LAST_MONTH, by=("campaign",), order=Order("cpc", descending=False),
+        limit=1), MARKETING)
+    assert_parses("busiest day for site traffic last month", Q(
+        "sessions", period=LAST_MONTH, by=("day",), order=Order("sessions", descending=True),
+        limit=1), MARKETING)
+
+
+def test_utm_campaign_is_the_campaign_dimension():
+    assert_parses("conversion rate by utm campaign last month", Q(
+        "conversion_rate", period=LAST_MONTH, by=("campaign",)), MARKETING)
+
+
+def test_people_who_visited_are_users():
+    assert_parses("how many people visited the site last week", Q("users", period=LAST_WEEK),
+                  MARKETING)
