@@ -40,7 +40,8 @@ class CompareHit:
 
 # "from"/"over"/"since" only count after a change word: "orders from last month" is a period.
 _VS = (r"(?:(?:(?:trend(?:ing)?|change|growth|up|down) )?(?:vs|versus|v|compared to|"
-       r"compared with|comparing to|compare to|compare with|against|relative to|than)|"
+       r"compared with|comparing to|compare to|compare with|against|relative to|than|"
+       r"(?:running |tracking |pacing )?(?:ahead of|behind))|"
        r"(?:change|growth|increase|decrease|difference|delta|up|down|grew|dropped) "
        r"(?:from|over|since|on))")  # a "trend over the last 12 months" is a series, not a change
 _UNIT = r"(?:day|week|wk|month|mo|mth|quarter|qtr|period)"

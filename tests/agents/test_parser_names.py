@@ -258,3 +258,8 @@ def test_a_word_of_a_name_before_me_is_a_verb() -> None:
                       verticals=frozenset({"shop"}))
     parsed = ask("set me up with revenue last week", sets)
     assert not (isinstance(parsed, Parsed) and parsed.query.filters), parsed
+
+
+def test_running_ahead_of_last_month_is_this_month_against_last() -> None:
+    assert_parses("are we running ahead of last month on revenue?",
+                  Q("revenue", period=THIS_MONTH, compare="previous"), SHOP)
