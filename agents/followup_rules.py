@@ -28,9 +28,9 @@ _COMPARED = re.compile(r"^\W*((and|but|ok|okay|now)\s+)?(vs\.?|versus|compared?\
 _VERSUS = re.compile(r"\b(vs|versus|compared?|against|relative\s+to)\b", re.IGNORECASE)
 # Words a follow-up adds that change nothing: "by league instead", "ctr then?", "only ones from X".
 _FILLERS = re.compile(r"\b(instead|rather|then|too|as\s+well|again|pls|plz|please|ones)\b", re.IGNORECASE)
-_RANKED = re.compile(r"^\W*((just|only|show)\s+)?(me\s+)?(the\s+)?"
-                     r"(?P<word>top|best|highest|bottom|worst|lowest)\s+"
-                     r"(?P<n>\d{1,3}|one|two|three|four|five|ten)(\s+(only|please))?\W*$", re.IGNORECASE)
+_RANKED = re.compile(r"^\W*((just|only|show)\s+)?(me\s+)?((which|who|what)(\s+(one|was|is|were|are|did))*\s+)?"
+                     r"(the\s+)?(?P<word>top|best|highest|bottom|worst|lowest)(\s+"
+                     r"(?P<n>\d{1,3}|one|two|three|four|five|ten))?(\s+(only|please|one))?\W*$", re.IGNORECASE)
 _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10}
 _HORIZON = re.compile(r"^\W*((in|within|next|the|over|for)\s+)*(?P<n>\d{1,3})\s*"
                       r"((?P<weeks>weeks?|wks?)|days?|d)?\W*$", re.IGNORECASE)
@@ -142,7 +142,7 @@ def ranked(body: str, last: Query) -> Query | None:
     lower_better = BY_NAME[by].lower_is_better if by in BY_NAME else False
     descending = {"top": True, "highest": True, "bottom": False, "lowest": False,
                   "best": not lower_better, "worst": lower_better}[word]
-    n = found.group("n").lower()
+    n = (found.group("n") or "one").lower()  # "which was best?": the one best row
     return replace(last, order=Order(by, descending), limit=_NUMBERS.get(n) or int(n))
 
 

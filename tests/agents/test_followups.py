@@ -267,3 +267,11 @@ def test_a_word_with_two_senses_reads_in_the_conversations():
 def test_a_fragment_is_never_answered_with_the_last_metric_when_it_names_another():
     plan = talk("revenue last week", "and orders in Narnia?")
     assert not (isinstance(plan, Resolution) and plan.query.metrics == ("revenue",))
+
+
+def test_which_was_best_after_a_breakdown_is_its_top_row():
+    q = query_of("units sold by category last month", "which was best?")
+    assert q.order == Order("units_sold") and q.limit == 1 and q.dimensions == ("category",)
+    q = query_of("units sold by category last month", "and worst?")
+    assert q.order == Order("units_sold", descending=False) and q.limit == 1
+    assert not isinstance(talk("revenue last month", "which was best?"), Resolution)  # best of what?
