@@ -49,7 +49,7 @@ _CHANGED = r"(?:change|changed|go|went|move|moved|grow|grew|drop|dropped|shift|s
 _YEAR_PATTERNS = [
     _rx(rf"{_VS} (?:the )?(?:same (?:period|time|dates?|days?|week|month|quarter) )?"
         r"(?:(?:in|of) )?(?:last|previous|prior|a|one|the previous|the prior) (?:year|yr)"
-        r"(?: ago)?"),
+        r"(?: ago| to date)?"),
     _rx(rf"{_VS} (?:this|that) time last (?:year|yr)|{_VS} ly"),
     _rx(r"yoy|year over year|yr over yr|year on year|y o y|"
         r"(?:the )?same (?:period|time|dates|week|month|quarter) (?:last|a) year|"
@@ -67,6 +67,8 @@ _WEEK_PATTERNS = [
     _rx(r"(?:the )?same (?:day|weekday) (?:last|previous|prior|a) (?:week|wk)(?: ago)?"),
 ]
 _PREVIOUS_PATTERNS = [
+    # "mtd vs last mtd" (slang spells it "month to date vs last month to date")
+    _rx(rf"{_VS} (?:the )?(?:last|previous|prior) (?P<unit>week|month|quarter|year) to date"),
     _rx(rf"{_VS} (?:the )?(?:previous|prior|preceding|last|past|earlier) "
         rf"(?P<unit>{_UNIT}|{NUMBER} (?:days|weeks|months))"),
     _rx(rf"{_VS} (?:the )?(?P<unit>{_UNIT}) (?:before|prior|earlier)"),

@@ -78,6 +78,7 @@ METRICS: tuple[MetricEntry, ...] = (
     # --- shop -------------------------------------------------------------------------
     _m("revenue", "shop", SHOP_ORDER,
        "revenue|revenues|sales|gross sales|gross revenue|total sales|total revenue|turnover|"
+       "total order value|total order values|total value of orders|order totals|"
        "top line|topline|gmv|takings|store revenue|shop revenue|order revenue|"
        "how much did we make|how much have we made|how much we made|how much did we sell|"
        "how much have we sold|how much did we earn|how much money did we make|"
@@ -218,7 +219,9 @@ METRICS: tuple[MetricEntry, ...] = (
        "spend on ads|spent on ads|ad spent|spending|how much are we spending|"
        "how much have we been spending|spending on ads|by spend|cost|cost us|costs|costing|"
        "did it cost|did it cost us|blow on ads|blew on ads|"
-       "burn on ads|burned on ads", lower=True),
+       "burn on ads|burned on ads|how much did we blow|how much have we blown|"
+       "how much did we blew|how much did we burn|how much have we burned|how much did we burn through",
+       lower=True),
     _m("impressions", "ads", ADS,
        "impressions|impression|impr|imps|ad impressions|ads shown|were our ads shown|"
        "times were our ads shown|how many times were our ads shown|times shown"),

@@ -32,7 +32,7 @@ SLANG: dict[str, str] = {
     "lvl": "level", "lvls": "levels", "oos": "out of stock",  # stock levels, stock-outs
     "rev": "revenue", "revs": "revenue", "amt": "amount", "avg": "average", "nbr": "number",
     "num": "number", "qty": "quantity", "pct": "percent", "perc": "percent", "ppl": "people",
-    "pts": "points", "inv": "inventory", "lb": "leaderboard", "doc": "days of cover",
+    "pts": "points", "val": "value", "vals": "values", "inv": "inventory", "lb": "leaderboard", "doc": "days of cover",
     # chat
     "u": "you", "ur": "your", "r": "are", "pls": "please", "plz": "please", "pleeze": "please",
     "thx": "thanks", "thnx": "thanks", "tks": "thanks", "ty": "thanks", "abt": "about",
