@@ -45,6 +45,10 @@ class Anomaly:
         change_rate: (value − expected) / |expected| (None when expected is 0).
         drivers: the dimension values that moved the most, vs the same weekday a week earlier.
         text: the one-sentence explanation for people.
+        segment: for a segment's move inside a steady total, the segment ("country and sales
+            channel BR · marketplace"): value, expected, low, high, z and change_rate are then
+            the segment's, so the range printed is the one the alert was raised against.
+        total: the whole metric's value that day, when ``segment`` is set.
     """
 
     metric: str
@@ -57,6 +61,8 @@ class Anomaly:
     change_rate: float | None
     drivers: tuple[Driver, ...]
     text: str
+    segment: str = ""
+    total: float | None = None
 
     @property
     def direction(self) -> int:
@@ -73,6 +79,7 @@ class Anomaly:
         return {"metric": self.metric, "day": self.day.isoformat(), "value": self.value,
                 "expected": self.expected, "low": self.low, "high": self.high, "z": self.z,
                 "change_rate": self.change_rate, "text": self.text,
+                "segment": self.segment or None, "total": self.total,
                 "drivers": [{"dimension": d.dimension, "value": d.value, "change": d.change,
                              "share": d.share} for d in self.drivers]}
 
@@ -124,17 +131,15 @@ def _slice_anomalies(engine: Engine, as_of: AsOf, day: date, series: DailySeries
     metrics = tuple(m for m in SLICES if m in series.values and m not in flagged)
     found = []
     for move in slice_moves(engine, as_of, day, series, metrics):
-        total = robust_baseline(series.same_weekdays(move.metric))
         value = series.value(move.metric)
-        if total is None or value is None:
+        if value is None:
             continue
-        anomaly = _explain(engine, as_of, move.metric, day, value, total, explain)
-        rate = (move.value - move.baseline.expected) / abs(move.baseline.expected)
+        # The alert is the segment's: its value against its own range (the total's range
+        # holds the total, so printing it beside "−23% vs expected" read as a false alarm).
+        anomaly = _explain(engine, as_of, move.metric, day, move.value, move.baseline, explain)
         label = " and ".join(engine.defs.dimensions[d].label.lower() for d in move.dimensions)
-        segment = (f"; the {label} {move.name} segment alone is {'+' if rate > 0 else '−'}"
-                   f"{abs(rate) * 100:.0f}% vs its usual {day:%A}")
-        found.append(replace(anomaly, z=move.baseline.z(move.value),
-                             text=anomaly.text[:-1] + segment + "."))
+        anomaly = replace(anomaly, segment=f"{label} {move.name}", total=value)
+        found.append(replace(anomaly, text=anomaly_sentence(engine, anomaly)))
     return found
 
 
@@ -164,8 +169,11 @@ def anomaly_sentence(engine: Engine, anomaly: Anomaly) -> str:
     rate = anomaly.change_rate
     moved = (f"{'+' if rate > 0 else '−'}{abs(rate) * 100:.0f}% vs expected" if rate is not None
              else "up from nothing")
-    text = (f"{definition.label} {moved} on {anomaly.day:%a %b} {anomaly.day.day}: "
+    whose = f" of the {anomaly.segment} segment" if anomaly.segment else ""
+    text = (f"{definition.label}{whose} {moved} on {anomaly.day:%a %b} {anomaly.day.day}: "
             f"{show(anomaly.value)} (expected {show(anomaly.low)}–{show(anomaly.high)})")
+    if anomaly.total is not None:
+        text += f", while the total, {show(anomaly.total)}, stayed within its usual range"
     reasons = [_driver_words(engine, anomaly, d) for d in anomaly.drivers]
     if reasons:
         text += "; " + ", ".join(reasons) + f" vs the {anomaly.day:%A} before"

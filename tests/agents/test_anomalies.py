@@ -11,6 +11,7 @@ from agents.insights.anomalies import detect_anomalies
 from agents.insights.digest import build_alerts
 from agents.insights.series import Z_THRESHOLD, event_baseline, is_anomalous, robust_baseline
 from storage.catalog import AsOf, Engine, Period, Query
+from storage.catalog.display import format_value
 from storage.demo import planted_anomalies
 from tests.agents.demo_workspaces import END, demo_engine
 
@@ -41,12 +42,23 @@ def test_revenue_alert_explains_itself_with_value_range_and_the_br_marketplace_d
     alert = next(a for a in detect_anomalies(demo, morning_after(demo, revenue.day), revenue.day)
                  if a.metric == "revenue")
     day_query = Query(("revenue",), Period(revenue.day, revenue.day + timedelta(days=1), "day"))
-    assert alert.value == pytest.approx(float(demo.run(day_query, morning_after(demo, revenue.day)).value))
+    assert alert.total == pytest.approx(float(demo.run(day_query, morning_after(demo, revenue.day)).value))
     assert alert.change_rate is not None and alert.change_rate < -0.15
-    assert "Revenue −" in alert.text and "vs expected" in alert.text and "expected $" in alert.text
+    assert "Revenue of the country and sales channel BR · marketplace segment −" in alert.text
+    assert "vs expected" in alert.text and "expected $" in alert.text
+    assert "stayed within its usual range" in alert.text
     drivers = {(d.dimension, d.value) for d in alert.drivers}
     assert ("country", "BR") in drivers or ("sales_channel", "marketplace") in drivers
-    assert "BR · marketplace" in alert.text
+
+
+@pytest.mark.parametrize("planted", planted_anomalies(END), ids=lambda a: a.metric)
+def test_an_alert_is_raised_only_outside_the_expected_range_it_prints(demo: Engine, planted) -> None:
+    for alert in detect_anomalies(demo, morning_after(demo, planted.day), planted.day):
+        assert not alert.low <= alert.value <= alert.high, alert.text
+        fmt = demo.defs.metrics[alert.metric].format
+        printed = (f"(expected {format_value(alert.low, fmt, 'USD')}–"
+                   f"{format_value(alert.high, fmt, 'USD')})")
+        assert printed in alert.text, alert.text
 
 
 def test_ad_spend_spike_names_the_campaign(demo: Engine) -> None:
