@@ -71,6 +71,9 @@ def test_a_signed_order_lands_as_the_rows_a_sync_would_write(served, gateway, ap
     assert wh.fetch("SELECT order_id, status, total::VARCHAR, source FROM orders") == [
         ("1007", expected["orders"][0]["status"], "36.5000", "google")]
     assert wh.fetch("SELECT refund_id, amount::VARCHAR FROM refunds") == [("907", "5.0000")]
+    # ... and the refund as the catalog reads it: with its order's currency and source
+    assert wh.fetch("SELECT refund_id, order_id, currency, source FROM _refunds") == [
+        ("907", "1007", expected["orders"][0]["currency"], "google")]
     assert landed == [NewData("acme", {"orders": 1, "order_items": 2, "refunds": 1}, "webhook shopify")]
 
 
