@@ -66,6 +66,23 @@ def _display(defs: CatalogDefs, metric: str, value: Value, currency: str) -> str
     return format_value(value, defs.metrics[metric].format, currency)
 
 
+BETTING_SOURCES = ("bets", "streaks")
+
+
+def _missing_reason(defs: CatalogDefs, metric: str) -> str:
+    """Why a metric has no value, in words: a betting rate over no settled bets, else no data."""
+    if any(source.name in BETTING_SOURCES for source in defs.sources_of(metric)):
+        return "no settled bets in that period"
+    return "no data for that period"
+
+
+def _said(defs: CatalogDefs, metric: str, value: Value, currency: str) -> str:
+    """A value inside a sentence: as displayed, and an "n/a" says why ("n/a (no settled bets
+    in that period)") so a reader never wonders whether it is a fault."""
+    shown = _display(defs, metric, value, currency)
+    return f"n/a ({_missing_reason(defs, metric)})" if shown == "n/a" else shown
+
+
 def _comparison_words(result: Result, defs: CatalogDefs, metric: str, currency: str) -> str:
     cmp = result.comparison
     if cmp is None:
@@ -73,7 +90,7 @@ def _comparison_words(result: Result, defs: CatalogDefs, metric: str, currency: 
     fmt = defs.metrics[metric].format
     rate = cmp.change_rate.get(metric)
     change = cmp.change.get(metric)
-    before = _display(defs, metric, cmp.values.get(metric), currency)
+    before = _said(defs, metric, cmp.values.get(metric), currency)
     if change is None:
         return f" It was {before} in {cmp.period.plain()}."
     direction = ("flat" if shows_as_zero(change, fmt) else "up" if float(change) > 0  # type: ignore[arg-type]
@@ -108,7 +125,7 @@ def _totals_text(result: Result, defs: CatalogDefs, currency: str) -> str:
         label = defs.metrics[metric].label
         if bettor:
             label = f"{bettor[0].values[0]}'s {sentence_label(label)}"
-        value = _display(defs, metric, result.values.get(metric), currency)
+        value = _said(defs, metric, result.values.get(metric), currency)
         plural = label.endswith("s") and not label.endswith("ss")
         verb = ("are" if plural else "is") if result.period is None else ("were" if plural else "was")
         if result.period is None:
@@ -116,7 +133,7 @@ def _totals_text(result: Result, defs: CatalogDefs, currency: str) -> str:
         else:
             sentence = f"{label}{where} {when} {verb} {value}."
         return sentence + _comparison_words(result, defs, metric, currency)
-    parts = [f"{sentence_label(defs.metrics[m].label)} {_display(defs, m, result.values.get(m), currency)}"
+    parts = [f"{sentence_label(defs.metrics[m].label)} {_said(defs, m, result.values.get(m), currency)}"
              for m in query.metrics]
     head = f"{when[0].upper()}{when[1:]}{where}: " + ", ".join(parts) + "."
     extra = "".join(_comparison_words(result, defs, m, currency) for m in query.metrics[:1])
@@ -162,7 +179,9 @@ def _total_words(result: Result, defs: CatalogDefs, metric: str, currency: str) 
     value = result.values.get(metric)
     if defs.metrics[metric].format in ("text", "bool") or isinstance(value, str | bool):
         return "."
-    shown = _display(defs, metric, value, currency)
+    shown = _said(defs, metric, value, currency)
+    if value is None:
+        return f": {shown}."
     return f": {shown} {'in total' if is_additive(defs, metric) else 'overall'}."
 
 
@@ -223,11 +242,16 @@ def _row_changes(result: Result, defs: CatalogDefs, currency: str) -> list[str]:
         return []
     metric = result.query.metrics[0]
     dims = result.query.dimensions
-    before = {tuple(r.get(d) for d in dims): r.get(metric) for r in cmp.rows}
+    by_time = all(defs.dimensions[d].grain for d in dims)
+    # Days, weeks or months are compared in order (the 3rd day of this month with the 3rd
+    # of the last): their dates differ, so matching by value would call every row "new".
+    before: dict[tuple[Any, ...], Any] = (
+        {(i,): r.get(metric) for i, r in enumerate(cmp.rows)} if by_time
+        else {tuple(r.get(d) for d in dims): r.get(metric) for r in cmp.rows})
     fmt = defs.metrics[metric].format
     cells = []
-    for row in result.rows:
-        old = before.get(tuple(row.get(d) for d in dims))
+    for i, row in enumerate(result.rows):
+        old = before.get((i,) if by_time else tuple(row.get(d) for d in dims))
         now = row.get(metric)
         if not isinstance(now, int | float | Decimal) or isinstance(now, bool):
             cells.append("")

@@ -3,9 +3,11 @@ SQL that ran, and how fresh the data is) and "why?" (the drivers of a change).""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from agents.insights.drivers import describe_driver, find_drivers, share_words
 from agents.reply import Reply, TableData
-from storage.catalog import AsOf, Engine, Query
+from storage.catalog import AsOf, Comparison, Engine, Query
 from storage.catalog.definitions import CatalogDefs
 from storage.catalog.display import format_change, shows_as_zero
 
@@ -31,6 +33,19 @@ def _tables_of(defs: CatalogDefs, query: Query) -> list[str]:
     return tables
 
 
+def _sql_block(statements: tuple[str, ...], comparison: Comparison | None) -> str:
+    """The statements that ran, then, for a comparison, a sentence saying the other period
+    ran the same SQL (the engine records that as a comment line, which alone shows nothing)."""
+    main = [s for s in statements if not s.lstrip().startswith("--")]
+    block = "\n\n".join(main)
+    text = f"\n\nSQL:\n```\n{block}\n```" if main else ""
+    if comparison is not None:
+        other = comparison.period
+        text += (f"\nThe comparison ran the same SQL over {other.plain()} "
+                 f"({other.start} to {other.end - timedelta(days=1)}).")
+    return text
+
+
 def explain(engine: Engine, query: Query, as_of: AsOf) -> Reply:
     """The derivation of the last answer, computed again so the SQL shown is the SQL run."""
     result = engine.run(query, as_of)
@@ -42,8 +57,6 @@ def explain(engine: Engine, query: Query, as_of: AsOf) -> Reply:
     tz = engine.workspace.timezone
     if result.period is not None:
         last = result.period.end.toordinal() - 1
-        from datetime import date
-
         lines.append(f"• Period: {result.period.describe()}, from {result.period.start} 00:00 to "
                      f"{date.fromordinal(last)} 24:00 in {tz}.")
     else:
@@ -64,8 +77,7 @@ def explain(engine: Engine, query: Query, as_of: AsOf) -> Reply:
         newest = max(fresh, key=lambda load: load.loaded_at)
         lines.append(f"• Data as fresh as {newest.loaded_at:%Y-%m-%d %H:%M} UTC "
                      f"({newest.origin}, table {newest.table}).")
-    sql = result.sql[-1] if result.sql else ""
-    text = "Here's how I got that:\n" + "\n".join(lines) + f"\n\nSQL:\n```\n{sql}\n```"
+    text = "Here's how I got that:\n" + "\n".join(lines) + _sql_block(result.sql, result.comparison)
     return Reply(text, data={"explain": True, "sql": list(result.sql), "metrics": list(query.metrics)})
 
 

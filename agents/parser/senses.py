@@ -128,7 +128,7 @@ WEAK = frozenset({
     "bring in", "brought in", "bring", "brought", "earn", "did we sell", "have we sold",
     "we sold", "were sold", "did we sold", "do we sell", "sold", "money", "how much money",
     "did we move", "have we moved", "we moved", "how much", "cost", "cost us", "costs", "costing",
-    "did it cost", "did it cost us", "add", "added", "did we add", "have we added", "book",
+    "did it cost", "did it cost us", "expensive", "add", "added", "did we add", "have we added", "book",
     "booked", "did we book", "have we booked", "selling", "is selling", "lose", "losing",
     "losses", "how much did we lose", "how much did i lose", "how much have i lost",
     "how much have we lost",

@@ -377,9 +377,16 @@ class Engine:
                  rows: list[dict[str, Any]]) -> Comparison:
         other_query, other, other_as_of = self._comparison_target(query, period, as_of)
         other_values, other_rows, _ = self._evaluate(other_query, other, other_as_of)
+        if query.limit and rows and not self._grain_dimensions(query):
+            # A ranking's rows are compared with the same rows then, not with that period's
+            # own top N (a customer outside last year's top 10 is not "new").
+            _, other_rows, _ = self._evaluate(_same_rows(other_query, rows), other, other_as_of)
         change = {m: difference(values.get(m), other_values.get(m)) for m in query.metrics}
         rate = {m: change_rate(values.get(m), other_values.get(m)) for m in query.metrics}
         return Comparison(other, other_values, change, rate, other_rows)
+
+    def _grain_dimensions(self, query: Query) -> list[str]:
+        return [d for d in query.dimensions if self.defs.dimensions[d].grain]
 
     def _comparison_target(self, query: Query, period: Period, as_of: AsOf
                            ) -> tuple[Query, Period, AsOf]:
@@ -393,6 +400,13 @@ class Engine:
             other_as_of = AsOf.for_day(day, self.workspace.tz)
             other = Period(day, day + timedelta(days=1), "instant", "")
         return replace(query, period=other if period.kind != "instant" else None), other, other_as_of
+
+
+def _same_rows(query: Query, rows: list[dict[str, Any]]) -> Query:
+    """``query`` restricted to the dimension values of ``rows``, unranked and uncut."""
+    pinned = tuple(Filter(d, tuple(dict.fromkeys(str(r[d]) for r in rows if r.get(d) is not None)))
+                   for d in query.dimensions)
+    return replace(query, filters=query.filters + pinned, order=None, limit=None)
 
 
 def _statement_key(sql: str, params: dict[str, object]) -> tuple[object, ...]:

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from agents.compose import compose
-from storage.catalog import AsOf, Query, resolve_period
+from storage.catalog import AsOf, Filter, Query, resolve_period
 from tests.agents.demo_workspaces import demo_engine
 
 SHOP = demo_engine("demo")
@@ -41,3 +41,17 @@ def test_a_streak_by_bettor_has_no_total():
     text = breakdown_text(GUILD, "streak", "bettor", None)
     assert "in total" not in text and "overall" not in text, text
     assert text.startswith("Streak by bettor") and text.endswith(".")
+
+
+def test_parlay_petes_roi_in_a_month_without_settled_bets_says_why_it_is_na():
+    query = Query(("roi",), resolve_period("from 2020-01-01 to 2020-01-31", AS_OF),
+                  filters=(Filter("bettor", ("Parlay Pete",)),))
+    text = compose(GUILD.run(query, AS_OF), GUILD.defs, GUILD.workspace.currency).text
+    assert text == ("Parlay Pete's ROI over Jan 1 – Jan 31, 2020 was n/a "
+                    "(no settled bets in that period)."), text
+
+
+def test_an_aov_without_orders_says_there_is_no_data_for_that_period():
+    query = Query(("aov",), resolve_period("from 2020-01-01 to 2020-01-31", AS_OF))
+    text = compose(SHOP.run(query, AS_OF), SHOP.defs, SHOP.workspace.currency).text
+    assert "n/a (no data for that period)" in text, text

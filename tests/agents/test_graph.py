@@ -87,6 +87,16 @@ def test_how_did_you_get_that_shows_definition_period_sql_and_freshness(app, tmp
     assert "Data as fresh as" in how.text
 
 
+def test_how_did_you_get_a_comparison_shows_the_sql_then_says_the_other_period_ran_it_too(
+        app, tmp_path):
+    graph = TallyGraph(brain_ports(app), memory_path=tmp_path / "m.sqlite")
+    graph.ask("shop", "revenue march 2025 vs the month before", "c", as_of(app))
+    how = graph.ask("shop", "how did you get that?", "c", as_of(app))
+    block = how.text.split("```")[1]
+    assert "SELECT" in block and "-- compared with" not in block
+    assert "The comparison ran the same SQL over February 2025 (2025-02-01 to 2025-02-28)." in how.text
+
+
 @pytest.mark.parametrize(("workspace", "question", "agent", "value"), [
     ("shop", "revenue march 2025", "analytics", 240),
     ("multi", "roas this month", "marketing", 700 / 150),

@@ -106,3 +106,15 @@ def test_a_number_right_after_choices_answers_that_reading_once(app, tmp_path):
     again = graph.ask("shop", "the second one", "c", when)
     assert not again.ok  # the choices were for the turn right after them only
     graph.close()
+
+
+def test_the_parsers_own_choices_are_remembered_and_one_is_picked_by_its_number(app, tmp_path):
+    graph = TallyGraph(brain_ports(app), memory_path=tmp_path / "m.sqlite")
+    when = AsOf.for_day(date(2025, 4, 10), app.workspace("shop").tz)
+    refused = graph.ask("shop", "revenue by weekday march 2025", "c", when)
+    assert not refused.ok and refused.choices[0] == "revenue by week march 2025"
+    assert refused.data["choices"] == list(refused.choices)  # kept with the recorded answer
+    picked = graph.ask("shop", "1", "c", when)
+    assert picked.data["question"] == "revenue by week march 2025"
+    assert picked.text == graph.ask("shop", "revenue by week march 2025", "other", when).text
+    graph.close()

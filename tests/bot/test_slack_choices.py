@@ -79,3 +79,18 @@ def test_choices_without_a_recorded_answer_are_numbered_lines():
     blocks = render(Reply("Which one?", ok=False, choices=CHOICES)).blocks
     assert "1. revenue march 2025\n2. orders march 2025" in text_of({"blocks": blocks})
     assert not any(b["type"] == "actions" for b in blocks)
+
+
+@pytest.mark.asyncio
+async def test_the_parsers_own_choices_are_buttons_and_a_click_answers_one(slack, fake):
+    fake.calls.clear()
+    await deliver(slack, fs.event_callback(fs.mention(BOUND, ANA, "revenue by weekday march 2025",
+                                                      THREAD), "Ev0CH4"))
+    [post] = fake.posts()
+    [buttons] = [b["elements"] for b in post["blocks"] if b.get("block_id") == "tally_choices"]
+    assert buttons[0]["text"]["text"] == "revenue by week march 2025"
+    ts = fake.results()[0]["ts"]
+    fake.calls.clear()
+    click = fs.button_click(BOUND, ANA, "tally_choice_1", buttons[0]["value"], ts, thread_ts=THREAD)
+    await deliver(slack, click, form=True)
+    assert "Revenue by week in March 2025: $240.00" in text_of(fake.posts()[0])
