@@ -8,6 +8,8 @@ words, so it says exactly what was run.
 
 from __future__ import annotations
 
+from agents.compose import sentence_label
+from storage.catalog.definitions import load_definitions
 from storage.catalog.model import Query
 
 _COMPARE = {"previous": "vs the previous period", "year": "vs the same dates last year",
@@ -20,13 +22,17 @@ _LIST_FILTERS = frozenset({"stockout_risk", "days_of_stock_below", "product_stat
 
 def reading_line(query: Query, intent: str = "metric") -> str:
     """ "Reading this as: revenue by sales channel, BR, year to date." """
-    names = [m.replace("_", " ") for m in query.metrics]
+    defs = load_definitions()
+    names = [sentence_label(defs.metrics[m].label) if m in defs.metrics else m.replace("_", " ")
+             for m in query.metrics]
     said = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)
     parts = [_INTENTS.get(intent, said)]
     listed = intent in _INTENTS  # a list's own rows and filters go without saying
     dims = [d for d in query.dimensions if not (listed and d in ("bettor", "product"))]
     if dims:
-        parts[0] += " by " + " and ".join(d.replace("_", " ") for d in dims)
+        parts[0] += " by " + " and ".join(
+            defs.dimensions[d].label.lower() if d in defs.dimensions else d.replace("_", " ")
+            for d in dims)
     for flt in query.filters:
         if not (listed and flt.dimension in _LIST_FILTERS):
             parts.append(("excluding " if flt.exclude else "") + ", ".join(flt.values))

@@ -251,3 +251,10 @@ def test_a_whole_word_is_not_read_as_a_longer_phrase_it_starts():
     # "average" alone is not a misspelt "average mrr" or "average cpc": no tie to refuse.
     answer = ask("how many orders on average")
     assert not (isinstance(answer, Unanswerable) and "could mean" in answer.missing)
+
+
+def test_the_reading_line_names_metrics_by_their_catalog_labels():
+    from storage.catalog.model import Query
+
+    assert reading_line(Query(("aov", "roas"), dimensions=("sales_channel",))) == (
+        "Reading this as: average order value and ROAS by sales channel.")
