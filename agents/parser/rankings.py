@@ -77,7 +77,7 @@ _PATTERNS = [
     ("mover", _rx(rf"(?:(?:top|bottom) (?P<n>{NUMBER}) )?(?P<dir>fast|quick|slow)(?:est)?"
                   rf"(?: (?P<n2>{NUMBER}))? (?:movers|sellers|moving (?:products|items))"
                   r"(?: per day| a day| daily)?")),
-    ("seller", _rx(rf"(?P<dir>best|top|worst)[ -]?sell(?:ers|ing)(?: (?P<dim>{_DIMS}))?"
+    ("seller", _rx(rf"(?P<dir>best|top|worst)[ -]?sell(?:ers?|ing)(?: (?P<dim>{_DIMS}))?"
                    r"|(?P<dir2>bestsellers?|slow(?:est)? (?:movers|sellers|moving)"
                    r"(?: products| items)?)")),
     ("board", _rx(rf"(?:(?P<dir>top|bottom) (?P<n>{NUMBER}) (?:on |of |in )?(?:the )?)?"
@@ -130,7 +130,7 @@ def _ranking(kind: str, match: re.Match[str], words: str) -> Ranking:
     if kind == "seller":
         said = (groups.get("dir") or groups.get("dir2") or "").split()[0]
         down = said.startswith(("worst", "slow"))
-        dim = dim or DIM_WORDS["products"]
+        dim = dim or DIM_WORDS["product" if words.lower().endswith("seller") else "products"]
         return Ranking(dim, not down, False, None if dim.plural else 1, _seller_hint(said, dim),
                        False, words)
     said = groups.get("dir") or "top"

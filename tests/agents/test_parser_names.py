@@ -263,3 +263,10 @@ def test_a_word_of_a_name_before_me_is_a_verb() -> None:
 def test_running_ahead_of_last_month_is_this_month_against_last() -> None:
     assert_parses("are we running ahead of last month on revenue?",
                   Q("revenue", period=THIS_MONTH, compare="previous"), SHOP)
+
+
+def test_the_best_seller_is_the_top_product_by_sales() -> None:
+    assert_parses("best seller in europe last month",
+                  Q("product_revenue", period=LAST_MONTH, by=("product",),
+                    filters=(F("country", "DE", "FR", "GB", "NO"),),
+                    order=Order("product_revenue"), limit=1), SHOP)
