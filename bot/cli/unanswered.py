@@ -4,8 +4,9 @@ The refused questions (recorded answers whose data says ``unanswerable``) and th
 answers rated 👎, grouped by the words Tally did not understand, most frequent first,
 with counts and example questions: the words an admin should teach ("when we say
 takings we mean revenue"). A refusal's own ``unknown`` words are used when it recorded
-them; otherwise the question is read again as the workspace is now (data, vocabulary
-and taught words). Either way a word taught since no longer shows.
+some; otherwise (none recorded, or an empty list) the question is read again as the
+workspace is now (data, vocabulary and taught words). Either way a word taught since no
+longer shows.
 """
 
 from __future__ import annotations
@@ -86,7 +87,9 @@ def unanswered(app: App, workspace: str) -> list[WordCount]:
     ctx, taught = _reading(app, workspace), SynonymStore(app.state).synonyms(workspace)
     counts: dict[str, WordCount] = {}
     for one in asked:
-        words = one.unknown if one.unknown is not None else unknown_words(one.question, ctx, taught)
+        # An empty recorded list is no answer: refusals like "'mexcio' is not a country in
+        # your data; did you mean MX?" record none, so the question is read again.
+        words = one.unknown or unknown_words(one.question, ctx, taught)
         words = tuple(w for w in words if w not in taught)  # taught since: nothing left to teach
         for word in words or (NONE,):
             counts.setdefault(word, WordCount(word)).add(one)

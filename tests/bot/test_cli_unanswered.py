@@ -61,6 +61,17 @@ def test_refused_and_disliked_questions_are_counted_by_unknown_word(cli, tmp_pat
     assert counts[NONE].examples == ["revenue march 2025"] and counts[NONE].disliked == 1
 
 
+def test_a_refused_typo_of_mexico_is_listed_under_mexcio_not_no_unknown_word(cli, tmp_path):
+    app = opened(tmp_path)
+    # the refusal recorded an empty "unknown": the parser's "did you mean MX?" names no word
+    record_answer(app.state, platform="slack", conversation="c", workspace="shop", user_id="U1",
+                  question="sales in mexcio last month",
+                  data={"error": "unanswerable", "unknown": []}, answer="…")
+    counts = {c.word: c for c in unanswered(app, "shop")}
+    app.close()
+    assert NONE not in counts and counts["mexcio"].examples == ["sales in mexcio last month"]
+
+
 def test_the_cli_prints_a_table_and_a_taught_word_leaves_it(cli, tmp_path):
     ask(cli, "moolah march 2025")
     before = cli.invoke(main, ["unanswered", "--workspace", "shop", "--limit", "5"])
