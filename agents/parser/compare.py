@@ -46,6 +46,8 @@ _VS = (r"(?:(?:(?:trend(?:ing)?|change|growth|up|down) )?(?:vs|versus|v|compared
        r"(?:from|over|since|on))")  # a "trend over the last 12 months" is a series, not a change
 _UNIT = r"(?:day|week|wk|month|mo|mth|quarter|qtr|period)"
 _CHANGED = r"(?:change|changed|go|went|move|moved|grow|grew|drop|dropped|shift|shifted)"
+# "this week vs last" ends there: "vs last sunday" names a day, "vs last 30 days" a span.
+_NOTHING_AFTER = r"(?!\s+(?!(?:one|pls|please|thanks|thx)\b)[a-z0-9])"
 _YEAR_PATTERNS = [
     _rx(rf"{_VS} (?:the )?(?:same (?:period|time|dates?|days?|week|month|quarter) )?"
         r"(?:(?:in|of) )?(?:last|previous|prior|a|one|the previous|the prior) (?:year|yr)"
@@ -56,7 +58,7 @@ _YEAR_PATTERNS = [
         r"(?:this|that) time last year"),
     # "this year vs last": the year named just before is the unit
     _rx(rf"(?:(?<=year\s)|(?<=yr\s)|(?<=ytd\s)){_VS} (?:the )?(?:last|previous|prior)"
-        rf"(?! (?:{_UNIT}|years?|yrs?|{NUMBER}))(?: one)?"),
+        rf"{_NOTHING_AFTER}(?: one)?"),
 ]
 # "vs the same day last week": the same weekday seven days earlier (metrics.md).
 _WEEK_PATTERNS = [
@@ -83,7 +85,7 @@ _PREVIOUS_PATTERNS = [
     _rx(rf"{_VS} (?:the )?same (?:period|time|dates|days) (?:last|previous|prior) "
         rf"(?P<unit>{_UNIT})"),
     _rx(rf"{_VS} (?:the )?{NUMBER}(?: days| weeks| months)? (?:before|prior|earlier)"),
-    _rx(rf"{_VS} (?:the )?(?:last|previous|prior)(?! (?:{_UNIT}|years?|yrs?|{NUMBER}))"
+    _rx(rf"{_VS} (?:the )?(?:last|previous|prior){_NOTHING_AFTER}"
         r"(?: one)?"),
 ]
 _UNIT_NAMES = {"wk": "week", "mo": "month", "mth": "month", "qtr": "quarter",

@@ -218,7 +218,7 @@ METRICS: tuple[MetricEntry, ...] = (
        "how much did we spend on ads|how much have we spent|how much have we spent on ads|"
        "spend on ads|spent on ads|ad spent|spending|how much are we spending|"
        "how much have we been spending|spending on ads|by spend|cost|cost us|costs|costing|"
-       "did it cost|did it cost us|blow on ads|blew on ads|"
+       "did it cost|did it cost us|expensive|blow on ads|blew on ads|"
        "burn on ads|burned on ads|how much did we blow|how much have we blown|"
        "how much did we blew|how much did we burn|how much have we burned|how much did we burn through",
        lower=True),

@@ -336,3 +336,14 @@ def test_utm_campaign_is_the_campaign_dimension():
 def test_people_who_visited_are_users():
     assert_parses("how many people visited the site last week", Q("users", period=LAST_WEEK),
                   MARKETING)
+
+
+def test_today_vs_last_sunday_is_the_same_day_a_week_earlier():
+    assert_parses("sessions today vs last wednesday", Q(
+        "sessions", period=("2025-11-19", "2025-11-20"), compare="week"), MARKETING)
+
+
+def test_the_most_expensive_day_for_ads_is_the_top_day_by_spend():
+    assert_parses("what was our most expensive day for ads last month", Q(
+        "ad_spend", period=LAST_MONTH, by=("day",), order=Order("ad_spend", descending=True),
+        limit=1), MARKETING)
