@@ -71,17 +71,18 @@ def answer_batch(graph: TallyGraph, workspace: str, source: IO[bytes], as_of: As
 
     Each line is answered on its own: one that is unanswerable, not UTF-8, too long or
     hits an error gets its own JSON object (``"error"``, and ``"line"`` for lines that
-    could not be read) and the batch goes on. Blank lines are skipped. The lines are one
-    conversation: "and the month before?" follows the line above it. ``asker`` answers a
+    could not be read) and the batch goes on. Blank lines are skipped. Each line is a
+    conversation of its own, so no line's metric, breakdown or filter reaches the next (a
+    follow-up such as "and the month before?" has nothing to follow). ``asker`` answers a
     line (the terminal session, so commands work too); by default the graph alone.
     """
     ask = asker or (lambda question, conversation: answer_one(graph, workspace, question,
                                                               conversation, as_of))
     failed, number = 0, 0
-    conversation = f"batch:{uuid.uuid4().hex}"
+    batch = f"batch:{uuid.uuid4().hex}"
     try:
         for number, raw in enumerate(_lines(source), start=1):
-            failed += _answer_line(ask, conversation, number, raw, out)
+            failed += _answer_line(ask, f"{batch}:{number}", number, raw, out)
     except _NoLineEnd:
         _write(out, _line_error(number, "no_line_break", b"", (
             f"no line break within {MAX_SKIP_BYTES // 2**20} MiB after line {number}: this is "

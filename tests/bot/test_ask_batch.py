@@ -148,3 +148,13 @@ def test_endless_zeros_on_a_pipe_are_reported_at_once_then_stop_the_batch_with_e
     assert answered_before_more
     assert errors == ["too_long", "no_line_break"] and code == 1
     assert "64 MiB" in json.loads(lines[1])["text"]
+
+
+def test_each_batch_line_is_a_fresh_conversation_so_a_breakdown_never_leaks_into_the_next(data):
+    code, lines, _ = batch(data, b"revenue march 2025 by country\norders march 2025\n"
+                                 b"and the month before?\n")
+    assert [line["question"] for line in lines] == [
+        "revenue march 2025 by country", "orders march 2025", "and the month before?"]
+    assert "rows" in lines[0]
+    assert "rows" not in lines[1] and lines[1]["value"] == 4
+    assert lines[2]["error"] == "unanswerable" and code == 1  # no line above to follow
