@@ -158,6 +158,14 @@ def answer(question: str, conversation: Conversation, ports: Ports,
                                     "error_id": error_id}, ok=False)
 
 
+def _assumed(plan: Parsed | Resolution) -> tuple[str, ...]:
+    """What the parser read past or corrected to reach the plan's query. A follow-up's
+    :class:`Resolution` carries it when it has the field (its parse's ``assumed``): a
+    sloppy question mid-conversation gets the same "Reading this as" line as a fresh one."""
+    found = plan.assumed if isinstance(plan, Parsed) else getattr(plan, "assumed", ())
+    return tuple(str(note) for note in found) if isinstance(found, tuple) else ()
+
+
 def _run(plan: Plan, question: str, conversation: Conversation, ports: Ports) -> Reply:
     engine = ports.engines.engine(conversation.workspace)
     vocabulary = ports.vocabularies.get(conversation.workspace)
@@ -182,10 +190,10 @@ def _run(plan: Plan, question: str, conversation: Conversation, ports: Ports) ->
     except TallyError as exc:
         return unanswerable_reply(question, plan.understood, str(exc), vocabulary)
     reply = compose(result, engine.defs, engine.workspace.currency, question, plan.intent)
-    if isinstance(plan, Parsed) and plan.assumed:  # read past or corrected: say how it was read
-        reply = replace(reply, text=with_reading(reply.text, plan.query, plan.assumed,
-                                                 plan.intent),
-                        data={**reply.data, "assumed": list(plan.assumed)})
+    assumed = _assumed(plan)
+    if assumed:  # read past or corrected, fresh or mid-conversation: say how it was read
+        reply = replace(reply, text=with_reading(reply.text, plan.query, assumed, plan.intent),
+                        data={**reply.data, "assumed": list(assumed)})
     data = {"question": question, "text": reply.text,
             **{k: v for k, v in reply.data.items() if k not in ("question", "text")}}
     return replace(reply, data=data)
