@@ -79,17 +79,25 @@ def slash_dates(text: str, today: date | None = None) -> list[tuple[re.Match[str
 
     "2025/03/04" (year first) and "25/03/2025" (a day above 12) are read, and with
     ``today`` "5/20" (the most recent May 20); "3/4", "3/4/2025" and "03.04.25" are
-    refused with a request for ISO dates.
+    refused with a request for ISO dates, unless an unambiguous date of the same message
+    shows the order ("5/1-5/15": month first).
 
     Raises:
         Refusal: for an ambiguous or impossible date.
     """
     found = []
-    for match in _SLASH.finditer(text):
+    matches = list(_SLASH.finditer(text))
+    month_first = _month_first(matches)
+    for match in matches:
         first, second, third = match.group(1), match.group(2), match.group(3)
         if "." in match.group() and not third:
             continue  # "2.5" is a number (odds, units), not a date
-        if len(first) == 4 and third:
+        if month_first is not None and len(first) <= 2 and int(first) <= 12 \
+                and int(second) <= 12 and (len(third or "") == 4 or (not third and today)):
+            # "5/1-5/15": read as the unambiguous date beside it
+            month, day = (int(first), int(second)) if month_first else (int(second), int(first))
+            parts = (int(third), month, day) if third else _latest(month, day, today)
+        elif len(first) == 4 and third:
             parts = (int(first), int(second), int(third))
         elif third and len(third) == 4 and len(first) <= 2:
             a, b = int(first), int(second)
@@ -108,6 +116,22 @@ def slash_dates(text: str, today: date | None = None) -> list[tuple[re.Match[str
         except ValueError:
             raise Refusal(f"'{match.group()}' is not a date") from None
     return found
+
+
+def _latest(month: int, day: int, today: date | None) -> tuple[int, int, int]:
+    """The most recent such day on or before ``today``."""
+    assert today is not None
+    year = today.year if (month, day) <= (today.month, today.day) else today.year - 1
+    return year, month, day
+
+
+def _month_first(matches: list[re.Match[str]]) -> bool | None:
+    """Whether the unambiguous day-month dates of one message put the month first
+    ("5/15": True, "15/5": False); None when there are none or they disagree."""
+    orders = {int(m.group(2)) > 12 for m in matches
+              if len(m.group(1)) <= 2 and (int(m.group(1)) > 12) != (int(m.group(2)) > 12)
+              and "." not in m.group()}
+    return orders.pop() if len(orders) == 1 else None
 
 
 def _ambiguous(written: str) -> Refusal:

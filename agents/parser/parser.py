@@ -18,6 +18,7 @@ stages never read them twice:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TypeVar
@@ -129,11 +130,18 @@ def _deferring(deferred: list[str], stage: Callable[[], T], fallback: T) -> T:
 
 
 def _slash_periods(sentence: Sentence, as_of: AsOf) -> list[PeriodHit]:
-    """Unambiguous slash dates ("25/03/2025") as one-day periods."""
-    hits = []
-    for match, day in slash_dates(sentence.text, as_of.day):
-        phrase = day.isoformat()
-        words = sentence.original(match.start(), match.end())
-        hits.append(PeriodHit(phrase, resolve(phrase, as_of, words), words, match.start()))
-        sentence.blank(match.start(), match.end())
+    """Unambiguous slash dates ("25/03/2025") as one-day periods; two joined by "-" or "to"
+    ("5/1-5/15") as one span of days."""
+    hits: list[PeriodHit] = []
+    found = slash_dates(sentence.text, as_of.day)
+    for k, (match, day) in enumerate(found):
+        start, end, phrase = match.start(), match.end(), day.isoformat()
+        if k and _SPAN.fullmatch(sentence.text[found[k - 1][0].end():start]) and hits:
+            start, phrase = hits.pop().start, f"from {found[k - 1][1].isoformat()} to {phrase}"
+        words = sentence.original(start, end)  # "5/1-5/15": one span of days
+        hits.append(PeriodHit(phrase, resolve(phrase, as_of, words), words, start))
+        sentence.blank(start, end)
     return hits
+
+
+_SPAN = re.compile(r"\s*(?:-|–|to|through|thru|until|till)\s*")

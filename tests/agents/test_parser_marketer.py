@@ -347,3 +347,8 @@ def test_the_most_expensive_day_for_ads_is_the_top_day_by_spend():
     assert_parses("what was our most expensive day for ads last month", Q(
         "ad_spend", period=LAST_MONTH, by=("day",), order=Order("ad_spend", descending=True),
         limit=1), MARKETING)
+
+
+def test_a_slash_date_range_reads_both_days_in_the_order_one_of_them_shows():
+    assert_parses("roas 5/1-5/15", Q("roas", period=("2025-05-01", "2025-05-16")), MARKETING)
+    assert_refused("roas 3/4", "ambiguous", vocabulary=MARKETING)
