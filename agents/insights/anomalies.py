@@ -185,4 +185,10 @@ def _driver_words(engine: Engine, anomaly: Anomaly, driver: Driver) -> str:
         return describe_driver(engine, anomaly.metric, driver)
     label = engine.defs.dimensions[driver.dimension].label.lower()
     noun = "rise" if driver.change > 0 else "drop"
-    return f"{label} {driver.value} accounts for {driver.share * 100:.0f}% of the {noun}"
+    percent = f"{abs(driver.share) * 100:.0f}%"
+    if driver.share > 1:  # mixed signs: one part moved more than the whole
+        return (f"{label} {driver.value} accounts for {percent} of the {noun} "
+                "(other values moved the other way)")
+    if driver.share < 0:
+        return f"{label} {driver.value} moved against the {noun} ({percent} of its size)"
+    return f"{label} {driver.value} accounts for {percent} of the {noun}"

@@ -47,6 +47,8 @@ def test_revenue_alert_explains_itself_with_value_range_and_the_br_marketplace_d
     assert "Revenue of the country and sales channel BR · marketplace segment −" in alert.text
     assert "vs expected" in alert.text and "expected $" in alert.text
     assert "stayed within its usual range" in alert.text
+    # BR's drop is larger than the whole drop (other segments rose): said, not printed bare
+    assert "of the drop (other values moved the other way)" in alert.text
     drivers = {(d.dimension, d.value) for d in alert.drivers}
     assert ("country", "BR") in drivers or ("sales_channel", "marketplace") in drivers
 
