@@ -34,7 +34,7 @@ from agents.parser.senses import in_context
 from agents.parser.types import Parsed, Refusal, Vocabulary
 from agents.parser.units import at_an_instant, own_units, refuse_ambiguous
 from agents.parser.unknown import explain_unknown, ignorable
-from agents.parser.values import values_for
+from agents.parser.values import prefer_sources, values_for
 from agents.parser.vocab_index import VocabIndex
 from storage.catalog.comparisons import comparison_period
 from storage.catalog.model import ACTIVE_PRODUCTS, Compare, Filter, Order, Query
@@ -103,6 +103,7 @@ def _build(draft: Draft) -> Parsed:
     ranked, breakdowns = _ranked_dimension(draft)
     mentions = _staked_amount(draft, _net_of_exclusions(draft) or _implied_metrics(draft, ranked))
     mentions = at_an_instant(mentions, [hit.words for hit in draft.periods])
+    mentions = prefer_sources(mentions, draft.lexed.entities, draft.vocabulary)
     refuse_ambiguous(mentions, draft.index.sources)
     chosen = choose_metrics(mentions, draft.index.sources, _wanted(draft, ranked, breakdowns))
     metrics = list(dict.fromkeys(chosen))

@@ -17,6 +17,7 @@ from functools import cache
 # Single words: everyday verbs and chat words, read as filler.
 EVERYDAY_WORDS = frozenset({
     "pulled", "pulling", "pull", "generated", "generate", "generating", "brought", "bring",
+    "drive", "drove", "driven",
     "bringing", "raked", "rake", "raking", "earned", "earn", "earning", "produced", "produce",
     "racked", "rack", "clocked", "booked", "managed", "manage", "achieved", "achieve",
     "reached", "reach", "reaching", "sitting", "standing", "stood", "looking", "look",

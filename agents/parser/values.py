@@ -25,12 +25,15 @@ from dataclasses import dataclass, replace
 
 from rapidfuzz.distance import OSA
 
-from agents.parser.lexer import EntityMention
+from agents.parser.lexer import EntityMention, MetricMention
 from agents.parser.lexicon import MetricEntry
 from agents.parser.text import fold
 from agents.parser.types import Refusal, Vocabulary
 from agents.parser.vocab_index import WORD_SYNONYMS, Option
 
+# Dimensions whose values each source names its own way (an ad platform's campaign name,
+# a utm tag), so a value typed whole says which source is meant.
+OWN_NAMES = frozenset({"campaign"})
 _MAX_GAP = 3  # characters between two values said "right beside" each other ("tiktok, mx")
 
 
@@ -225,3 +228,21 @@ def _listed(vocabulary: Vocabulary, source: str, dim: str) -> _Listed:
 
 def _words(text: str) -> list[str]:
     return [w.removesuffix("'s").rstrip("+") for w in fold(text).split()]
+
+
+def prefer_sources(mentions: list[MetricMention], entities: Sequence[EntityMention],
+                   vocabulary: Vocabulary) -> list[MetricMention]:
+    """Mentions whose candidates come from several sources ("conversions": the ad
+    platforms' or the web analytics'), narrowed to the candidates whose data holds every
+    campaign typed whole ("the prospecting_us campaign" is a web campaign); unchanged when
+    none or all do. Only names each source gives its own way count: a country without
+    orders still has shop customers (0), not subscription ones."""
+    typed = [e for e in entities if not e.loose and any(d in OWN_NAMES for d, _ in e.options)]
+    if not typed:
+        return mentions
+    out = []
+    for mention in mentions:
+        kept = tuple(c for c in mention.candidates if all(_fitting(e, [c], vocabulary)
+                                                          for e in typed))
+        out.append(replace(mention, candidates=kept) if kept else mention)
+    return out

@@ -352,3 +352,18 @@ def test_the_most_expensive_day_for_ads_is_the_top_day_by_spend():
 def test_a_slash_date_range_reads_both_days_in_the_order_one_of_them_shows():
     assert_parses("roas 5/1-5/15", Q("roas", period=("2025-05-01", "2025-05-16")), MARKETING)
     assert_refused("roas 3/4", "ambiguous", vocabulary=MARKETING)
+
+
+def test_a_web_campaign_typed_whole_makes_conversions_the_web_analytics_ones():
+    assert_parses("how many conversions did the prospecting_us campaign drive last week", Q(
+        "web_conversions", period=LAST_WEEK, filters=(F("campaign", "prospecting_us"),)),
+        MARKETING)
+    assert_parses("conversions on google last week", Q(
+        "conversions", period=LAST_WEEK, filters=(F("channel", "google"),)), MARKETING)
+
+
+def test_a_country_without_orders_still_reads_customers_as_the_shops():
+    both = Vocabulary(values={"country": ["BR", "FR"]}, verticals=frozenset({"shop", "saas"}),
+                      by_source={"shop": {"country": ["BR"]}})
+    assert_parses("customers in france last month", Q(
+        "customers", period=LAST_MONTH, filters=(F("country", "FR"),)), both)
