@@ -15,7 +15,14 @@ metrics' sources (:attr:`~agents.parser.types.Vocabulary.by_source`):
    - several do: one holding no word beyond another's wins ("brand search" is
      "Google — Search Brand", not "Google — Search Non-Brand"); otherwise the asker
      picks among them (a refusal with readings), never a guess;
-   - none does: the value stands as typed (a country without orders has revenue 0).
+   - none does: the value stands as typed (a country without orders has revenue 0);
+     a misspelling must be one word by word ("running shoes" is not Running Sock 3-Pack).
+3. Said before their plural label ("the EUR plans", "prospecting campaigns"), the names
+   holding the words filter together.
+
+Before the metrics are chosen, a campaign typed whole picks the source among a word's
+metrics (:func:`prefer_sources`: "conversions the prospecting_us campaign drove" are the
+web analytics' conversions).
 """
 
 from __future__ import annotations
