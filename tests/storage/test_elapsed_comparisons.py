@@ -39,7 +39,8 @@ END_OF_DAY = AsOf.for_day(date(2025, 4, 10), SAO_PAULO)
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     folder: Path = tmp_path_factory.mktemp("elapsed")
-    header = "order_id,customer_id,created_at,status,currency,subtotal,discount,shipping,tax,total,country,sales_channel,source"
+    header = ("order_id,customer_id,created_at,status,currency,subtotal,discount,shipping,tax,total,"
+              "country,sales_channel,source")
     rows = [f"{oid},c1,{at},paid,USD,{total},0,0,0,{total},BR,online_store,google"
             for oid, at, total in ORDERS]
     (folder / "orders.csv").write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
@@ -50,7 +51,8 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
 
 
 def _compare(engine: Engine, phrase: str, compare: str, as_of: AsOf) -> tuple[object, object]:
-    result = engine.run(Query(("revenue",), resolve_period(phrase, as_of), compare=compare), as_of)  # type: ignore[arg-type]
+    query = Query(("revenue",), resolve_period(phrase, as_of), compare=compare)  # type: ignore[arg-type]
+    result = engine.run(query, as_of)
     assert result.comparison is not None
     return result.value, result.comparison.values["revenue"]
 
@@ -62,7 +64,8 @@ def test_today_at_0930_vs_the_same_day_last_week_counts_that_day_up_to_0930(engi
 def test_the_same_day_last_week_is_seven_days_earlier(engine):
     result = engine.run(Query(("revenue",), resolve_period("today", MORNING), compare="week"), MORNING)
     assert result.comparison is not None
-    assert (result.comparison.period.start, result.comparison.period.end) == (date(2025, 4, 3), date(2025, 4, 4))
+    other = result.comparison.period
+    assert (other.start, other.end) == (date(2025, 4, 3), date(2025, 4, 4))
 
 
 def test_month_to_date_at_0930_vs_last_month_stops_at_0930_on_the_10th(engine):

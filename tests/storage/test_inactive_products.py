@@ -31,7 +31,7 @@ def _engine(folder: Path, shirt_active: bool) -> Engine:
     products = folder / "products.csv"
     text = products.read_text(encoding="utf-8")
     if not shirt_active:
-        text = text.replace("p1,SKU-1,Linen Shirt,Apparel,40,10,true", "p1,SKU-1,Linen Shirt,Apparel,40,10,false")
+        text = text.replace("Linen Shirt,Apparel,40,10,true", "Linen Shirt,Apparel,40,10,false")
     products.write_text(text, encoding="utf-8")
     warehouse = Warehouse(":memory:")
     import_directory(warehouse, folder)
