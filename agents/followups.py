@@ -79,6 +79,7 @@ class Resolution:
     query: Query
     intent: str = "metric"
     understood: tuple[str, ...] = ()
+    assumed: tuple[str, ...] = ()  # what its parse read past or corrected ("Reading this as")
 
 
 def resolve_followup(text: str, last: Query | None, last_intent: str,
@@ -106,7 +107,7 @@ def resolve_followup(text: str, last: Query | None, last_intent: str,
     if isinstance(alone, Help) or (not marked and _stands_alone(text, alone, last_intent, last)):
         # A question of its own: answered, or refused, as asked, never bent ("his" named).
         if text != asked and isinstance(alone, Parsed):
-            return Resolution("query", alone.query, alone.intent, alone.understood)
+            return Resolution("query", alone.query, alone.intent, alone.understood, alone.assumed)
         return None
     if BEFORE.search(body) and not compares(body):
         # "the week before": the period before the last one, or nothing ("the 14 days
@@ -117,6 +118,11 @@ def resolve_followup(text: str, last: Query | None, last_intent: str,
     return (_reshaped(body, last, last_intent)
             or _with_metric(text, body, alone, last, last_intent)
             or _injected(body, last, last_intent, ctx))
+
+
+def marked_same(text: str) -> bool:
+    """ "same for orders", "same but for march": the asker wants the last answer's shape."""
+    return re.match(r"^\W*(and\s+)?(the\s+)?same\b", text, re.IGNORECASE) is not None
 
 
 def _why(text: str, last: Query | None, last_intent: str, ctx: ParseContext) -> Resolution | None:
@@ -189,11 +195,15 @@ def _with_metric(text: str, body: str, alone: Parsed | Help | Unanswerable, last
     if last_intent == "leaderboard" and len(said.metrics) == 1 and said.metrics[0] in last.metrics \
             and not said.filters:  # "by roi instead": the leaderboard ranked by another of its columns
         ranking = replace(said, order=Order(said.metrics[0], not BY_NAME[said.metrics[0]].lower_is_better))
-        return Resolution("query", merge(last, ranking), last_intent, alone.understood)
+        return Resolution("query", merge(last, ranking), last_intent, alone.understood, alone.assumed)
     if _NARROWED.search(text) and not _MARKER.match(text) and set(said.metrics) <= set(last.metrics):
         # "only bets on baseball" after a leaderboard: its own rows, narrowed
-        return Resolution("query", merge(last, said), last_intent, alone.understood)
-    return Resolution("query", inherit(said, last), alone.intent, alone.understood)
+        return Resolution("query", merge(last, said), last_intent, alone.understood, alone.assumed)
+    if said.period is not None and not marked_same(text):
+        # "orders march 2025" after "revenue by country": its own metric and period, so
+        # only the filters carry over ("win rate in april" after "my roi"), not the rows.
+        last = replace(last, dimensions=(), order=None, limit=None, min_count=None, compare=None)
+    return Resolution("query", inherit(said, last), alone.intent, alone.understood, alone.assumed)
 
 
 def _injected(body: str, last: Query, last_intent: str, ctx: ParseContext) -> Resolution | None:
@@ -218,7 +228,8 @@ def _injected(body: str, last: Query, last_intent: str, ctx: ParseContext) -> Re
     changed = _compared(said, last) if compared_to(body) or implied else said
     if changed is None:
         return None
-    return Resolution("query", merge(last, changed), last_intent, injected.understood)
+    return Resolution("query", merge(last, changed), last_intent, injected.understood,
+                      injected.assumed)
 
 
 def _compared(said: Query, last: Query) -> Query | None:

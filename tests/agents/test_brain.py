@@ -175,8 +175,6 @@ def test_revnue_yestrday_mid_conversation_says_reading_this_as_like_a_fresh_ques
     assert mid.data["assumed"] == ["'revnue' read as revenue"]
 
 
-@pytest.mark.xfail(strict=True, reason="agents/followups.Resolution does not carry its "
-                   "parse's assumed yet (issue #15); remove this mark when it does")
 def test_revnue_yestrday_after_orders_march_2025_says_reading_this_as(brain):
     when = shop_as_of(brain)
     last = LastTurn(Query(("orders",), resolve_period("march 2025", when)))

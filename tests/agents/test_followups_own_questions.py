@@ -37,3 +37,15 @@ def test_a_fragment_of_the_same_kind_still_takes_the_conversation(before, asked)
     last, intent = _last(before)
     followed = resolve_followup(asked, last, intent, CTX)
     assert followed is not None and followed.query.period == last.period
+
+
+def test_a_metric_with_its_own_period_takes_the_filters_but_not_the_rows():
+    # "orders march 2025" after "revenue by country in march" is orders in March, not a
+    # breakdown nobody asked for; a filter said before still holds ("win rate in april").
+    last, intent = _last("revenue by country last month")
+    followed = resolve_followup("orders last week", last, intent, CTX)
+    assert followed is None or followed.query.dimensions == ()
+    last, intent = _last("my roi last month")
+    followed = resolve_followup("win rate in april", last, intent, CTX)
+    assert followed is not None and followed.query.dimensions == ()
+    assert [f.values for f in followed.query.filters if f.dimension == "bettor"] == [("Sharpie",)]
