@@ -83,8 +83,8 @@ QUALIFIERS = frozenset({
     "delivered", "fulfilled", "visited", "viewed", "staked", "wagered", "spent", "sold",
     "ordered", "purchased", "installed", "downloaded", "registered", "joined", "left",
     "abandoned", "lose", "losing", "win", "winning", "owe", "owed", "due", "overdue", "put",
-    "risk", "risked", "keep", "keeping", "kept", "retain", "retained", "often", "usually",
-    "typically", "frequently", "long", "fast", "slow",
+    "risk", "risked", "keep", "keeping", "kept", "retain", "retained", "often", "frequently", "long",
+    "fast", "slow",
 })
 
 _LONGEST = max(len(p) for p in FILLER_PHRASES)

@@ -32,11 +32,13 @@ SLANG: dict[str, str] = {
     "lvl": "level", "lvls": "levels", "oos": "out of stock",  # stock levels, stock-outs
     "rev": "revenue", "revs": "revenue", "amt": "amount", "avg": "average", "nbr": "number",
     "num": "number", "qty": "quantity", "pct": "percent", "perc": "percent", "ppl": "people",
-    "pts": "points", "val": "value", "vals": "values", "inv": "inventory", "lb": "leaderboard", "doc": "days of cover",
+    "pts": "points", "val": "value", "vals": "values", "inv": "inventory", "lb": "leaderboard",
+    "doc": "days of cover",
     # chat
     "u": "you", "ur": "your", "r": "are", "pls": "please", "plz": "please", "pleeze": "please",
     "thx": "thanks", "thnx": "thanks", "tks": "thanks", "ty": "thanks", "abt": "about",
-    "hv": "have", "cn": "can", "frm": "from", "wat": "what", "wut": "what", "whats": "what is", "whos": "who is",
+    "hv": "have", "cn": "can", "frm": "from", "wat": "what", "wut": "what", "whats": "what is",
+    "whos": "who is",
     "hw": "how", "wats": "what is", "wht": "what", "lst": "last", "gonna": "going to",
     "gotta": "got to", "wanna": "want to", "gimme": "give me", "lemme": "let me",
     "thru": "through", "til": "until", "doin": "doing", "goin": "going", "sellin": "selling",
