@@ -68,7 +68,7 @@ QUALIFIERS = frozenset({
     "budget", "target", "goal", "first", "last", "next", "previous", "prior", "growth",
     "change", "increase", "decrease", "drop", "difference", "delta", "weekend", "weekday",
     "weekdays", "weekends", "morning", "evening", "night", "holiday", "holidays", "season",
-    "peak", "lost", "won", "placed", "settled", "void", "voided", "pushed", "live",
+    "peak", "lost", "won", "placed", "place", "placing", "settled", "void", "voided", "pushed", "live",
     "usually", "typically", "normally", "generally",
     "international", "domestic", "local", "abroad", "mobile", "desktop", "web", "app",
     "wholesale", "retail", "b2b", "b2c", "female", "male", "men", "women", "kids", "vip",

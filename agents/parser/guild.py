@@ -81,6 +81,25 @@ def refuse_advice(sentence: Sentence, sources: frozenset[str]) -> None:
                       "for the numbers to decide with")
 
 
+# "how many bettors were active": a count of people, which no metric is (bets are counted).
+_HOW_MANY_BETTORS = re.compile(r"(?<![a-z0-9])how many (?:different |distinct |unique |active )?"
+                               r"(?:bettors|cappers|punters|tipsters)(?![a-z0-9])")
+
+
+def refuse_bettor_counts(sentence: Sentence, sources: frozenset[str]) -> None:
+    """Refuses "how many bettors ...": Tally counts bets, and a count of bets by bettor
+    read as a count of bettors would be a wrong number.
+
+    Raises:
+        Refusal: pointing at the leaderboard, which lists who bet.
+    """
+    if "betting" in sources and (found := _HOW_MANY_BETTORS.search(sentence.text)):
+        said = sentence.original(found.start(), found.end())
+        raise Refusal(f"'{said}': I count bets, not bettors; 'bets by bettor' or the "
+                      "leaderboard with 'min 1 bet' lists everyone who bet",
+                      ((said, "bets by bettor"),))
+
+
 def take_guild(sentence: Sentence, sources: frozenset[str]) -> None:
     """Consumes "the guild" and its kin in a betting workspace: the whole guild is what a
     question without a bettor already covers ("guild units ytd" = units ytd).

@@ -344,7 +344,8 @@ METRICS: tuple[MetricEntry, ...] = (
        "how much have i bet|how much did we bet|how much have we bet|how much did i wager|"
        "how much have i wagered|how much did we wager|how much have we wagered|wagered|"
        "amount wagered|amount bet|how much bet|how much wagered|put in|units put in|"
-       "have i put in|total risk|risk", lower=True),
+       "have i put in|total risk|risk|bet the most units|bets the most units|"
+       "wagered the most|staked the most|bet the most|risked the most", lower=True),
     _m("roi", "betting", BETS, "roi|return on investment|yield|return"),
     _m("win_rate", "betting", BETS,
        "win rate|hit rate|win %|win percentage|winning percentage|strike rate|win pct|hit %|"

@@ -27,7 +27,7 @@ from agents.parser.build import Draft, build
 from agents.parser.choices import with_choices
 from agents.parser.compare import find_compare
 from agents.parser.dates import slash_dates
-from agents.parser.guild import find_everyone, refuse_advice, refuse_sides, take_guild
+from agents.parser.guild import find_everyone, refuse_advice, refuse_bettor_counts, refuse_sides, take_guild
 from agents.parser.intents import find_min_bets, find_stock_ask, help_or_greeting, refuse_changes, refuse_future
 from agents.parser.lexer import lex, take_multiword_entities
 from agents.parser.periods import PeriodHit, find_periods, resolve
@@ -100,6 +100,7 @@ def _draft(sentence: Sentence, ctx: ParseContext, notes: list[str], index: Vocab
     month" is the future)."""
     refuse_changes(sentence)
     refuse_advice(sentence, index.sources)
+    refuse_bettor_counts(sentence, index.sources)
     take_guild(sentence, index.sources)
     deferred: list[str] = []
     no_periods: list[PeriodHit] = []
