@@ -207,9 +207,10 @@ def inherit(new: Query, last: Query) -> Query:
     if inherits_breakdown and dimensions and last.order is not None:
         order = Order(new.metrics[0], last.order.descending)
     opened = {d for d in new.dimensions if d not in last.dimensions}  # "revenue by country" after "in MX"
-    filters = new.filters or tuple(f for f in last.filters
-                                   if f.dimension in fits and f.dimension not in _LIST_FILTERS
-                                   and not (f.dimension in opened and len(f.values) == 1 and not f.exclude))
+    said = {f.dimension for f in new.filters}  # "and my units there": mine, still in the NFL
+    filters = tuple(f for f in last.filters
+                    if f.dimension in fits and f.dimension not in _LIST_FILTERS and f.dimension not in said
+                    and not (f.dimension in opened and len(f.values) == 1 and not f.exclude)) + new.filters
     return replace(
         new,
         period=new.period or last.period,

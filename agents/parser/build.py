@@ -120,6 +120,10 @@ def _build(draft: Draft) -> Parsed:
     side = _values_compared(lexed, filters)
     if (lexed.versus or side) and compare is None:  # "meta ROAS vs google ROAS": side by side
         _side_by_side(draft, filters, dims)
+    elif any(f.dimension == "bettor" and len(f.values) > 1 and not f.exclude for f in filters) \
+            and "bettor" not in dims:  # "Rita and Chalk Eater roi": each bettor's, never pooled
+        dims.append("bettor")
+        draft.extra.append("side by side: each bettor named")
     _losing_ranks_lowest(draft, mentions)
     order, limit = _order(draft, mentions, chosen)
     if compare is None and lexed.change and not side \

@@ -134,6 +134,7 @@ _NAMED_BEFORE = frozenset({"plan", "tier", "campaign", "medium", "segment", "lea
 _FILLER_NOUNS = frozenset({"team", "stuff", "thing", "app", "bot", "boss", "bar", "pie", "info",
                            "idea", "friend", "mate", "buddy", "pal"})
 _FOR_ME = frozenset({"for", "by", "about"})  # "roi for me", "bets placed by me"
+_ONLY_ME = frozenset({"only", "just", "alone"})  # "me only", "just me": the asker
 _DOERS = MINE_WORDS | {"we", "everyone", "everybody", "did", "bets", "picks", "plays"}  # "how did
 # I / we / the guild / my bets do"
 SUPERLATIVES = frozenset({"top", "bottom", "best", "worst", "highest", "lowest", "biggest",
@@ -357,7 +358,11 @@ def _record(sentence: Sentence, run: list[Token], kind: str, value: object, resu
                                              soft=kind == "soft" or qualifies))
     elif isinstance(value, DimWord):
         labelled = _plural_label(result, value, run[0].start)
-        if not (labelled or state.total) and not _compound(sentence, run, value, result, state):
+        # "arpa for smb accounts": right after a value said as a filter, a word for people is
+        # whom the value is about, not a breakdown by customer
+        about = not state.by and len(run) == 1 and run[0].text in _PEOPLE and state.value_end >= 0 \
+            and not sentence.raw[state.value_end:run[0].start].strip()
+        if not (labelled or state.total or about) and not _compound(sentence, run, value, result, state):
             result.dims.append(DimMention(value, said, run[0].start, state.by))
         state.exclude = state.total = False
         state.dim_end = run[-1].end
@@ -393,12 +398,13 @@ def _name_can_stand(tokens: list[Token], i: int, result: Lexed, state: _State) -
     after = tokens[i + 1].text if i + 1 < len(tokens) else ""
     if before in _NOT_BEFORE_NAMES or after in _OBJECTS:  # "set me up", "watch it"
         return False
-    if before in FILTER_WORDS:  # "what's on order from northwind", "are on the shelves at soho"
+    if before in FILTER_WORDS or before == "with":  # "on order from/with northwind", "at soho"
         return True
     return not (state.subject and result.metrics and before == state.previous)
 
 
-_PEOPLE = frozenset({"customers", "customer", "shoppers", "buyers", "clients", "users"})
+_PEOPLE = frozenset({"customers", "customer", "shoppers", "buyers", "clients", "users",
+                     "accounts", "account", "subscribers", "subs", "members"})
 
 
 def _names_who(sentence: Sentence, run: list[Token], result: Lexed, state: _State) -> bool:
@@ -470,7 +476,8 @@ def _marker(word: str, tokens: list[Token], i: int, result: Lexed, state: _State
         result.superlative = result.superlative or word
     elif word.isdigit() and previous in SUPERLATIVES and len(word) < 4:
         result.superlative_count = int(word)
-    elif word in MINE_WORDS or (word == "me" and previous in _FOR_ME):
+    elif word in MINE_WORDS or (word == "me" and (previous in _FOR_ME or following in _ONLY_ME
+                                                  or previous in _ONLY_ME)):
         result.mine = True  # "units for me": the asker ("show me" stays filler)
     elif word in CHANGE_WORDS:
         result.change = result.change or word

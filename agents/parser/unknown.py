@@ -15,7 +15,7 @@ from agents.parser.vocab_index import VocabIndex
 from agents.parser.words import BY_WORDS, EXCLUDE_WORDS, FILTER_WORDS
 
 _PLACE_WORDS = frozenset({"in", "from", "at", "inside", "within"})
-_NAME_WORDS = frozenset({"for", "on", "about", "of", "to", "via", "excluding", "except",
+_NAME_WORDS = frozenset({"for", "on", "about", "of", "to", "via", "with", "excluding", "except",
                          "without", "not"})
 # Which dimension a place ("in X") most likely names, by the data of the question.
 _PLACE_DIMENSIONS = ("country", "location", "league")

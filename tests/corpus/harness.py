@@ -192,7 +192,7 @@ def mismatch(exp: Mapping[str, Any], plan: Parsed | Resolution, case: Case,
     dimensions = [d for d in q.dimensions if not (plan.intent == "stock_alert_list" and d == "product")]
     if sorted(dimensions) != sorted(exp.get("by", [])):
         return f"by {list(q.dimensions)}, expected {exp.get('by', [])}"
-    if (why := _filter_mismatch(exp, q)) is not None:
+    if (why := _filter_mismatch(_skus_as_products(exp, case.workspace), q)) is not None:
         return why
     compare = exp.get("compare")
     if q.compare != compare:
@@ -209,6 +209,20 @@ def _same_metrics(expected: list[str], q: Query, intent: str) -> bool:
     extra = set(q.metrics) - set(expected)
     ranked = q.order is None or q.order.by in expected or len(expected) != 1
     return set(expected) <= set(q.metrics) and extra <= BETTOR_SUMMARY and ranked
+
+
+def _skus_as_products(exp: Mapping[str, Any], workspace: str) -> Mapping[str, Any]:
+    """A SKU names one product (the workspace's aliases): filtering by the SKU or by its
+    product is the same reading."""
+    skus = exp.get("filters", {}).get("sku")
+    if not skus:
+        return exp
+    aliases = ports().vocabularies.get(workspace).aliases.get("product", {})
+    if not all(sku in aliases for sku in skus):
+        return exp
+    filters = {d: v for d, v in exp["filters"].items() if d != "sku"}
+    filters["product"] = [aliases[sku] for sku in skus]
+    return {**exp, "filters": filters}
 
 
 def _filter_mismatch(exp: Mapping[str, Any], q: Query) -> str | None:
