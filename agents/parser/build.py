@@ -10,70 +10,32 @@ up"), not a comparison.
 
 from __future__ import annotations
 
-import contextlib
 import re
-from dataclasses import dataclass, field, replace
-from typing import cast
+from dataclasses import replace
 
-from agents.parser.compare import CompareHit
-from agents.parser.dimensions import DIM_WORDS, GRAINS, RANK_DEFAULTS, DimWord
-from agents.parser.guild import Everyone, board_period, wants_per_bettor
+from agents.parser.build_periods import draft_period
+from agents.parser.build_rankings import (
+    implied_metrics,
+    ranked_dimension,
+)
+from agents.parser.dimensions import GRAINS, DimWord
+from agents.parser.draft import DEFAULT_MIN_BETS, LEADERBOARD, REORDER, STOCK_ALERT, Draft
+from agents.parser.guild import board_period, wants_per_bettor
 from agents.parser.intents import StockAsk
-from agents.parser.lexer import DimMention, EntityMention, Lexed, MetricMention
+from agents.parser.lexer import DimMention, Lexed, MetricMention
 from agents.parser.lexicon import BY_NAME, NO_DATA, MetricEntry
-from agents.parser.periods import PeriodHit, resolve
-from agents.parser.rankings import Ranking
 from agents.parser.resolve import (
     choose_metrics,
-    dimension_available,
     dimension_for,
     filters_for,
-    metric_for_dimension,
 )
 from agents.parser.senses import in_context
-from agents.parser.types import Parsed, Refusal, Vocabulary
+from agents.parser.types import Parsed, Refusal
 from agents.parser.units import at_an_instant, own_units, refuse_ambiguous
 from agents.parser.unknown import explain_unknown, ignorable
 from agents.parser.values import prefer_sources, values_for
-from agents.parser.vocab_index import VocabIndex
-from storage.catalog.comparisons import comparison_period
-from storage.catalog.model import ACTIVE_PRODUCTS, Compare, Filter, Order, Query
-from storage.catalog.periods import AsOf, Period, outside_calendar
-from storage.errors import PeriodError
-
-LEADERBOARD = ("profit_units", "roi", "record", "bets")
-STOCK_ALERT = ("days_of_stock", "on_hand", "avg_daily_units")
-REORDER = ("on_hand", "reorder_point", "days_of_stock", "open_po_units")
-DEFAULT_MIN_BETS = 5
-_HINT_CANDIDATES = {
-    "revenue": ("revenue", "profit_units", "mrr"), "units_sold": ("units_sold",),
-    "ad_spend": ("ad_spend",), "conversions": ("conversions", "web_conversions"),
-    "profit_units": ("profit_units", "gross_margin"),
-    "avg_daily_units": ("avg_daily_units", "units_sold"),  # "fastest movers", without stock data
-}
-
-
-@dataclass
-class Draft:
-    """Everything found in the question, before it becomes a query."""
-
-    as_of: AsOf
-    vocabulary: Vocabulary
-    index: VocabIndex
-    user_name: str | None
-    lexed: Lexed
-    periods: list[PeriodHit]
-    compare: CompareHit | None
-    ranking: Ranking | None
-    stock: StockAsk | None
-    min_bets: int | None
-    notes: list[str]  # what was understood so far: returned with a refusal
-    deferred: str | None = None  # a refusal found early, raised once the notes are known
-    extra: list[str] = field(default_factory=list)  # notes beyond the query's own fields
-    raw: str = ""  # the question as the stages read it (for where an unknown word stands)
-    assumed: list[str] = field(default_factory=list)  # words read past, for Parsed.assumed
-    read_past: bool = False  # unknown words were read past as filler
-    everyone: Everyone | None = None  # "every bettor" / "everyone" said (a betting guild)
+from storage.catalog.model import ACTIVE_PRODUCTS, Filter, Order, Query
+from storage.catalog.periods import Period
 
 
 def build(draft: Draft) -> Parsed:
@@ -98,10 +60,10 @@ def _build(draft: Draft) -> Parsed:
     draft.extra += lexed.corrections
     if draft.stock:
         return _stock_list(draft, draft.stock)
-    period, compare = _period(draft)
+    period, compare = draft_period(draft)
     _bets_doing(draft)
-    ranked, breakdowns = _ranked_dimension(draft)
-    mentions = _staked_amount(draft, _net_of_exclusions(draft) or _implied_metrics(draft, ranked))
+    ranked, breakdowns = ranked_dimension(draft)
+    mentions = _staked_amount(draft, _net_of_exclusions(draft) or implied_metrics(draft, ranked))
     mentions = at_an_instant(mentions, [hit.words for hit in draft.periods])
     mentions = prefer_sources(mentions, draft.lexed.entities, draft.vocabulary)
     refuse_ambiguous(mentions, draft.index.sources)
@@ -262,71 +224,6 @@ def _heard(draft: Draft) -> list[str]:
     return notes
 
 
-def _period(draft: Draft) -> tuple[Period | None, Compare | None]:
-    if len({hit.phrase for hit in draft.periods}) > 1:
-        return _two_periods(draft)
-    period = draft.periods[0].period if draft.periods else None
-    hit = draft.compare
-    if hit is None:
-        return period, None
-    if period is None and hit.implied:
-        period = resolve(hit.implied, draft.as_of)
-        draft.extra.append(f"period: {period.describe()} (implied by '{hit.words}')")
-        draft.periods.clear()
-    elif period is not None and hit.unit and not _same_unit(period, hit.unit):
-        raise Refusal(f"'{hit.words}' does not match {period.describe()}; I compare with the "
-                      "previous period of the same kind ('vs previous period') or the same "
-                      "dates last year ('vs last year')")
-    draft.extra.append(f"compare: {_COMPARE_WORDS[hit.kind]}")
-    if period is not None and hit.kind not in dict(_earlier_candidates(period)):
-        raise Refusal(f"'{hit.words}': {outside_calendar('the period to compare with')}")
-    return period, hit.kind
-
-
-_COMPARE_WORDS = {"previous": "previous period", "year": "same dates last year",
-                  "week": "same day last week"}
-
-
-def _two_periods(draft: Draft) -> tuple[Period, Compare]:
-    """ "Q3 2025 vs Q3 2024", "october vs september": the later period, compared with the
-    earlier one when it is the previous period or the same dates a year before."""
-    if len(draft.periods) == 2 and draft.compare is None:
-        earlier, later = sorted((hit.period for hit in draft.periods), key=lambda p: p.start)
-        for kind, candidate in _earlier_candidates(later):
-            if (candidate.start, candidate.end) == (earlier.start, earlier.end):
-                draft.extra.append(f"compare: {_COMPARE_WORDS[kind]}")
-                draft.periods[:] = [h for h in draft.periods if h.period is later]
-                return later, cast(Compare, kind)
-    said = " and ".join(f"'{hit.words}'" for hit in draft.periods[:2])
-    raise Refusal(f"two periods ({said}); I can compare a period with the one before it or "
-                  "with the same dates a year earlier ('vs previous period', 'vs last year')",
-                  tuple((hit.words, "") for hit in reversed(draft.periods[:2])))  # each alone
-
-
-def _earlier_candidates(later: Period) -> list[tuple[str, Period]]:
-    """The previous period and the same dates a year before, where the calendar has them."""
-    found = []
-    for kind, shift in (("previous", later.previous), ("year", later.year_ago)):
-        with contextlib.suppress(PeriodError):  # before the first day Tally answers for
-            found.append((kind, shift()))
-    if later.days == 1:  # "today vs last wednesday": the same day a week earlier
-        with contextlib.suppress(PeriodError):
-            found.append(("week", comparison_period(later, "week")))
-    return found
-
-
-def _same_unit(period: Period, unit: str) -> bool:
-    """ "this month vs last month" matches; "this month vs last week" does not.
-
-    A rolling or explicit range ("last 30 days") has a clear previous period of
-    the same length, so any unit is accepted there.
-    """
-    if period.kind in ("days", "range"):
-        return True
-    base = {"mtd": "month", "wtd": "week", "qtd": "quarter", "ytd": "year"}
-    return base.get(period.kind, period.kind).rstrip("s") == unit.rstrip("s")
-
-
 def _net_of_exclusions(draft: Draft) -> list[MetricMention]:
     """ "revenue excluding refunds" is net revenue; other metric exclusions are refused."""
     mentions = draft.lexed.metrics
@@ -375,140 +272,6 @@ def _staked_amount(draft: Draft, mentions: list[MetricMention]) -> list[MetricMe
         return mentions
     staked = (BY_NAME["staked_units"],)
     return [replace(m, candidates=staked) if m.phrase in _BET_VERBS else m for m in mentions]
-
-
-def _ranked_dimension(draft: Draft) -> tuple[DimWord | None, list[DimMention]]:
-    """The ranked dimension word, and the breakdown words left (labels removed)."""
-    entity_dims = {dim for e in draft.lexed.entities if not e.exclude for dim, _ in e.options}
-    breakdowns = [m for m in draft.lexed.dims
-                  if m.explicit or not set(m.word.options) & entity_dims]
-    if draft.ranking is None and not draft.lexed.superlative:
-        breakdowns = [m for m in breakdowns if not _names_values_kind(m, draft.lexed.entities)]
-    if draft.ranking is None and draft.lexed.superlative and breakdowns:
-        draft.ranking = _ranking_around(draft.lexed, breakdowns[0])
-    ranking = draft.ranking
-    bettors = _bettors_ranked(draft)
-    if ranking is None and draft.lexed.superlative and bettors is not None:
-        word = draft.lexed.superlative  # "lowest ROI this month": of the bettors
-        if draft.lexed.mine or (word in ("biggest", "largest") and {
-                m.phrase for m in draft.lexed.metrics} <= {"win", "won"}):  # one bet
-            raise Refusal(f"'{word}' picks out a single bet; I have totals, not single bets: "
-                          "try 'my profit by sport', 'my best sport' or 'best bettor'")
-        if word in ("best", "worst") and {m.candidates[0].name for m in draft.lexed.metrics} == {"bets"}:
-            draft.lexed.metrics.clear()  # "best at soccer bets": the best bettor, by profit
-        draft.ranking = ranking = Ranking(
-            bettors, word not in _LOW_WORDS, word in ("best", "worst"),
-            draft.lexed.superlative_count or 1, None, True, f"{word} bettor")
-    if ranking is None and draft.lexed.superlative:
-        raise Refusal(f"'{draft.lexed.superlative}' of what? e.g. 'top 5 products by "
-                      "revenue' or 'lowest CPA campaign'")
-    if ranking is None:
-        return None, breakdowns
-    if ranking.dimension is not None:
-        if ranking.judgement and "bettor" in ranking.dimension.options \
-                and {m.candidates[0].name for m in draft.lexed.metrics} == {"bets"}:
-            draft.lexed.metrics.clear()  # "who's the best at football bets": by profit
-        return ranking.dimension, breakdowns
-    if breakdowns:
-        return breakdowns[0].word, breakdowns[1:]
-    if bettors is not None:  # "top 5 by ROI this year"
-        return bettors, breakdowns
-    raise Refusal(f"'{ranking.words}' of what? e.g. 'top 5 products by revenue' or "
-                  "'best day by orders'")
-
-
-def _names_values_kind(dim: DimMention, entities: list[EntityMention]) -> bool:
-    """ "safety stock for acme products", "outdoor items": a product word said right after a
-    value names the value's products (a filter), not a breakdown; "by product" still is."""
-    return not dim.explicit and dim.word.options == ("product",) and any(
-        not e.exclude and 0 <= dim.position - (e.position + len(e.said)) <= 1 for e in entities)
-
-
-_LOW_WORDS = ("bottom", "worst", "lowest", "smallest", "least", "fewest", "cheapest", "quietest")
-
-
-def _bettors_ranked(draft: Draft) -> DimWord | None:
-    """Bettors, when a ranking names no dimension but only betting metrics (in a guild)."""
-    metrics, sources = in_context(draft.lexed.metrics), draft.index.sources
-    if metrics and "betting" in sources and all(
-            next((e.source for e in m.candidates if e.source in sources), None) == "betting"
-            for m in metrics):  # "units" in a guild are its profit, not units sold
-        return DIM_WORDS["bettors"]
-    return None
-
-
-def _ranking_around(lexed: Lexed, dimension: DimMention) -> Ranking:
-    """ "lowest CPA campaign": the superlative and the dimension around a metric."""
-    word = lexed.superlative or "top"
-    descending = word not in _LOW_WORDS
-    limit = lexed.superlative_count or (None if dimension.word.plural else 1)
-    return Ranking(None, descending, word in ("best", "worst"), limit, None, False,
-                   f"{word} {dimension.said}")
-
-
-def _implied_metrics(draft: Draft, ranked: DimWord | None) -> list[MetricMention]:
-    """The metric when none is said: a ranking's hint or default, or a bettor's card."""
-    sources = draft.index.sources
-    if ranked is not None and draft.ranking is not None:
-        hint = draft.ranking.metric_hint
-        names = _HINT_CANDIDATES.get(hint, (hint,)) if hint else _rank_defaults(ranked, sources)
-        entry = metric_for_dimension(ranked, names, sources)
-        if entry is None and "bettor" in ranked.options:
-            raise Refusal(f"'{draft.ranking.words}': {NO_DATA['betting']}")
-        if entry is None:
-            raise Refusal(f"rank {draft.ranking.words.split()[-1]} by what? e.g. "
-                          f"'{draft.ranking.words} by ROAS' or '... by spend'")
-        draft.extra.append(f"{entry.label}: the default metric for this ranking")
-        return [MetricMention((entry,), entry.name, entry.label, False)]
-    if draft.lexed.change in ("up", "down") and "betting" in sources:
-        profit = BY_NAME["profit_units"]  # "how much is Fade Queen up": units won or lost
-        return [MetricMention((profit,), profit.name, draft.lexed.change, False)]
-    bettor = any(dim == "bettor" for e in draft.lexed.entities for dim, _ in e.options)
-    guild_card = draft.lexed.card and sources == frozenset({"betting"}) \
-        and _DID.search(draft.raw) is not None  # "how did we do" (not a bare "stats?")
-    if bettor or guild_card or (draft.lexed.mine and draft.lexed.card and "betting" in sources):
-        return [MetricMention((BY_NAME[name],), name, name, False) for name in LEADERBOARD]
-    if counted := _goods_counted(draft):
-        return [counted]
-    if sold := _sales_of(draft):
-        return [sold]
-    raise Refusal("which number? Ask about a metric, e.g. revenue, orders, MRR, ROAS, "
-                  "days of stock or ROI")
-
-
-def _sales_of(draft: Draft) -> MetricMention | None:
-    """ "How did the high-top sneaker do last week", "how's the online store doing": a
-    shop value's sales (revenue; of a product, its product revenue)."""
-    named = any(dim in ("product", "category", "sales_channel") for e in draft.lexed.entities
-                if not e.exclude for dim, _ in e.options)
-    if not named or "shop" not in draft.index.sources:
-        return None
-    if not (draft.lexed.card or _DID.search(draft.raw)):
-        return None
-    draft.extra.append("revenue: the sales of what was named")
-    return MetricMention((BY_NAME["revenue"],), "revenue", "sales", False)
-
-
-def _goods_counted(draft: Draft) -> MetricMention | None:
-    """ "How many headlamps in the warehouse", "hammock count": the units on hand now;
-    with a period ("how many trail runners last week") the units sold in it."""
-    goods = any(dim in ("product", "category") for e in draft.lexed.entities if not e.exclude
-                for dim, _ in e.options)
-    entry = BY_NAME["units_sold" if draft.periods else "on_hand"]
-    if not (draft.lexed.count and goods and entry.source in draft.index.sources):
-        return None
-    draft.extra.append(f"{entry.label}: how many of them {'sold' if draft.periods else 'in stock'}")
-    return MetricMention((entry,), entry.name, entry.label, False)
-
-
-def _rank_defaults(word: DimWord, sources: frozenset[str]) -> tuple[str, ...]:
-    """Defaults over the word's dimensions; none when an option without one has data."""
-    names: list[str] = []
-    for option in word.options:
-        if option not in RANK_DEFAULTS and dimension_available(option, sources):
-            return ()
-        names += RANK_DEFAULTS.get(option, ())
-    return tuple(names)
 
 
 def _dimensions(draft: Draft, ranked: DimWord | None, breakdowns: list[DimMention],
@@ -571,7 +334,6 @@ def _order(draft: Draft, mentions: list[MetricMention],
 
 
 _TEXT_METRICS = frozenset({"record", "streak"})
-_DID = re.compile(r"(?<![a-z])(?:do|did|doing|done)(?![a-z])", re.IGNORECASE)
 
 
 def _profit_direction(word: str, metrics: list[MetricEntry]) -> bool:

@@ -23,10 +23,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TypeVar
 
-from agents.parser.build import Draft, build
+from agents.parser.build import build
 from agents.parser.choices import with_choices
 from agents.parser.compare import find_compare
 from agents.parser.dates import slash_dates
+from agents.parser.draft import Draft
 from agents.parser.guild import find_everyone, refuse_advice, refuse_bettor_counts, refuse_sides, take_guild
 from agents.parser.intents import find_min_bets, find_stock_ask, help_or_greeting, refuse_changes, refuse_future
 from agents.parser.lexer import lex, take_multiword_entities
