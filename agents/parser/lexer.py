@@ -11,17 +11,28 @@ as not understood.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import cast
 
 from agents.parser.compare import CHANGE_WORDS
-from agents.parser.dimensions import BY_ONLY_WORDS, DIM_WORDS, GRAINS, DimWord
+from agents.parser.dimensions import DIM_WORDS, GRAINS, DimWord
 from agents.parser.fillers import QUALIFIERS, filler_length
-from agents.parser.fuzzy import Correction, correct
-from agents.parser.lexicon import NOT_METRICS, MetricEntry, phrase_table
+from agents.parser.lexer_typos import _fuzzy, _known, _partial, _starts_phrase, _value  # noqa: F401
+from agents.parser.lexicon import MetricEntry
+from agents.parser.mentions import (
+    _BY_ONLY_KEYS,
+    _DIM_KEYS,
+    _MAX_PHRASE,
+    _NOT_METRIC_KEYS,
+    DimMention,
+    EntityMention,
+    Lexed,
+    MetricMention,
+    Unknown,
+    _metric_table,
+)
 from agents.parser.text import Sentence, Token
-from agents.parser.types import Refusal
 from agents.parser.vocab_index import Option, VocabIndex
 from agents.parser.words import (
     BY_WORDS,
@@ -38,72 +49,6 @@ from agents.parser.words import (
 )
 
 
-@dataclass(frozen=True)
-class MetricMention:
-    """A metric phrase: the metrics it may name (preferred first), as said."""
-
-    candidates: tuple[MetricEntry, ...]
-    phrase: str
-    said: str
-    after_by: bool  # "top campaigns by ROAS": the metric to rank by
-    excluded: bool = False  # "revenue excluding refunds"
-
-
-@dataclass(frozen=True)
-class DimMention:
-    """A dimension word; ``explicit`` when it followed "by"/"per"/"each"."""
-
-    word: DimWord
-    said: str
-    position: int
-    explicit: bool
-
-
-@dataclass(frozen=True)
-class EntityMention:
-    """Entity values named ("Brazil", "Sharpie's"), with every dimension they may belong to."""
-
-    options: tuple[Option, ...]
-    said: str
-    position: int
-    exclude: bool
-    loose: bool = False  # part of a name or a typo of one: resolved by the metric's data
-    group: bool = False  # "europe", "mugs": every option filters together
-    soft: bool = False  # an everyday synonym ("website"): read past when it cannot filter
-
-
-@dataclass(frozen=True)
-class Unknown:
-    """A word not understood, the words around it ("in" Narnia) and where it stands."""
-
-    said: str
-    folded: str
-    before: str
-    start: int = -1
-    after: str = ""  # the next word, unless a consumed phrase lies between
-
-
-@dataclass
-class Lexed:
-    """Everything the word pass found."""
-
-    metrics: list[MetricMention] = field(default_factory=list)
-    dims: list[DimMention] = field(default_factory=list)
-    entities: list[EntityMention] = field(default_factory=list)
-    unknown: list[Unknown] = field(default_factory=list)
-    corrections: list[str] = field(default_factory=list)
-    not_metric: str | None = None
-    change: str | None = None
-    superlative: str | None = None  # "lowest CPA campaign": a ranking said around a metric
-    superlative_count: int | None = None  # "top 5 ... campaigns"
-    mine: bool = False
-    trend: bool = False
-    card: bool = False
-    versus: bool = False  # "meta vs google": values set against each other
-    amount: bool = False  # "how much" said: an amount, not a count ("how much did I bet")
-    count: bool = False  # "how many", "count": a number of things ("how many hammocks")
-
-
 @dataclass
 class _State:
     by: bool = False
@@ -117,15 +62,6 @@ class _State:
     listing: bool = False  # the last phrase was a metric: "spend, clicks and cpc" lists more
 
 
-@cache
-def _metric_table() -> dict[tuple[str, ...], list[MetricEntry]]:
-    return phrase_table()
-
-
-_NOT_METRIC_KEYS = {tuple(k.split()): v for k, v in NOT_METRICS.items()}
-_DIM_KEYS = {tuple(k.split()): v for k, v in DIM_WORDS.items()}
-_BY_ONLY_KEYS = {tuple(k.split()): v for k, v in BY_ONLY_WORDS.items()}
-_MAX_PHRASE = 8  # "how much money did we make" and friends are long
 _BREAK_WORDS = frozenset({"broken", "break", "split", "breakdown"})  # "broken down by"
 # Dimension words a name is said before ("Gold plan", "Spring campaign"), and the filler
 # nouns that there stand as a name not in the data ("Team plan"), never read past.
@@ -493,58 +429,3 @@ def _marker(word: str, tokens: list[Token], i: int, result: Lexed, state: _State
         state.previous = previous
         return False
     return True
-
-
-def _fuzzy(words: tuple[str, ...], index: VocabIndex,
-           lone_part: bool = True) -> tuple[int, Correction] | None:
-    """The longest window of unplaced words, from the first, that is a typo of something
-    known ("linen shrt"); a window never swallows a word that is known as it is. A lone
-    word that is only part of a name counts when ``lone_part`` (see :func:`_name_can_stand`)."""
-    unplaced = 1
-    while unplaced < min(len(words), 3) and not _known(words[unplaced]) \
-            and not _starts_phrase(words[unplaced:]):
-        unplaced += 1
-    for length in range(unplaced, 0, -1):
-        phrase = " ".join(words[:length])
-        lone = lone_part and unplaced == 1  # "running shoes": no part of "Running Sock"
-        if (length > 1 or lone) and (keys := index.containing(words[:length])):
-            return length, Correction("loose", phrase, 100.0, tuple(" ".join(k) for k in keys))
-        if length == 1 and lone_part and (keys := index.short_head(phrase)):  # "the mug"
-            return length, Correction("loose", phrase, 100.0, tuple(" ".join(k) for k in keys))
-        found = correct(phrase, index)
-        if found:
-            return length, found
-    return None
-
-
-def _starts_phrase(words: tuple[str, ...]) -> bool:
-    """``words`` open a metric or dimension phrase as said ("reorder point", "lead time"):
-    a typo window stops before them ("average reorder point" is not "average order")."""
-    return any(words[:n] in _metric_table() or words[:n] in _DIM_KEYS
-               for n in range(2, min(len(words), _MAX_PHRASE) + 1))
-
-
-def _known(word: str) -> bool:
-    return (word in FILLER or (word,) in _metric_table() or (word,) in _DIM_KEYS
-            or word in BY_WORDS or word in EXCLUDE_WORDS or word in JOINERS)
-
-
-def _partial(word: str, keys: list[tuple[str, ...]], index: VocabIndex) -> Correction:
-    values = sorted({value for key in keys for _, value in index.exact[key]})
-    if len(values) > 1:
-        raise Refusal(f"'{word}' matches several names: {', '.join(values[:5])}; which one?",
-                      tuple((word, value) for value in values[:3]))
-    return Correction("entity", " ".join(keys[0]), 100.0, tuple(values))
-
-
-def _value(correction: Correction, index: VocabIndex) -> object:
-    key = tuple(correction.key.split())
-    if correction.kind == "loose":  # every name holding the words: the metric's data decides
-        return list(dict.fromkeys(o for k in correction.target for o in index.exact[tuple(k.split())]))
-    if correction.kind == "entity":
-        return index.exact[key]
-    if correction.kind == "metric":
-        return _metric_table()[key]
-    if correction.kind == "not_metric":
-        return NOT_METRICS[correction.key]
-    return DIM_WORDS[correction.key]
