@@ -12,7 +12,8 @@ from agents.parser.text import phrase_pattern as _rx
 from agents.parser.types import Help, Refusal
 
 _HELP = re.compile(
-    r"^(?:help|commands|command list|what can (?:you|u) do|what can i ask(?: you)?|what do you do"
+    r"^(?:(?:yo|hey|hi|hello|ok|so|and) )?(?:help|commands|command list|"
+    r"what can (?:you|u|this bot|the bot|tally|this thing|it) do|what can i ask(?: you)?|what do you do"
     r"|how does this work|how do i use (?:this|you|it|the bot)(?: thing| bot| app)?|usage|menu"
     r"|options"
     r"|what can you answer|what do you know|what questions can i ask"
@@ -50,7 +51,7 @@ _TOPICS = {
 _DATA_CHANGE = re.compile(
     r"^(?:(?:can|could|would|will) you |please |pls |plz |go |i want to |lets |let s )*"
     r"(?:delete|remove|erase|wipe|purge|truncate|drop|insert|overwrite|update|reset|edit"
-    r"|modify|change|cancel|refund|void|add|create|set|rename|import|upload)"
+    r"|modify|change|cancel|refund|void|add|create|set|rename|import|upload|settle|grade|mark)"
     r" (?:all|the|every|my|our|this|that|these|those|some|a|an|order|orders|customer"
     r"|customers|bet|bets|data|table|tables|everything|it|records?|rows?|campaigns?"
     r"|products?|subscriptions?|stock|inventory)\b"
@@ -173,6 +174,9 @@ def refuse_changes(sentence: Sentence) -> None:
                       "To see what needs ordering, ask 'what should I reorder'")
     if match := _DATA_CHANGE.search(sentence.plain()):
         verb = next(w for w in match.group().split() if w not in _POLITE)
+        if verb in ("settle", "grade", "mark"):
+            raise Refusal("I only read your numbers; a bet is settled with the bet command, "
+                          "e.g. 'bet settle 12 won' (or /bet settle on Discord)")
         raise Refusal(f"I only read your data; I can't {verb} anything. Make changes in the "
                       "source system (or re-import) and I will pick them up")
 

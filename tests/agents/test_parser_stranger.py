@@ -40,3 +40,14 @@ def test_how_are_we_doing_with_a_period_is_the_status(question):
 ])
 def test_everyday_words_for_spend_value_and_totals(question, metric):
     assert _parsed(question).query.metrics == (metric,)
+
+
+@pytest.mark.parametrize("question", ["yo what can u do", "what can this bot do"])
+def test_what_can_this_bot_do_is_help(question):
+    assert parse(question, CTX) == Help(None)
+
+
+@pytest.mark.parametrize("question", ["settle my pending bet as a win", "mark bet 12 as won"])
+def test_settling_a_bet_in_a_question_is_refused_with_the_bet_command(question):
+    refused = parse(question, CTX)
+    assert not isinstance(refused, Parsed) and "bet settle" in refused.missing  # type: ignore[union-attr]
