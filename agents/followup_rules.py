@@ -206,11 +206,7 @@ def inherit(new: Query, last: Query) -> Query:
     order = new.order
     if inherits_breakdown and dimensions and last.order is not None:
         order = Order(new.metrics[0], last.order.descending)
-    opened = {d for d in new.dimensions if d not in last.dimensions}  # "revenue by country" after "in MX"
-    said = {f.dimension for f in new.filters}  # "and my units there": mine, still in the NFL
-    filters = tuple(f for f in last.filters
-                    if f.dimension in fits and f.dimension not in _LIST_FILTERS and f.dimension not in said
-                    and not (f.dimension in opened and len(f.values) == 1 and not f.exclude)) + new.filters
+    filters = carried_filters(last, new, fits)  # "and my units there": mine, still in the NFL
     return replace(
         new,
         period=new.period or last.period,
@@ -223,13 +219,23 @@ def inherit(new: Query, last: Query) -> Query:
     )
 
 
+def carried_filters(last: Query, said: Query, fits: frozenset[str] | None = None) -> tuple[Filter, ...]:
+    """The last question's filters the follow-up keeps, then its own: a dimension it
+    filters again is replaced, one it opens to a breakdown ("by country" / "all countries"
+    after "in Mexico") drops its one value, and with ``fits`` (a new metric's dimensions)
+    only those it can take carry over."""
+    said_dims = {f.dimension for f in said.filters}
+    opened = {d for d in said.dimensions if d not in last.dimensions}
+    kept = tuple(f for f in last.filters
+                 if f.dimension not in said_dims
+                 and (fits is None or (f.dimension in fits and f.dimension not in _LIST_FILTERS))
+                 and not (f.dimension in opened and len(f.values) == 1 and not f.exclude))
+    return kept + said.filters
+
+
 def merge(last: Query, said: Query) -> Query:
     """The last query changed by what the follow-up said (its filters win per dimension)."""
-    said_dims = {f.dimension for f in said.filters}
-    # "by country" / "all countries" after "in Mexico": every country, not Mexico's one row.
-    opened = {d for d in said.dimensions if d not in last.dimensions}
-    filters = tuple(f for f in last.filters if f.dimension not in said_dims
-                    and not (f.dimension in opened and len(f.values) == 1 and not f.exclude)) + said.filters
+    filters = carried_filters(last, said)
     dimensions = said.dimensions or last.dimensions
     keep_ranking = not said.dimensions or said.dimensions == last.dimensions
     said_order = said.order if said.order is not None and said.order.by in last.metrics else None

@@ -9,21 +9,16 @@ import pytest
 import pytest_asyncio
 import sqlalchemy as sa
 
-from bot.app import App
 from bot.runtime import Runtime, build_runtime
 from storage.access import Role
 from storage.bind_codes import create_bind_code
 from storage.state import AlertRuleRow, ChannelBindingRow, SubscriptionRow
-from tests.bot.test_runtime_http import ask, client, shop_settings
+from tests.bot.test_runtime_http import ask, client, shop_and_globex, shop_settings
 
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("playground-commands")
-    app = App(shop_settings(folder))
-    app.workspaces.create("globex", "EUR", "Europe/Berlin")
-    app.close()
-    return folder
+    return shop_and_globex(tmp_path_factory.mktemp("playground-commands"))
 
 
 @pytest_asyncio.fixture

@@ -29,6 +29,15 @@ from tests.conftest import FIXTURES
 CONVERSATION = "tab0123456789"
 
 
+def shop_and_globex(folder: Path) -> Path:
+    """A data folder with the shop fixture and a second, empty workspace ``globex`` (EUR,
+    Berlin) that most users have no role on."""
+    app = App(shop_settings(folder))
+    app.workspaces.create("globex", "EUR", "Europe/Berlin")
+    app.close()
+    return folder
+
+
 def shop_settings(data_dir: Path, **values: object) -> Settings:
     """Settings for a data directory holding the shop fixture as workspace ``shop``.
 

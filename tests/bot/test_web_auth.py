@@ -24,7 +24,7 @@ from storage.audit import list_audit
 from storage.sign_in import SignIn
 from storage.state import AnswerRow
 from storage.users import Users
-from tests.bot.test_runtime_http import CONVERSATION, client, shop_settings
+from tests.bot.test_runtime_http import CONVERSATION, client, shop_and_globex, shop_settings
 
 BASE = "http://localhost:8080"
 PASSWORD = "correct horse battery staple"
@@ -33,13 +33,7 @@ PASSWORD = "correct horse battery staple"
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shop fixture plus a second workspace, globex, that most users have no role on."""
-    from bot.app import App
-
-    folder = tmp_path_factory.mktemp("web")
-    app = App(shop_settings(folder))
-    app.workspaces.create("globex", "EUR", "Europe/Berlin")
-    app.close()
-    return folder
+    return shop_and_globex(tmp_path_factory.mktemp("web"))
 
 
 @pytest_asyncio.fixture
